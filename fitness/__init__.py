@@ -1,0 +1,1 @@
+"""Tasks (games and benchmarks) and their compiled evaluators."""

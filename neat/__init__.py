@@ -1,0 +1,1 @@
+"""NEAT: NeuroEvolution of Augmenting Topologies (Stanley & Miikkulainen 2002)."""

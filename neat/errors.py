@@ -1,0 +1,21 @@
+"""The project's exception types: one per kind of user mistake, each a ValueError."""
+
+
+class NeatError(ValueError):
+    """Base class of every error this project raises for bad input."""
+
+
+class ConfigError(NeatError):
+    """A config key or value is wrong; the message names it and the allowed values."""
+
+
+class CheckpointError(NeatError):
+    """A checkpoint file cannot be loaded; the message names the file and the problem."""
+
+
+class TaskError(NeatError):
+    """An unknown task or an environment this project cannot drive."""
+
+
+class FitnessError(NeatError):
+    """An evaluator returned fitness values that cannot be used (NaN, infinite, wrong length)."""

@@ -1,0 +1,233 @@
+"""Genomes as records of numpy arrays, one genome (`Genome`) or a whole population (`GenomePool`).
+
+Node ids: inputs are 0..n_inputs-1, outputs n_inputs..n_inputs+n_outputs-1, hidden nodes get larger ids.
+Node genes are kept sorted by id (so inputs, then outputs, then hidden); connection genes sorted by
+innovation number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+INPUT, OUTPUT, HIDDEN = 0, 1, 2
+NODE_KINDS = ("input", "output", "hidden")
+
+
+@dataclass
+class Genome:
+    """One genome. Node arrays have shape (n_nodes,), connection arrays shape (n_connections,)."""
+
+    key: int
+    n_inputs: int
+    n_outputs: int
+    node_id: np.ndarray  # int64, sorted
+    node_kind: np.ndarray  # int8: INPUT, OUTPUT, HIDDEN
+    node_bias: np.ndarray  # float64
+    node_act: np.ndarray  # int8, index into activations.ACTIVATIONS
+    conn_innov: np.ndarray  # int64, sorted, unique
+    conn_src: np.ndarray  # int64 node id
+    conn_dst: np.ndarray  # int64 node id
+    conn_weight: np.ndarray  # float64
+    conn_enabled: np.ndarray  # bool
+
+    @property
+    def n_hidden(self) -> int:
+        return int(np.count_nonzero(self.node_kind == HIDDEN))
+
+    @property
+    def n_enabled(self) -> int:
+        return int(np.count_nonzero(self.conn_enabled))
+
+    def copy(self, key: int | None = None) -> Genome:
+        return Genome(
+            self.key if key is None else key,
+            self.n_inputs,
+            self.n_outputs,
+            *(a.copy() for a in self._arrays()),
+        )
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return (
+            self.node_id, self.node_kind, self.node_bias, self.node_act,
+            self.conn_innov, self.conn_src, self.conn_dst, self.conn_weight, self.conn_enabled,
+        )
+
+    def equals(self, other: Genome) -> bool:
+        """True when both genomes have identical genes (keys may differ)."""
+        return (self.n_inputs, self.n_outputs) == (other.n_inputs, other.n_outputs) and all(
+            a.shape == b.shape and np.array_equal(a, b)
+            for a, b in zip(self._arrays(), other._arrays(), strict=True)
+        )
+
+
+NODE_FIELDS = ("node_id", "node_kind", "node_bias", "node_act")
+CONN_FIELDS = ("conn_innov", "conn_src", "conn_dst", "conn_weight", "conn_enabled")
+FIELD_DTYPES = {
+    "node_id": np.int64, "node_kind": np.int8, "node_bias": np.float64, "node_act": np.int8,
+    "conn_innov": np.int64, "conn_src": np.int64, "conn_dst": np.int64,
+    "conn_weight": np.float64, "conn_enabled": np.bool_,
+}
+
+
+@dataclass
+class GenomePool:
+    """A population held as one set of flat arrays with offsets.
+
+    Genome g owns nodes node_start[g]:node_start[g+1] and connections conn_start[g]:conn_start[g+1].
+    """
+
+    n_inputs: int
+    n_outputs: int
+    genome_ids: np.ndarray  # int64 (G,)
+    node_start: np.ndarray  # int64 (G+1,)
+    conn_start: np.ndarray  # int64 (G+1,)
+    node_id: np.ndarray
+    node_kind: np.ndarray
+    node_bias: np.ndarray
+    node_act: np.ndarray
+    conn_innov: np.ndarray
+    conn_src: np.ndarray
+    conn_dst: np.ndarray
+    conn_weight: np.ndarray
+    conn_enabled: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.genome_ids)
+
+    def genome(self, g: int) -> Genome:
+        """A copy of genome number `g` (position in the pool, not its key)."""
+        n0, n1 = self.node_start[g], self.node_start[g + 1]
+        c0, c1 = self.conn_start[g], self.conn_start[g + 1]
+        return Genome(
+            int(self.genome_ids[g]),
+            self.n_inputs,
+            self.n_outputs,
+            *(getattr(self, f)[n0:n1].copy() for f in NODE_FIELDS),
+            *(getattr(self, f)[c0:c1].copy() for f in CONN_FIELDS),
+        )
+
+    def genomes(self) -> list[Genome]:
+        return [self.genome(g) for g in range(len(self))]
+
+    def node_counts(self) -> np.ndarray:
+        return np.diff(self.node_start)
+
+    def conn_counts(self) -> np.ndarray:
+        return np.diff(self.conn_start)
+
+    @staticmethod
+    def from_genomes(genomes: list[Genome]) -> GenomePool:
+        if not genomes:
+            raise ValueError("a GenomePool needs at least one genome")
+        n_in, n_out = genomes[0].n_inputs, genomes[0].n_outputs
+        node_counts = np.array([len(g.node_id) for g in genomes], dtype=np.int64)
+        conn_counts = np.array([len(g.conn_innov) for g in genomes], dtype=np.int64)
+        fields = {
+            f: np.concatenate([getattr(g, f) for g in genomes]).astype(FIELD_DTYPES[f])
+            for f in NODE_FIELDS + CONN_FIELDS
+        }
+        return GenomePool(
+            n_in,
+            n_out,
+            np.array([g.key for g in genomes], dtype=np.int64),
+            _offsets(node_counts),
+            _offsets(conn_counts),
+            **fields,
+        )
+
+    def take(self, rows: np.ndarray) -> GenomePool:
+        """A new pool holding the genomes at positions `rows`, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        node_idx, node_start = _gather_ranges(self.node_start, rows)
+        conn_idx, conn_start = _gather_ranges(self.conn_start, rows)
+        return GenomePool(
+            self.n_inputs,
+            self.n_outputs,
+            self.genome_ids[rows].copy(),
+            node_start,
+            conn_start,
+            **{f: getattr(self, f)[node_idx] for f in NODE_FIELDS},
+            **{f: getattr(self, f)[conn_idx] for f in CONN_FIELDS},
+        )
+
+    @staticmethod
+    def concat(pools: list[GenomePool]) -> GenomePool:
+        first = pools[0]
+        return GenomePool(
+            first.n_inputs,
+            first.n_outputs,
+            np.concatenate([p.genome_ids for p in pools]),
+            _offsets(np.concatenate([p.node_counts() for p in pools])),
+            _offsets(np.concatenate([p.conn_counts() for p in pools])),
+            **{f: np.concatenate([getattr(p, f) for p in pools]) for f in NODE_FIELDS + CONN_FIELDS},
+        )
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _gather_ranges(start: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices of the ranges start[r]:start[r+1] for r in rows, and the new offsets."""
+    counts = start[rows + 1] - start[rows]
+    new_start = _offsets(counts)
+    idx = np.arange(new_start[-1], dtype=np.int64) + np.repeat(start[rows] - new_start[:-1], counts)
+    return idx, new_start
+
+
+def check_genome(genome: Genome, feed_forward: bool) -> list[str]:
+    """Invariant violations of `genome` as readable strings (empty when valid)."""
+    problems: list[str] = []
+    n_io = genome.n_inputs + genome.n_outputs
+    ids = genome.node_id
+    if len(ids) < n_io or not np.array_equal(ids[:n_io], np.arange(n_io)):
+        problems.append("input and output nodes must be ids 0..n_inputs+n_outputs-1")
+    if np.any(np.diff(ids) <= 0):
+        problems.append("node ids must be sorted and unique")
+    expected_kind = np.full(len(ids), HIDDEN, dtype=np.int8)
+    expected_kind[: genome.n_inputs] = INPUT
+    expected_kind[genome.n_inputs : n_io] = OUTPUT
+    if not np.array_equal(genome.node_kind, expected_kind[: len(genome.node_kind)]):
+        problems.append("node kinds do not match node ids")
+    if np.any(np.diff(genome.conn_innov) <= 0):
+        problems.append("innovation numbers must be sorted and unique")
+    if not (np.isin(genome.conn_src, ids).all() and np.isin(genome.conn_dst, ids).all()):
+        problems.append("a connection refers to a node that does not exist")
+    if np.isin(genome.conn_dst, ids[: genome.n_inputs]).any():
+        problems.append("a connection ends at an input node")
+    pairs = set(zip(genome.conn_src.tolist(), genome.conn_dst.tolist(), strict=True))
+    if len(pairs) != len(genome.conn_src):
+        problems.append("two connections join the same pair of nodes")
+    if not (np.isfinite(genome.conn_weight).all() and np.isfinite(genome.node_bias).all()):
+        problems.append("a weight or bias is not finite")
+    if feed_forward and _has_cycle(genome):
+        problems.append("a feed-forward genome contains a cycle")
+    return problems
+
+
+def _has_cycle(genome: Genome) -> bool:
+    successors: dict[int, list[int]] = {}
+    for s, d in zip(genome.conn_src.tolist(), genome.conn_dst.tolist(), strict=True):
+        successors.setdefault(s, []).append(d)
+    state: dict[int, int] = {}
+    for root in genome.node_id.tolist():
+        if state.get(root):
+            continue
+        stack = [(root, iter(successors.get(root, ())))]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                return True
+            elif not state.get(child):
+                state[child] = 1
+                stack.append((child, iter(successors.get(child, ()))))
+    return False

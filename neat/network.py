@@ -1,0 +1,295 @@
+"""Genome -> phenotype: packed CSR networks for a whole population, and their activation.
+
+A `PackedNetworks` holds every genome of a pool as one set of flat arrays. Node values live in a
+population-wide buffer of length n_nodes_total: genome g owns values[node_start[g]:node_start[g+1]],
+with its inputs at local positions 0..n_inputs-1 and its outputs right after them.
+
+Feed-forward: the nodes that lie on a path to an output are evaluated once, in topological order.
+Recurrent: every such node is updated once per activation from the previous step's values
+(one propagation step per activation; the state is kept between calls until `reset_values`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from neat.activations import apply_activation, apply_activation_py
+from neat.genome import Genome, GenomePool
+
+
+@dataclass
+class PackedNetworks:
+    """Compiled-ready phenotypes of a population (see module docstring for the layout)."""
+
+    n_inputs: int
+    n_outputs: int
+    recurrent: bool
+    genome_ids: np.ndarray  # int64 (G,)
+    node_start: np.ndarray  # int64 (G+1,) into node_bias / node_act / values
+    node_bias: np.ndarray  # float64 (N,)
+    node_act: np.ndarray  # int8 (N,)
+    eval_start: np.ndarray  # int64 (G,) into eval_node
+    eval_end: np.ndarray  # int64 (G,)
+    eval_node: np.ndarray  # int64 (N,) global node index, in evaluation order
+    in_start: np.ndarray  # int64 (N,) per eval entry: range into in_src / in_weight
+    in_end: np.ndarray  # int64 (N,)
+    in_src: np.ndarray  # int64 (C,) global node index of the source
+    in_weight: np.ndarray  # float64 (C,)
+
+    def __len__(self) -> int:
+        return len(self.genome_ids)
+
+    @property
+    def arrays(self) -> tuple:
+        """The tuple `net` that compiled kernels take (see `activate`)."""
+        return (
+            self.node_start, self.node_bias, self.node_act, self.eval_start, self.eval_end,
+            self.eval_node, self.in_start, self.in_end, self.in_src, self.in_weight,
+        )
+
+    def new_values(self) -> np.ndarray:
+        """A zeroed node-value buffer for the whole population, shape (N,)."""
+        return np.zeros(len(self.node_bias), dtype=np.float64)
+
+
+def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
+    """Pack every genome of `pool` into one set of CSR arrays."""
+    n_nodes = len(pool.node_id)
+    n_conns = len(pool.conn_innov)
+    eval_start = np.empty(len(pool), dtype=np.int64)
+    eval_end = np.empty(len(pool), dtype=np.int64)
+    eval_node = np.zeros(n_nodes, dtype=np.int64)
+    in_start = np.zeros(n_nodes, dtype=np.int64)
+    in_end = np.zeros(n_nodes, dtype=np.int64)
+    in_src = np.zeros(n_conns, dtype=np.int64)
+    in_weight = np.zeros(n_conns, dtype=np.float64)
+    _pack_kernel(
+        pool.n_inputs, pool.n_outputs, recurrent,
+        (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
+         pool.conn_weight, pool.conn_enabled),
+        (eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight),
+    )
+    return PackedNetworks(
+        pool.n_inputs, pool.n_outputs, recurrent, pool.genome_ids.copy(), pool.node_start.copy(),
+        pool.node_bias.copy(), pool.node_act.copy(), eval_start, eval_end, eval_node,
+        in_start, in_end, in_src, in_weight,
+    )
+
+
+def pack_genome(genome: Genome, recurrent: bool) -> PackedNetworks:
+    return pack_population(GenomePool.from_genomes([genome]), recurrent)
+
+
+@njit(cache=True, parallel=True)
+def _pack_kernel(n_inputs, n_outputs, recurrent, pool, out):
+    node_start = pool[0]
+    for g in prange(len(node_start) - 1):
+        _pack_one(g, n_inputs, n_outputs, recurrent, pool, out)
+
+
+@njit(cache=True)
+def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
+    node_start, node_id, conn_start, conn_src, conn_dst, conn_weight, conn_enabled = pool
+    eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight = out
+    n0, n1 = node_start[g], node_start[g + 1]
+    c0, c1 = conn_start[g], conn_start[g + 1]
+    ids = node_id[n0:n1]
+    n = n1 - n0
+    # enabled connections as local indices
+    src = np.empty(c1 - c0, dtype=np.int64)
+    dst = np.empty(c1 - c0, dtype=np.int64)
+    w = np.empty(c1 - c0, dtype=np.float64)
+    m = 0
+    for c in range(c0, c1):
+        if conn_enabled[c]:
+            src[m] = np.searchsorted(ids, conn_src[c])
+            dst[m] = np.searchsorted(ids, conn_dst[c])
+            w[m] = conn_weight[c]
+            m += 1
+    src, dst, w = src[:m], dst[:m], w[:m]
+    by_dst = np.argsort(dst, kind="mergesort")
+    dst_ptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(m):
+        dst_ptr[dst[k] + 1] += 1
+    for i in range(n):
+        dst_ptr[i + 1] += dst_ptr[i]
+    # nodes needed for the outputs: walk backwards from the outputs
+    needed = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    top = 0
+    for o in range(n_inputs, n_inputs + n_outputs):
+        needed[o] = True
+        stack[top] = o
+        top += 1
+    while top > 0:
+        top -= 1
+        v = stack[top]
+        for k in range(dst_ptr[v], dst_ptr[v + 1]):
+            s = src[by_dst[k]]
+            if not needed[s]:
+                needed[s] = True
+                stack[top] = s
+                top += 1
+    order = np.empty(n, dtype=np.int64)
+    n_order = 0
+    if recurrent:
+        for v in range(n_inputs, n):
+            if needed[v]:
+                order[n_order] = v
+                n_order += 1
+    else:  # Kahn's algorithm over needed non-input nodes
+        indegree = np.zeros(n, dtype=np.int64)
+        for k in range(m):
+            if needed[dst[k]] and needed[src[k]] and src[k] >= n_inputs:
+                indegree[dst[k]] += 1
+        by_src = np.argsort(src, kind="mergesort")
+        src_ptr = np.zeros(n + 1, dtype=np.int64)
+        for k in range(m):
+            src_ptr[src[k] + 1] += 1
+        for i in range(n):
+            src_ptr[i + 1] += src_ptr[i]
+        queue = np.empty(n, dtype=np.int64)
+        head = 0
+        tail = 0
+        for v in range(n_inputs, n):
+            if needed[v] and indegree[v] == 0:
+                queue[tail] = v
+                tail += 1
+        while head < tail:
+            v = queue[head]
+            head += 1
+            order[n_order] = v
+            n_order += 1
+            for k in range(src_ptr[v], src_ptr[v + 1]):
+                d = dst[by_src[k]]
+                if needed[d]:
+                    indegree[d] -= 1
+                    if indegree[d] == 0:
+                        queue[tail] = d
+                        tail += 1
+    eval_start[g] = n0
+    eval_end[g] = n0 + n_order
+    p = c0
+    for e in range(n_order):
+        v = order[e]
+        eval_node[n0 + e] = n0 + v
+        in_start[n0 + e] = p
+        for k in range(dst_ptr[v], dst_ptr[v + 1]):
+            j = by_dst[k]
+            in_src[p] = n0 + src[j]
+            in_weight[p] = w[j]
+            p += 1
+        in_end[n0 + e] = p
+
+
+@njit(cache=True)
+def activate(net, g, recurrent, inputs, values, scratch, outputs):
+    """One activation of genome `g`: read `inputs` (n_inputs,), write `outputs` (n_outputs,).
+
+    `values` and `scratch` are population-wide buffers of shape (N,); `values` keeps the state of
+    recurrent networks between calls.
+    """
+    node_start, node_bias, node_act, eval_start, eval_end, eval_node, in_start, in_end, in_src, \
+        in_weight = net
+    n0 = node_start[g]
+    for i in range(len(inputs)):
+        values[n0 + i] = inputs[i]
+    if recurrent:
+        for e in range(eval_start[g], eval_end[g]):
+            v = eval_node[e]
+            s = node_bias[v]
+            for k in range(in_start[e], in_end[e]):
+                s += in_weight[k] * values[in_src[k]]
+            scratch[v] = apply_activation(node_act[v], s)
+        for e in range(eval_start[g], eval_end[g]):
+            values[eval_node[e]] = scratch[eval_node[e]]
+    else:
+        for e in range(eval_start[g], eval_end[g]):
+            v = eval_node[e]
+            s = node_bias[v]
+            for k in range(in_start[e], in_end[e]):
+                s += in_weight[k] * values[in_src[k]]
+            values[v] = apply_activation(node_act[v], s)
+    o0 = n0 + len(inputs)
+    for j in range(len(outputs)):
+        outputs[j] = values[o0 + j]
+
+
+@njit(cache=True)
+def reset_values(net, g, values):
+    """Zero the node values (the recurrent state) of genome `g`."""
+    node_start = net[0]
+    values[node_start[g] : node_start[g + 1]] = 0.0
+
+
+@njit(cache=True, parallel=True)
+def _activate_all(net, recurrent, inputs, values, scratch, outputs):
+    for g in prange(inputs.shape[0]):
+        activate(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+
+
+def activate_population(
+    packed: PackedNetworks, inputs: np.ndarray, values: np.ndarray | None = None
+) -> np.ndarray:
+    """Activate every network once. inputs: (G, n_inputs) -> outputs (G, n_outputs).
+
+    Pass the same `values` buffer between calls to keep recurrent state.
+    """
+    if values is None:
+        values = packed.new_values()
+    outputs = np.empty((len(packed), packed.n_outputs), dtype=np.float64)
+    scratch = np.empty_like(values)
+    _activate_all(packed.arrays, packed.recurrent, np.ascontiguousarray(inputs, dtype=np.float64),
+                  values, scratch, outputs)
+    return outputs
+
+
+class ReferenceNetwork:
+    """Pure-Python twin of the compiled phenotype, built straight from a Genome (for tests)."""
+
+    def __init__(self, genome: Genome, recurrent: bool):
+        self.genome = genome
+        self.recurrent = recurrent
+        self.inputs = list(range(genome.n_inputs))
+        self.outputs = list(range(genome.n_inputs, genome.n_inputs + genome.n_outputs))
+        self.bias = dict(zip(genome.node_id.tolist(), genome.node_bias.tolist(), strict=True))
+        self.act = dict(zip(genome.node_id.tolist(), genome.node_act.tolist(), strict=True))
+        self.incoming: dict[int, list[tuple[int, float]]] = {n: [] for n in self.bias}
+        for s, d, w, on in zip(genome.conn_src.tolist(), genome.conn_dst.tolist(),
+                               genome.conn_weight.tolist(), genome.conn_enabled.tolist(),
+                               strict=True):
+            if on:
+                self.incoming[d].append((s, w))
+        self.values = dict.fromkeys(self.bias, 0.0)
+
+    def _node_value(self, node: int, source: dict[int, float]) -> float:
+        total = self.bias[node] + sum(w * source[s] for s, w in self.incoming[node])
+        return apply_activation_py(self.act[node], total)
+
+    def activate(self, inputs: list[float]) -> list[float]:
+        for i, x in zip(self.inputs, inputs, strict=True):
+            self.values[i] = float(x)
+        if self.recurrent:
+            old = dict(self.values)
+            for node in self.bias:
+                if node not in self.inputs:
+                    self.values[node] = self._node_value(node, old)
+        else:
+            done = set(self.inputs)
+            values = dict(self.values)
+
+            def visit(node: int) -> float:
+                if node not in done:
+                    for s, _ in self.incoming[node]:
+                        visit(s)
+                    values[node] = self._node_value(node, values)
+                    done.add(node)
+                return values[node]
+
+            for o in self.outputs:
+                visit(o)
+            self.values = values
+        return [self.values[o] for o in self.outputs]

@@ -1,0 +1,1 @@
+"""Live brain viewer: FastAPI + WebSocket server over run directories."""
