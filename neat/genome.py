@@ -140,8 +140,8 @@ class GenomePool:
     def take(self, rows: np.ndarray) -> GenomePool:
         """A new pool holding the genomes at positions `rows`, in that order."""
         rows = np.asarray(rows, dtype=np.int64)
-        node_idx, node_start = _gather_ranges(self.node_start, rows)
-        conn_idx, conn_start = _gather_ranges(self.conn_start, rows)
+        node_idx, node_start = gather_ranges(self.node_start, rows)
+        conn_idx, conn_start = gather_ranges(self.conn_start, rows)
         return GenomePool(
             self.n_inputs,
             self.n_outputs,
@@ -171,9 +171,12 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _gather_ranges(start: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices of the ranges start[r]:start[r+1] for r in rows, and the new offsets."""
-    counts = start[rows + 1] - start[rows]
+def gather_ranges(start: np.ndarray, rows: np.ndarray,
+                   counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices of the ranges start[r]:start[r]+n for r in rows, n taken from `counts` (one per
+    row; default: the full ranges start[r]:start[r+1]), and the offsets of the gathered ranges."""
+    if counts is None:
+        counts = start[rows + 1] - start[rows]
     new_start = _offsets(counts)
     idx = np.arange(new_start[-1], dtype=np.int64) + np.repeat(start[rows] - new_start[:-1], counts)
     return idx, new_start

@@ -1,0 +1,51 @@
+"""Historical markings: innovation numbers for new links, node ids for split links.
+
+Within one generation the same structural innovation gets the same number: a link between the same two
+nodes gets the same innovation number, and a split of the same connection gets the same new node id (and
+the same two link innovations). The per-generation tables are cleared when a new generation is bred;
+the counters live for the whole run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import types
+from numba.typed import Dict
+
+LINK_KEY = types.UniTuple(types.int64, 2)
+
+
+def _new_link_table() -> Dict:
+    return Dict.empty(key_type=LINK_KEY, value_type=types.int64)
+
+
+def _new_split_table() -> Dict:
+    return Dict.empty(key_type=types.int64, value_type=types.int64)
+
+
+@dataclass
+class InnovationTracker:
+    """Run-wide counters plus this generation's innovation tables (typed dicts usable in kernels)."""
+
+    counters: np.ndarray  # int64 (2,): next innovation number, next node id
+    links: Dict = field(default_factory=_new_link_table)  # (source, target) -> innovation
+    splits: Dict = field(default_factory=_new_split_table)  # split innovation -> new node id
+
+    @staticmethod
+    def start(next_innovation: int, next_node_id: int) -> InnovationTracker:
+        return InnovationTracker(np.array([next_innovation, next_node_id], dtype=np.int64))
+
+    @property
+    def next_innovation(self) -> int:
+        return int(self.counters[0])
+
+    @property
+    def next_node_id(self) -> int:
+        return int(self.counters[1])
+
+    def new_generation(self) -> None:
+        """Forget this generation's innovations (the paper matches innovations within a generation)."""
+        self.links = _new_link_table()
+        self.splits = _new_split_table()

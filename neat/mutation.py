@@ -1,0 +1,253 @@
+"""Mutation operators, compiled, acting on one child genome held in a region of the output arrays.
+
+A child occupies nodes [ns, ns+nn) and connections [cs, cs+nc) of the `out` tuple
+(node_id, node_kind, node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled).
+Operators that change the gene count return the new counts. Genes may be appended out of order; the
+caller sorts the child afterwards with `sort_child`.
+"""
+
+import numpy as np
+from numba import njit
+
+from neat.genome import HIDDEN, INPUT, OUTPUT
+
+# indices into the float64 `rates` array built by reproduction.mutation_rates()
+WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, ADD_NODE, ADD_CONN, \
+    TOGGLE, DELETE_CONN, DELETE_NODE, ACT_RATE, WEIGHT_INIT, BIAS_INIT, WEIGHT_MAX, CONN_TRIES, \
+    DEFAULT_ACT = range(17)
+N_RATES = 17
+
+
+@njit(cache=True)
+def _find_link(out, cs, nc, src, dst):
+    conn_src, conn_dst = out[5], out[6]
+    for c in range(cs, cs + nc):
+        if conn_src[c] == src and conn_dst[c] == dst:
+            return c
+    return -1
+
+
+@njit(cache=True)
+def _has_node(out, ns, nn, node):
+    node_id = out[0]
+    for i in range(ns, ns + nn):
+        if node_id[i] == node:
+            return True
+    return False
+
+
+@njit(cache=True)
+def creates_cycle(out, cs, nc, src, dst):
+    """True if a link src -> dst would close a cycle among the child's links (enabled or not)."""
+    if src == dst:
+        return True
+    conn_src, conn_dst = out[5], out[6]
+    stack = [dst]
+    seen = {dst}
+    while len(stack) > 0:
+        v = stack.pop()
+        for c in range(cs, cs + nc):
+            if conn_src[c] == v:
+                w = conn_dst[c]
+                if w == src:
+                    return True
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+    return False
+
+
+@njit(cache=True)
+def _link_innovation(links, counters, src, dst):
+    key = (src, dst)
+    if key in links:
+        return links[key]
+    innov = counters[0]
+    counters[0] += 1
+    links[key] = innov
+    return innov
+
+
+@njit(cache=True)
+def _append_conn(out, cs, nc, innov, src, dst, weight, enabled):
+    c = cs + nc
+    out[4][c] = innov
+    out[5][c] = src
+    out[6][c] = dst
+    out[7][c] = weight
+    out[8][c] = enabled
+    return nc + 1
+
+
+@njit(cache=True)
+def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
+    """Split a random enabled connection: in-link weight 1, out-link the old weight, old link disabled.
+
+    Returns (nn, nc).
+    """
+    conn_enabled = out[8]
+    n_enabled = 0
+    for c in range(cs, cs + nc):
+        if conn_enabled[c]:
+            n_enabled += 1
+    if n_enabled == 0:
+        return nn, nc
+    pick = rng.integers(0, n_enabled)
+    chosen = -1
+    for c in range(cs, cs + nc):
+        if conn_enabled[c]:
+            if pick == 0:
+                chosen = c
+                break
+            pick -= 1
+    innov, src, dst, weight = out[4][chosen], out[5][chosen], out[6][chosen], out[7][chosen]
+    conn_enabled[chosen] = False
+    if innov in splits and not _has_node(out, ns, nn, splits[innov]):
+        node = splits[innov]
+    else:
+        node = counters[1]
+        counters[1] += 1
+        if innov not in splits:
+            splits[innov] = node
+    i = ns + nn
+    out[0][i] = node
+    out[1][i] = HIDDEN
+    out[2][i] = 0.0
+    out[3][i] = np.int8(rates[DEFAULT_ACT])
+    nn += 1
+    nc = _append_conn(out, cs, nc, _link_innovation(links, counters, src, node), src, node, 1.0, True)
+    nc = _append_conn(out, cs, nc, _link_innovation(links, counters, node, dst), node, dst, weight, True)
+    return nn, nc
+
+
+@njit(cache=True)
+def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed_forward):
+    """Add a link between two unconnected nodes (no cycles when feed-forward). Returns nc."""
+    node_id, node_kind = out[0], out[1]
+    for _ in range(int(rates[CONN_TRIES])):
+        s = ns + rng.integers(0, nn)
+        d = ns + rng.integers(0, nn)
+        if node_kind[d] == INPUT:
+            continue
+        if feed_forward and node_kind[s] == OUTPUT:
+            continue
+        src, dst = node_id[s], node_id[d]
+        if _find_link(out, cs, nc, src, dst) >= 0:
+            continue
+        if feed_forward and creates_cycle(out, cs, nc, src, dst):
+            continue
+        weight = rng.normal(0.0, rates[WEIGHT_INIT]) if rates[WEIGHT_INIT] > 0 else 0.0
+        weight = min(max(weight, -rates[WEIGHT_MAX]), rates[WEIGHT_MAX])
+        return _append_conn(out, cs, nc, _link_innovation(links, counters, src, dst), src, dst,
+                            weight, True)
+    return nc
+
+
+@njit(cache=True)
+def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit):
+    if rng.random() < perturb_rate:
+        value += rng.normal(0.0, power) if power > 0 else 0.0
+    else:
+        value = rng.normal(0.0, init_stdev) if init_stdev > 0 else 0.0
+    return min(max(value, -limit), limit)
+
+
+@njit(cache=True)
+def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
+    """Weight, bias and activation mutation (per-genome chance, then per-gene perturb or replace)."""
+    if rng.random() < rates[WEIGHT_RATE]:
+        for c in range(cs, cs + nc):
+            out[7][c] = _mutate_value(out[7][c], rng, rates[WEIGHT_PERTURB], rates[WEIGHT_POWER],
+                                      rates[WEIGHT_INIT], rates[WEIGHT_MAX])
+    if rng.random() < rates[BIAS_RATE]:
+        for i in range(ns, ns + nn):
+            if out[1][i] != INPUT:
+                out[2][i] = _mutate_value(out[2][i], rng, rates[BIAS_PERTURB], rates[BIAS_POWER],
+                                          rates[BIAS_INIT], rates[WEIGHT_MAX])
+    if rates[ACT_RATE] > 0:
+        for i in range(ns, ns + nn):
+            if out[1][i] != INPUT and rng.random() < rates[ACT_RATE]:
+                out[3][i] = activation_options[rng.integers(0, len(activation_options))]
+
+
+@njit(cache=True)
+def mutate_toggle_enable(out, cs, nc, rng):
+    """Flip the enabled flag of one random connection."""
+    if nc > 0:
+        c = cs + rng.integers(0, nc)
+        out[8][c] = not out[8][c]
+
+
+@njit(cache=True)
+def _swap_nodes(out, a, b):
+    out[0][a], out[0][b] = out[0][b], out[0][a]
+    out[1][a], out[1][b] = out[1][b], out[1][a]
+    out[2][a], out[2][b] = out[2][b], out[2][a]
+    out[3][a], out[3][b] = out[3][b], out[3][a]
+
+
+@njit(cache=True)
+def _swap_conns(out, a, b):
+    out[4][a], out[4][b] = out[4][b], out[4][a]
+    out[5][a], out[5][b] = out[5][b], out[5][a]
+    out[6][a], out[6][b] = out[6][b], out[6][a]
+    out[7][a], out[7][b] = out[7][b], out[7][a]
+    out[8][a], out[8][b] = out[8][b], out[8][a]
+
+
+@njit(cache=True)
+def _remove_conn(out, cs, nc, c):
+    for k in range(c, cs + nc - 1):
+        _swap_conns(out, k, k + 1)
+    return nc - 1
+
+
+@njit(cache=True)
+def mutate_delete_connection(out, cs, nc, rng):
+    """Remove one random connection. Returns nc."""
+    if nc == 0:
+        return nc
+    return _remove_conn(out, cs, nc, cs + rng.integers(0, nc))
+
+
+@njit(cache=True)
+def mutate_delete_node(out, ns, nn, cs, nc, rng):
+    """Remove one random hidden node and every link touching it. Returns (nn, nc)."""
+    n_hidden = 0
+    for i in range(ns, ns + nn):
+        if out[1][i] == HIDDEN:
+            n_hidden += 1
+    if n_hidden == 0:
+        return nn, nc
+    pick = rng.integers(0, n_hidden)
+    for i in range(ns, ns + nn):
+        if out[1][i] == HIDDEN:
+            if pick == 0:
+                node = out[0][i]
+                for k in range(i, ns + nn - 1):
+                    _swap_nodes(out, k, k + 1)
+                nn -= 1
+                c = cs
+                while c < cs + nc:
+                    if out[5][c] == node or out[6][c] == node:
+                        nc = _remove_conn(out, cs, nc, c)
+                    else:
+                        c += 1
+                return nn, nc
+            pick -= 1
+    return nn, nc
+
+
+@njit(cache=True)
+def sort_child(out, ns, nn, cs, nc):
+    """Insertion-sort the child's nodes by id and connections by innovation (nearly sorted input)."""
+    for i in range(ns + 1, ns + nn):
+        j = i
+        while j > ns and out[0][j - 1] > out[0][j]:
+            _swap_nodes(out, j - 1, j)
+            j -= 1
+    for i in range(cs + 1, cs + nc):
+        j = i
+        while j > cs and out[4][j - 1] > out[4][j]:
+            _swap_conns(out, j - 1, j)
+            j -= 1

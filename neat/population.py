@@ -1,0 +1,174 @@
+"""The evolution loop. One generation reads: evaluate, speciate, adjust, select, reproduce, report.
+
+Use `run(evaluate, ...)` or drive evaluation yourself with `ask()` / `tell(fitness)`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from neat.config import Config
+from neat.errors import ConfigError, FitnessError
+from neat.genome import Genome, GenomePool
+from neat.initial import initial_pool
+from neat.innovation import InnovationTracker
+from neat.network import PackedNetworks, pack_population
+from neat.report import GenerationReport, SpeciesRow
+from neat.reproduction import breed, offspring_quotas, plan_offspring, shared_fitness
+from neat.species import (
+    Species, choose_representatives, record_fitness, speciate, surviving_species, update_threshold,
+)
+
+Evaluate = Callable[[PackedNetworks, np.random.Generator], np.ndarray]
+Reporter = Callable[[GenerationReport], None]
+SolvedTest = Callable[[PackedNetworks, np.ndarray], np.ndarray]
+
+
+class TotalExtinctionError(FitnessError):
+    """Every species died and the config does not allow a fresh start."""
+
+
+class Population:
+    """A NEAT population: the current genomes plus everything needed to breed the next ones."""
+
+    def __init__(self, config: Config, n_inputs: int, n_outputs: int):
+        if n_inputs < 1 or n_outputs < 1:
+            raise ConfigError(f"a network needs at least one input and one output "
+                              f"(got {n_inputs} inputs, {n_outputs} outputs)")
+        self.config = config
+        self.n_inputs = n_inputs
+        self.n_outputs = n_outputs
+        self.rng = np.random.default_rng(config.run.seed)
+        self.generation = 0
+        self.evaluations = 0
+        self.pool, self.tracker = initial_pool(config, n_inputs, n_outputs, self.rng)
+        self.next_genome_key = len(self.pool)
+        self.species: list[Species] = []
+        self.next_species_key = 0
+        self.threshold = config.speciation.threshold
+        self.best_genome: Genome | None = None
+        self.best_fitness = -np.inf
+
+    @property
+    def recurrent(self) -> bool:
+        return not self.config.genome.feed_forward
+
+    def ask(self) -> GenomePool:
+        """The genomes of the current generation, to be evaluated."""
+        return self.pool
+
+    def evaluation_rng(self) -> np.random.Generator:
+        """The Generator a task uses for this generation's episodes: fixed by (seed, generation)."""
+        return np.random.default_rng([self.config.run.seed, self.generation])
+
+    def tell(self, fitness: np.ndarray, solved: np.ndarray | None = None) -> GenerationReport:
+        """Take the fitness of every genome from `ask()` and breed the next generation.
+
+        `solved` optionally marks the genomes that solve the task.
+        """
+        start = time.perf_counter()
+        fitness = self._check_fitness(fitness)
+        self.evaluations += len(fitness)
+        champion_row = int(np.argmax(fitness))
+        if solved is not None and solved.any():
+            champion_row = int(np.flatnonzero(solved)[np.argmax(fitness[solved])])
+        champion = self.pool.genome(champion_row)
+        if fitness[champion_row] > self.best_fitness:
+            self.best_fitness = float(fitness[champion_row])
+            self.best_genome = champion
+        self._speciate()
+        record_fitness(self.species, fitness, self.generation)
+        report = self._report(fitness, champion, solved, start)
+        self._reproduce(fitness)
+        self.generation += 1
+        report.seconds += time.perf_counter() - start
+        return report
+
+    def run(self, evaluate: Evaluate, generations: int, fitness_goal: float | None = None,
+            is_solved: SolvedTest | None = None, reporters: list[Reporter] | None = None
+            ) -> Genome:
+        """Evolve until `generations` generations have run here or a genome is solved (fitness >=
+        `fitness_goal`, or `is_solved`). Returns the best genome found."""
+        for _ in range(generations):
+            start = time.perf_counter()
+            packed = pack_population(self.pool, self.recurrent)
+            fitness = np.asarray(evaluate(packed, self.evaluation_rng()), dtype=np.float64)
+            solved = None
+            if is_solved is not None:
+                solved = np.asarray(is_solved(packed, fitness), dtype=bool)
+            elif fitness_goal is not None:
+                solved = fitness >= fitness_goal
+            eval_seconds = time.perf_counter() - start
+            report = self.tell(fitness, solved)
+            report.seconds += eval_seconds
+            for reporter in reporters or []:
+                reporter(report)
+            if report.solved:
+                break
+        assert self.best_genome is not None
+        return self.best_genome
+
+    def _check_fitness(self, fitness: np.ndarray) -> np.ndarray:
+        fitness = np.asarray(fitness, dtype=np.float64)
+        if fitness.shape != (len(self.pool),):
+            raise FitnessError(
+                f"expected one fitness value per genome, shape ({len(self.pool)},); got shape "
+                f"{fitness.shape}")
+        bad = np.flatnonzero(~np.isfinite(fitness))
+        if len(bad):
+            g = int(bad[0])
+            raise FitnessError(
+                f"fitness of genome {int(self.pool.genome_ids[g])} (position {g}) is "
+                f"{fitness[g]}; every fitness must be a finite number ({len(bad)} bad values)")
+        return fitness
+
+    def _speciate(self) -> None:
+        cfg = self.config.speciation
+        self.species, self.next_species_key = speciate(
+            self.pool, self.species, self.threshold, cfg, self.generation, self.next_species_key)
+        self.threshold = update_threshold(self.threshold, len(self.species), cfg)
+
+    def _report(self, fitness: np.ndarray, champion: Genome, solved: np.ndarray | None,
+                start: float) -> GenerationReport:
+        shared_fitness(self.species, fitness)
+        rows = [SpeciesRow(s.key, len(s.members), self.generation - s.created,
+                           s.fitness_history[-1], s.adjusted_fitness, s.stagnation(self.generation))
+                for s in self.species]
+        return GenerationReport(
+            generation=self.generation,
+            evaluations=self.evaluations,
+            best_fitness=float(fitness.max()),
+            mean_fitness=float(fitness.mean()),
+            std_fitness=float(fitness.std()),
+            champion=champion,
+            solved=bool(solved is not None and solved.any()),
+            seconds=time.perf_counter() - start,
+            species=rows,
+            threshold=self.threshold,
+        )
+
+    def _reproduce(self, fitness: np.ndarray) -> None:
+        size = self.config.population.size
+        alive = surviving_species(self.species, fitness, self.generation, self.config.stagnation)
+        if not alive:
+            if not self.config.population.reset_on_extinction:
+                raise TotalExtinctionError(
+                    f"every species died at generation {self.generation}; set "
+                    "population.reset_on_extinction = true to restart with a fresh population, or "
+                    "raise stagnation.max_stagnation / set stagnation.protect_best = true")
+            self.pool, tracker = initial_pool(self.config, self.n_inputs, self.n_outputs, self.rng,
+                                              self.next_genome_key)
+            self.tracker.counters[:] = np.maximum(self.tracker.counters, tracker.counters)
+            self.next_genome_key += size
+            self.species = []
+            return
+        quotas = offspring_quotas(shared_fitness(alive, fitness), size)
+        plan = plan_offspring(alive, quotas, fitness, self.config, self.rng)
+        choose_representatives(alive, self.pool, self.rng)
+        self.species = alive
+        new_pool = breed(self.pool, plan, self.next_genome_key, self.config, self.tracker, self.rng)
+        self.next_genome_key += int(np.count_nonzero(~plan.elite))
+        self.pool = new_pool

@@ -1,0 +1,74 @@
+"""What one generation produced: the GenerationReport, and the console reporter that prints it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from neat.genome import Genome
+
+
+@dataclass(frozen=True)
+class SpeciesRow:
+    id: int
+    size: int
+    age: int
+    best_fitness: float
+    adjusted_fitness: float
+    stagnation: int
+
+
+@dataclass
+class GenerationReport:
+    """Summary of one evaluated generation."""
+
+    generation: int
+    evaluations: int  # cumulative
+    best_fitness: float
+    mean_fitness: float
+    std_fitness: float
+    champion: Genome
+    solved: bool
+    seconds: float  # wall clock for this generation
+    species: list[SpeciesRow] = field(default_factory=list)
+    threshold: float = 0.0
+
+    @property
+    def evaluations_per_second(self) -> float:
+        size = sum(r.size for r in self.species)
+        return size / self.seconds if self.seconds > 0 else 0.0
+
+    def to_stats(self) -> dict[str, Any]:
+        """The stats.jsonl record of this generation."""
+        return {
+            "generation": self.generation,
+            "evaluations": self.evaluations,
+            "best_fitness": self.best_fitness,
+            "mean_fitness": self.mean_fitness,
+            "std_fitness": self.std_fitness,
+            "species": len(self.species),
+            "champion_id": self.champion.key,
+            "champion_hidden": self.champion.n_hidden,
+            "champion_connections": self.champion.n_enabled,
+            "solved": self.solved,
+            "seconds": self.seconds,
+            "evaluations_per_second": self.evaluations_per_second,
+            "threshold": self.threshold,
+            "species_table": [vars(r) for r in self.species],
+        }
+
+
+class ConsoleReporter:
+    """Prints one readable line per generation."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def __call__(self, report: GenerationReport) -> None:
+        r = report
+        self.stream.write(
+            f"gen {r.generation:5d}  best {r.best_fitness:12.4f}  mean {r.mean_fitness:12.4f}  "
+            f"std {r.std_fitness:10.4f}  species {len(r.species):3d}  "
+            f"champion {r.champion.n_hidden}h/{r.champion.n_enabled}c  "
+            f"{r.seconds * 1000:8.1f} ms{'  SOLVED' if r.solved else ''}\n")
+        self.stream.flush()

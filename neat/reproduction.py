@@ -1,0 +1,182 @@
+"""Reproduction: explicit fitness sharing, offspring quotas, elitism, parent selection, and the compiled
+breeding loop that builds the next generation's pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from neat.activations import ACTIVATION_IDS
+from neat.config import Config
+from neat.crossover import copy_into, crossover_into
+from neat.genome import GenomePool, gather_ranges
+from neat.innovation import InnovationTracker
+from neat.mutation import (
+    ACT_RATE, ADD_CONN, ADD_NODE, BIAS_INIT, BIAS_PERTURB, BIAS_POWER, BIAS_RATE, CONN_TRIES,
+    DEFAULT_ACT, DELETE_CONN, DELETE_NODE, N_RATES, TOGGLE, WEIGHT_INIT, WEIGHT_MAX, WEIGHT_PERTURB,
+    WEIGHT_POWER, WEIGHT_RATE, mutate_add_connection, mutate_add_node, mutate_delete_connection,
+    mutate_delete_node, mutate_parameters, mutate_toggle_enable, sort_child,
+)
+from neat.species import Species
+
+
+def shared_fitness(species: list[Species], fitness: np.ndarray) -> np.ndarray:
+    """Summed adjusted fitness of each species (explicit fitness sharing: f_i / |S|).
+
+    Fitness is shifted so the population's worst genome scores 0, which keeps the quotas right for
+    negative fitness. Returns shape (n_species,) and stores it on each species.
+    """
+    shifted = fitness - fitness.min()
+    sums = np.array([shifted[s.members].sum() / len(s.members) for s in species])
+    for s, value in zip(species, sums, strict=True):
+        s.adjusted_fitness = float(value)
+    return sums
+
+
+def offspring_quotas(adjusted: np.ndarray, total: int) -> np.ndarray:
+    """Offspring per species proportional to `adjusted`, summing exactly to `total`
+    (largest remainder; equal shares when every species scores 0)."""
+    if adjusted.sum() <= 0:
+        adjusted = np.ones_like(adjusted)
+    exact = adjusted / adjusted.sum() * total
+    quotas = np.floor(exact).astype(np.int64)
+    remainder = total - quotas.sum()
+    order = np.argsort(-(exact - quotas), kind="stable")
+    quotas[order[:remainder]] += 1
+    return quotas
+
+
+@dataclass
+class BreedingPlan:
+    """One row per child: parents (positions in the old pool), fitter-parent flags, elite flags."""
+
+    parent1: np.ndarray  # int64; the fitter parent
+    parent2: np.ndarray  # int64; -1 for mutation-only offspring and elites
+    equal: np.ndarray  # bool; parents have equal fitness
+    elite: np.ndarray  # bool; copied unchanged
+
+
+def plan_offspring(species: list[Species], quotas: np.ndarray, fitness: np.ndarray,
+                   config: Config, rng: np.random.Generator) -> BreedingPlan:
+    """Choose elites and parents for every child, species by species."""
+    rep = config.reproduction
+    survivors = []
+    for s in species:
+        ranked = s.members[np.argsort(-fitness[s.members], kind="stable")]
+        survivors.append(ranked[: max(1, int(np.ceil(rep.survival_threshold * len(ranked))))])
+    p1, p2, elite = [], [], []
+    for k, (s, quota) in enumerate(zip(species, quotas, strict=True)):
+        if quota == 0:
+            continue
+        n_elite = 0
+        if rep.elitism_min_species_size and len(s.members) >= rep.elitism_min_species_size:
+            n_elite = 1
+            p1.append(survivors[k][:1])
+            p2.append(np.array([-1]))
+            elite.append(np.array([True]))
+        n = int(quota) - n_elite
+        pool_k = survivors[k]
+        first = pool_k[rng.integers(0, len(pool_k), size=n)]
+        second = pool_k[rng.integers(0, len(pool_k), size=n)]
+        crossing = rng.random(n) < rep.crossover_rate
+        foreign = crossing & (rng.random(n) < rep.interspecies_rate) & (len(species) > 1)
+        for c in np.flatnonzero(foreign):
+            other = (k + 1 + rng.integers(0, len(species) - 1)) % len(species)
+            second[c] = survivors[other][rng.integers(0, len(survivors[other]))]
+        p1.append(first)
+        p2.append(np.where(crossing, second, -1))
+        elite.append(np.zeros(n, dtype=bool))
+    parent1 = np.concatenate(p1).astype(np.int64)
+    parent2 = np.concatenate(p2).astype(np.int64)
+    has2 = parent2 >= 0
+    f1 = fitness[parent1]
+    f2 = np.where(has2, fitness[np.maximum(parent2, 0)], -np.inf)
+    swap = has2 & (f2 > f1)
+    parent1, parent2 = np.where(swap, parent2, parent1), np.where(swap, parent1, parent2)
+    equal = has2 & (f1 == f2)
+    return BreedingPlan(parent1, parent2, equal, np.concatenate(elite))
+
+
+def mutation_rates(config: Config) -> np.ndarray:
+    """The float64 rates array the compiled mutation operators read (indices in neat/mutation.py)."""
+    m, g = config.mutation, config.genome
+    rates = np.zeros(N_RATES)
+    rates[[WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, ADD_NODE,
+           ADD_CONN, TOGGLE, DELETE_CONN, DELETE_NODE, ACT_RATE, WEIGHT_INIT, BIAS_INIT, WEIGHT_MAX,
+           CONN_TRIES, DEFAULT_ACT]] = [
+        m.weight_mutate_rate, m.weight_perturb_rate, m.weight_perturb_power, m.bias_mutate_rate,
+        m.bias_perturb_rate, m.bias_perturb_power, m.add_node_rate, m.add_connection_rate,
+        m.toggle_enable_rate, m.delete_connection_rate, m.delete_node_rate,
+        m.activation_mutate_rate, g.weight_init_stdev, g.bias_init_stdev, g.weight_max,
+        m.add_connection_tries, ACTIVATION_IDS[g.activation]]
+    return rates
+
+
+def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
+          tracker: InnovationTracker, rng: np.random.Generator) -> GenomePool:
+    """Build the next generation from `plan` in one compiled call. Children of the plan get keys
+    first_key, first_key+1, ...; elites keep their key."""
+    tracker.new_generation()
+    has2 = plan.parent2 >= 0
+    nodes = pool.node_counts()
+    conns = pool.conn_counts()
+    node_cap = nodes[plan.parent1] + np.where(has2, nodes[np.maximum(plan.parent2, 0)], 0) + 1
+    conn_cap = conns[plan.parent1] + np.where(has2, conns[np.maximum(plan.parent2, 0)], 0) + 3
+    node_off = np.concatenate(([0], np.cumsum(node_cap)))
+    conn_off = np.concatenate(([0], np.cumsum(conn_cap)))
+    out = (np.empty(node_off[-1], np.int64), np.empty(node_off[-1], np.int8),
+           np.empty(node_off[-1], np.float64), np.empty(node_off[-1], np.int8),
+           np.empty(conn_off[-1], np.int64), np.empty(conn_off[-1], np.int64),
+           np.empty(conn_off[-1], np.int64), np.empty(conn_off[-1], np.float64),
+           np.empty(conn_off[-1], np.bool_))
+    src = (pool.node_start, pool.node_id, pool.node_kind, pool.node_bias, pool.node_act,
+           pool.conn_start, pool.conn_innov, pool.conn_src, pool.conn_dst, pool.conn_weight,
+           pool.conn_enabled)
+    options = np.array([ACTIVATION_IDS[a] for a in config.genome.activation_options], np.int8)
+    counts = _breed_kernel(src, (plan.parent1, plan.parent2, plan.equal, plan.elite),
+                           (node_off, conn_off), out, rng, mutation_rates(config), options,
+                           (tracker.links, tracker.splits, tracker.counters),
+                           (config.reproduction.disabled_gene_rate,
+                            config.reproduction.mutate_after_crossover,
+                            config.genome.feed_forward))
+    node_idx, node_start = gather_ranges(node_off, np.arange(len(plan.parent1)), counts[:, 0])
+    conn_idx, conn_start = gather_ranges(conn_off, np.arange(len(plan.parent1)), counts[:, 1])
+    keys = np.where(plan.elite, pool.genome_ids[plan.parent1],
+                    first_key + np.cumsum(~plan.elite) - 1)
+    return GenomePool(pool.n_inputs, pool.n_outputs, keys.astype(np.int64), node_start, conn_start,
+                      *(a[node_idx] for a in out[:4]), *(a[conn_idx] for a in out[4:]))
+
+
+@njit(cache=True)
+def _breed_kernel(pool, plan, offsets, out, rng, rates, options, innovation, flags):
+    parent1, parent2, equal, elite = plan
+    node_off, conn_off = offsets
+    links, splits, counters = innovation
+    disabled_rate, mutate_after_crossover, feed_forward = flags
+    counts = np.empty((len(parent1), 2), dtype=np.int64)
+    for k in range(len(parent1)):
+        ns, cs = node_off[k], conn_off[k]
+        if parent2[k] < 0:
+            nn, nc = copy_into(pool, parent1[k], out, ns, cs)
+        else:
+            nn, nc = crossover_into(pool, parent1[k], parent2[k], equal[k], out, ns, cs, rng,
+                                    disabled_rate, feed_forward)
+        if not elite[k] and (parent2[k] < 0 or mutate_after_crossover):
+            if rng.random() < rates[ADD_NODE]:
+                nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
+            if rng.random() < rates[ADD_CONN]:
+                nc = mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters,
+                                           feed_forward)
+            if rng.random() < rates[DELETE_CONN]:
+                nc = mutate_delete_connection(out, cs, nc, rng)
+            if rng.random() < rates[DELETE_NODE]:
+                nn, nc = mutate_delete_node(out, ns, nn, cs, nc, rng)
+            if rng.random() < rates[TOGGLE]:
+                mutate_toggle_enable(out, cs, nc, rng)
+            mutate_parameters(out, ns, nn, cs, nc, rng, rates, options)
+            sort_child(out, ns, nn, cs, nc)
+        counts[k, 0] = nn
+        counts[k, 1] = nc
+    return counts

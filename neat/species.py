@@ -1,0 +1,198 @@
+"""Species: compatibility distance, speciation against last generation's representatives, stagnation
+and the extinction-mark rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from neat.config import SpeciationConfig, StagnationConfig
+from neat.genome import Genome, GenomePool
+
+
+@dataclass
+class Species:
+    """A species and its history. `members` are positions in the current pool."""
+
+    key: int
+    created: int
+    representative: Genome
+    members: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    best_fitness: float = -np.inf  # best fitness ever reached by a member
+    last_improved: int = 0  # generation of the last improvement of best_fitness
+    marks: int = 0  # consecutive generations in the bottom share (extinction rule)
+    fitness_history: list[float] = field(default_factory=list)  # best member fitness per generation
+    adjusted_fitness: float = 0.0  # summed shared fitness of this generation
+
+    def stagnation(self, generation: int) -> int:
+        return generation - self.last_improved
+
+
+@njit(cache=True)
+def distance(innov_a, weight_a, innov_b, weight_b, c1, c2, c3, small_genes):
+    """Compatibility distance c1*E/N + c2*D/N + c3*W between two genomes' connection genes.
+
+    N is the larger gene count, or 1 when both genomes have fewer than `small_genes` genes.
+    """
+    na, nb = len(innov_a), len(innov_b)
+    i = j = matching = disjoint = 0
+    weight_diff = 0.0
+    while i < na and j < nb:
+        if innov_a[i] == innov_b[j]:
+            weight_diff += abs(weight_a[i] - weight_b[j])
+            matching += 1
+            i += 1
+            j += 1
+        elif innov_a[i] < innov_b[j]:
+            disjoint += 1
+            i += 1
+        else:
+            disjoint += 1
+            j += 1
+    excess = (na - i) + (nb - j)
+    n = max(na, nb)
+    if n < small_genes or n == 0:
+        n = 1
+    mean_diff = weight_diff / matching if matching > 0 else 0.0
+    return c1 * excess / n + c2 * disjoint / n + c3 * mean_diff
+
+
+def distance_py(a: Genome, b: Genome, cfg: SpeciationConfig) -> float:
+    """Pure-Python twin of `distance`, from genomes (used by tests)."""
+    wa = dict(zip(a.conn_innov.tolist(), a.conn_weight.tolist(), strict=True))
+    wb = dict(zip(b.conn_innov.tolist(), b.conn_weight.tolist(), strict=True))
+    matching = wa.keys() & wb.keys()
+    cutoff = min(max(wa, default=-1), max(wb, default=-1))
+    non_matching = wa.keys() ^ wb.keys()
+    excess = sum(1 for k in non_matching if k > cutoff)
+    disjoint = len(non_matching) - excess
+    n = max(len(wa), len(wb))
+    if n < cfg.small_genome_genes or n == 0:
+        n = 1
+    mean_diff = sum(abs(wa[k] - wb[k]) for k in matching) / len(matching) if matching else 0.0
+    return (cfg.excess_coefficient * excess / n + cfg.disjoint_coefficient * disjoint / n
+            + cfg.weight_coefficient * mean_diff)
+
+
+@njit(cache=True)
+def _assign(pool_conn, rep_conn, coefficients, threshold):
+    """Place each genome in the first species whose representative is within `threshold`.
+
+    Species 0..R-1 are the old representatives; a genome that fits none founds a new species,
+    numbered from R in order, and represents it for the genomes after it.
+    Returns (species index per genome, pool position of each new founder).
+    """
+    conn_start, innov, weight = pool_conn
+    rep_start, rep_innov, rep_weight = rep_conn
+    c1, c2, c3, small = coefficients
+    n_reps = len(rep_start) - 1
+    n = len(conn_start) - 1
+    assignment = np.empty(n, dtype=np.int64)
+    founders = np.empty(n, dtype=np.int64)
+    n_founders = 0
+    for g in range(n):
+        ia = innov[conn_start[g] : conn_start[g + 1]]
+        wa = weight[conn_start[g] : conn_start[g + 1]]
+        assignment[g] = -1
+        for r in range(n_reps):
+            ib = rep_innov[rep_start[r] : rep_start[r + 1]]
+            wb = rep_weight[rep_start[r] : rep_start[r + 1]]
+            if distance(ia, wa, ib, wb, c1, c2, c3, small) < threshold:
+                assignment[g] = r
+                break
+        if assignment[g] >= 0:
+            continue
+        for f in range(n_founders):
+            h = founders[f]
+            ib = innov[conn_start[h] : conn_start[h + 1]]
+            wb = weight[conn_start[h] : conn_start[h + 1]]
+            if distance(ia, wa, ib, wb, c1, c2, c3, small) < threshold:
+                assignment[g] = n_reps + f
+                break
+        if assignment[g] < 0:
+            founders[n_founders] = g
+            assignment[g] = n_reps + n_founders
+            n_founders += 1
+    return assignment, founders[:n_founders]
+
+
+def speciate(pool: GenomePool, species: list[Species], threshold: float, cfg: SpeciationConfig,
+             generation: int, next_key: int) -> tuple[list[Species], int]:
+    """Assign every genome of `pool` to a species; returns the living species and the next key.
+
+    Existing species keep their history; species left without members die; new ones are founded.
+    """
+    if species:
+        reps = GenomePool.from_genomes([s.representative for s in species])
+        rep_conn = (reps.conn_start, reps.conn_innov, reps.conn_weight)
+    else:
+        rep_conn = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    coefficients = (cfg.excess_coefficient, cfg.disjoint_coefficient, cfg.weight_coefficient,
+                    float(cfg.small_genome_genes))
+    assignment, founders = _assign((pool.conn_start, pool.conn_innov, pool.conn_weight), rep_conn,
+                                   coefficients, threshold)
+    order = np.argsort(assignment, kind="stable")
+    bounds = np.searchsorted(assignment[order], np.arange(len(species) + len(founders) + 1))
+    living: list[Species] = []
+    for s in range(len(species) + len(founders)):
+        members = order[bounds[s] : bounds[s + 1]]
+        if s < len(species):
+            if len(members):
+                species[s].members = members
+                living.append(species[s])
+        else:
+            founder = int(founders[s - len(species)])
+            living.append(Species(next_key, generation, pool.genome(founder), members,
+                                  last_improved=generation))
+            next_key += 1
+    return living, next_key
+
+
+def update_threshold(threshold: float, n_species: int, cfg: SpeciationConfig) -> float:
+    """Dynamic threshold: nudge toward `target_species` (unchanged when the target is 0)."""
+    if cfg.target_species == 0:
+        return threshold
+    if n_species < cfg.target_species:
+        return max(cfg.threshold_min, threshold - cfg.threshold_step)
+    if n_species > cfg.target_species:
+        return threshold + cfg.threshold_step
+    return threshold
+
+
+def record_fitness(species: list[Species], fitness: np.ndarray, generation: int) -> None:
+    """Update each species' best fitness, improvement date and history from this generation."""
+    for s in species:
+        best = float(fitness[s.members].max())
+        s.fitness_history.append(best)
+        if best > s.best_fitness:
+            s.best_fitness = best
+            s.last_improved = generation
+
+
+def surviving_species(species: list[Species], fitness: np.ndarray, generation: int,
+                      cfg: StagnationConfig) -> list[Species]:
+    """Species allowed to reproduce: not stagnant and not killed by extinction marks.
+
+    The species holding the population's best genome is spared when `protect_best` is set.
+    """
+    best = int(np.argmax(fitness))
+    protected = {s.key for s in species if cfg.protect_best and best in s.members}
+    if cfg.extinction_fraction > 0:
+        ranked = sorted(species, key=lambda s: s.fitness_history[-1])
+        bottom = {s.key for s in ranked[: int(cfg.extinction_fraction * len(species))]}
+        for s in species:
+            s.marks = s.marks + 1 if s.key in bottom else 0
+    return [
+        s for s in species
+        if s.key in protected
+        or (s.stagnation(generation) < cfg.max_stagnation and s.marks < cfg.extinction_marks)
+    ]
+
+
+def choose_representatives(species: list[Species], pool: GenomePool,
+                           rng: np.random.Generator) -> None:
+    """Each species is represented in the next generation by a random member of this one (paper)."""
+    for s in species:
+        s.representative = pool.genome(int(s.members[rng.integers(len(s.members))]))
