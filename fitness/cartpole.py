@@ -1,0 +1,154 @@
+"""The `cartpole` task: a compiled mirror of gymnasium's CartPole-v1, for a whole population.
+
+Action space: two outputs, LEFT and RIGHT; the larger one is the action (argmax, like gymnasium's
+`Discrete(2)`), pushing the cart with 10 N.
+
+Observation (the network's 4 inputs), exactly gymnasium's float32 observation:
+
+| input | observation           | episode ends beyond |
+|-------|-----------------------|---------------------|
+| 0     | cart position x (m)   | +-2.4 m             |
+| 1     | cart velocity (m/s)   |                     |
+| 2     | pole angle (rad)      | +-12 degrees        |
+| 3     | pole angular velocity |                     |
+
+Reward: +1 per step, the terminating step included (gymnasium's default reward), so an episode's
+return is its number of steps. Fitness is the mean return over `episodes` episodes; 475 counts as
+solved (CartPole-v1's reward threshold).
+
+Starting state: all four values uniform in (-0.05, 0.05), drawn with `fitness.seeding` from
+episode_seed(base, genome id, episode); base is drawn once per evaluation from the generation's
+Generator.
+
+Episode end: termination when the pole passes 12 degrees or the cart passes 2.4 m; truncation
+after 500 steps.
+
+Options: `episodes` (int, default 5).
+
+Replay world dict (what the viewer draws):
+    {"kind": "cartpole", "x": metres, "theta": radians, "x_threshold": 2.4}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from fitness.cartpole_dynamics import (
+    MAX_STEPS,
+    X_THRESHOLD,
+    choose_action,
+    initial_state,
+    is_terminal,
+    observe,
+    step_state,
+)
+from fitness.seeding import draw_base_seed, episode_seed
+from fitness.task import Frame, TaskSpec
+from fitness.task_options import read_options, require_between
+from neat.errors import TaskError
+from neat.genome import Genome
+from neat.network import PackedNetworks, activate, pack_genome, reset_values
+
+NAME = "cartpole"
+DEFAULTS: dict[str, Any] = {"episodes": 5}
+INPUT_LABELS = ("x", "x_dot", "theta", "theta_dot")
+OUTPUT_LABELS = ("LEFT", "RIGHT")
+SOLVED_AT = 475.0
+
+
+@njit(cache=True)
+def play_episode(net, g, recurrent, seed, values, scratch) -> int:
+    """Steps network `g` balances in one episode started from `seed` (termination step counted)."""
+    inputs = np.empty(4)
+    outputs = np.empty(2)
+    x, x_dot, theta, theta_dot = initial_state(seed)
+    reset_values(net, g, values)
+    for step in range(MAX_STEPS):
+        observe(x, x_dot, theta, theta_dot, inputs)
+        activate(net, g, recurrent, inputs, values, scratch, outputs)
+        x, x_dot, theta, theta_dot = step_state(x, x_dot, theta, theta_dot, choose_action(outputs))
+        if is_terminal(x, theta):
+            return step + 1
+    return MAX_STEPS
+
+
+@njit(cache=True, parallel=True)
+def evaluate_population(net, recurrent, genome_ids, base, episodes, fitness) -> None:
+    """Mean episode length of every network into `fitness` (G,); one genome per prange task."""
+    values = np.zeros(len(net[1]))
+    scratch = np.zeros(len(net[1]))
+    for g in prange(len(genome_ids)):
+        total = 0
+        for episode in range(episodes):
+            seed = episode_seed(base, genome_ids[g], episode)
+            total += play_episode(net, g, recurrent, seed, values, scratch)
+        fitness[g] = total / episodes
+
+
+def check_sizes(task: str, packed: PackedNetworks, n_inputs: int, n_outputs: int) -> None:
+    """Raise TaskError unless the networks have the task's input and output counts."""
+    if (packed.n_inputs, packed.n_outputs) != (n_inputs, n_outputs):
+        raise TaskError(
+            f"task '{task}' needs networks with {n_inputs} inputs and {n_outputs} outputs, got "
+            f"{packed.n_inputs} and {packed.n_outputs}; set the genome sizes from the task's spec."
+        )
+
+
+@dataclass
+class CartPoleTask:
+    """CartPole-v1 for NEAT (see the module docstring)."""
+
+    spec: TaskSpec
+    episodes: int
+
+    def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
+        """Mean steps balanced per network, shape (G,)."""
+        check_sizes(NAME, packed, 4, 2)
+        fitness = np.empty(len(packed))
+        base = draw_base_seed(rng)
+        evaluate_population(packed.arrays, packed.recurrent, packed.genome_ids, base,
+                            self.episodes, fitness)
+        return fitness
+
+    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
+        """Episode 0 of `genome` as evaluate plays it when its base seed is `seed`."""
+        packed = pack_genome(genome, recurrent)
+        check_sizes(NAME, packed, 4, 2)
+        net = packed.arrays
+        values, scratch = packed.new_values(), packed.new_values()
+        inputs, outputs = np.empty(4), np.empty(2)
+        state = initial_state(episode_seed(seed, genome.key, 0))
+        frames = []
+        for _ in range(MAX_STEPS):
+            observe(*state, inputs)
+            activate(net, 0, recurrent, inputs, values, scratch, outputs)
+            world = {"kind": "cartpole", "x": state[0], "theta": state[2],
+                     "x_threshold": X_THRESHOLD}
+            frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(), world, 1.0))
+            state = step_state(*state, choose_action(outputs))
+            if is_terminal(state[0], state[2]):
+                break
+        return frames
+
+
+def make_task(options: dict[str, Any]) -> CartPoleTask:
+    """The cartpole task; options: `episodes` (int >= 1, default 5)."""
+    opts = read_options(NAME, options, DEFAULTS)
+    require_between(NAME, opts, "episodes", 1)
+    spec = TaskSpec(
+        name=NAME,
+        n_inputs=4,
+        n_outputs=2,
+        input_labels=INPUT_LABELS,
+        output_labels=OUTPUT_LABELS,
+        solved_at=SOLVED_AT,
+        description=(
+            "Balance a pole on a cart (gymnasium CartPole-v1, compiled). Fitness: mean steps "
+            f"balanced over {opts['episodes']} episodes of at most 500 steps."
+        ),
+    )
+    return CartPoleTask(spec, opts["episodes"])

@@ -1,0 +1,262 @@
+"""The `double-pole` and `double-pole-novel` tasks: NEAT's double pole balancing benchmarks.
+
+Two poles (1.0 m and 0.1 m long) stand on a cart on a 4.8 m track; one network output in [0, 1]
+pushes the cart with force (output - 0.5) * 20 N (outputs outside [0, 1] are clipped). Physics,
+constants and start state: see `fitness.double_pole_dynamics`. The system starts with pole 1 at
+0.07 rad and fails when |x| > 2.4 m or a pole leans more than 36 degrees. Every evaluation is
+deterministic (one fixed start), so `evaluate` ignores its Generator.
+
+Inputs, scaled as in Stanley's NEAT C++ code (experiments.cpp, CartPole::evalNet); the original's
+constant 0.5 bias input is left out because every node here has its own bias:
+
+- `double-pole` (Markovian, velocities given), 6 inputs:
+  x/4.8, x_dot/2, theta1/0.52, theta1_dot/2, theta2/0.52, theta2_dot/2.
+  Fitness: steps balanced (the state is within bounds after the action), up to `max_steps`
+  (default 100,000 = 2,000 s); solved at `max_steps`.
+- `double-pole-novel` (non-Markovian, no velocities), 3 inputs: x/4.8, theta1/0.52, theta2/0.52.
+  Solving it needs memory, so networks must be recurrent. Protocol of Gruau et al. (1996) as used
+  in Stanley & Miikkulainen (2002), section 4.2:
+    1. Damping trial of 1,000 steps: F = 0.1 * t / 1000 + 0.9 * f2, with t the steps balanced and
+       f2 = 0 if t < 100, else 0.75 / sum over the last 100 balanced steps of
+       (|x| + |x_dot| + |theta1| + |theta1_dot|). F is capped at 10 here (a near-motionless
+       system), so the tiers below stay apart.
+    2. A network that balances all 1,000 steps is tried for 100,000 steps from the same start.
+    3. If it balances all 100,000 it takes the generalisation test: 625 starts with x,
+       x_dot, theta1 and theta1_dot each at 0.05/0.25/0.5/0.75/0.95 of the ranges +-2.16 m,
+       +-1.35 m/s, +-0.06283152 rad (3.6 degrees) and +-0.15009752 rad/s (8.6 degrees/s), pole 2
+       upright and still (ranges from the original code's pole2 generalisation test). A start
+       counts when the network, reset, balances all 1,000 steps from it. The score is the count.
+  Fitness: F after step 1 or 2; 100 + score when step 2 passes. Solved at 100 +
+  `min_generalisation` (default 200, the paper's criterion), reachable only through step 2.
+  The original tests only each generation's champion in steps 2-3; here every network that
+  balances 1,000 steps is tested, which finds a solution no later.
+
+Options: `double-pole`: `max_steps` (default 100000), `replay_steps` (default 1000);
+`double-pole-novel`: `min_generalisation` (default 200), `replay_steps` (default 1000).
+
+Replay (the damping trial for -novel, otherwise the first `replay_steps` steps; the seed is
+unused) world dict:
+    {"kind": "double-pole", "x": m, "theta1": rad, "theta2": rad, "length1": 1.0,
+     "length2": 0.1, "x_threshold": 2.4}   (full pole lengths in metres)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from fitness.cartpole import check_sizes
+from fitness.double_pole_dynamics import (
+    HALF_LENGTH_1,
+    HALF_LENGTH_2,
+    START_STATE,
+    X_THRESHOLD,
+    is_failed,
+    step_state,
+)
+from fitness.task import Frame, TaskSpec
+from fitness.task_options import read_options, require_between
+from neat.genome import Genome
+from neat.network import PackedNetworks, activate, pack_genome, reset_values
+
+MARKOV_NAME = "double-pole"
+NOVEL_NAME = "double-pole-novel"
+MARKOV_LABELS = ("x", "x_dot", "theta1", "theta1_dot", "theta2", "theta2_dot")
+NOVEL_LABELS = ("x", "theta1", "theta2")
+OUTPUT_LABELS = ("FORCE",)
+MARKOV_DEFAULTS: dict[str, Any] = {"max_steps": 100_000, "replay_steps": 1000}
+NOVEL_DEFAULTS: dict[str, Any] = {"min_generalisation": 200, "replay_steps": 1000}
+
+DAMPING_STEPS = 1000
+JIGGLE_WINDOW = 100
+DAMPING_CAP = 10.0
+LONG_RUN_STEPS = 100_000
+LONG_RUN_FITNESS = 100.0
+GENERALISATION_STEPS = 1000
+GENERALISATION_FRACTIONS = (0.05, 0.25, 0.5, 0.75, 0.95)
+GENERALISATION_STARTS = len(GENERALISATION_FRACTIONS) ** 4  # 625
+# half-ranges of x (m), x_dot (m/s), theta1 (rad), theta1_dot (rad/s) in the generalisation test
+GENERALISATION_HALF_RANGES = (2.16, 1.35, 0.06283152, 0.15009752)
+
+
+@njit(cache=True)
+def observe(s: tuple, markov: bool, inputs: np.ndarray) -> None:
+    """Write the scaled network inputs for state `s` into `inputs` (6,) or (3,)."""
+    inputs[0] = s[0] / 4.8
+    if markov:
+        inputs[1] = s[1] / 2.0
+        inputs[2] = s[2] / 0.52
+        inputs[3] = s[3] / 2.0
+        inputs[4] = s[4] / 0.52
+        inputs[5] = s[5] / 2.0
+    else:
+        inputs[1] = s[2] / 0.52
+        inputs[2] = s[4] / 0.52
+
+
+@njit(cache=True)
+def balance(net, g, recurrent, markov, start, max_steps, buffers, jiggle) -> int:
+    """Steps network `g` (reset first) keeps the system within bounds from `start`, at most
+    `max_steps`. `buffers` = (values, scratch) population buffers; `jiggle` (100,) receives
+    |x| + |x_dot| + |theta1| + |theta1_dot| of balanced step k at index k % 100."""
+    values, scratch = buffers
+    inputs = np.empty(6 if markov else 3)
+    outputs = np.empty(1)
+    reset_values(net, g, values)
+    s = start
+    for step in range(max_steps):
+        observe(s, markov, inputs)
+        activate(net, g, recurrent, inputs, values, scratch, outputs)
+        s = step_state(s, outputs[0])
+        if is_failed(s):
+            return step
+        jiggle[step % JIGGLE_WINDOW] = abs(s[0]) + abs(s[1]) + abs(s[2]) + abs(s[3])
+    return max_steps
+
+
+@njit(cache=True)
+def damping_fitness(balanced: int, jiggle: np.ndarray) -> float:
+    """Gruau's F = 0.1 * t / 1000 + 0.9 * f2 for a damping trial, capped at DAMPING_CAP."""
+    fitness = 0.1 * balanced / DAMPING_STEPS
+    if balanced >= JIGGLE_WINDOW:
+        fitness += 0.9 * 0.75 / np.sum(jiggle)
+    return min(fitness, DAMPING_CAP)
+
+
+@njit(cache=True)
+def generalisation_start(index: int) -> tuple:
+    """Start state number `index` (0..624) of the generalisation test."""
+    s = [0.0, 0.0, 0.0, 0.0]
+    for k in range(4):
+        fraction = GENERALISATION_FRACTIONS[(index // 5 ** (3 - k)) % 5]
+        s[k] = (2.0 * fraction - 1.0) * GENERALISATION_HALF_RANGES[k]
+    return (s[0], s[1], s[2], s[3], 0.0, 0.0)
+
+
+@njit(cache=True)
+def count_generalised(net, g, recurrent, buffers) -> int:
+    """How many of the 625 generalisation starts network `g` balances for 1,000 steps."""
+    jiggle = np.zeros(JIGGLE_WINDOW)
+    count = 0
+    for index in range(GENERALISATION_STARTS):
+        start = generalisation_start(index)
+        if balance(net, g, recurrent, False, start, GENERALISATION_STEPS, buffers,
+                   jiggle) == GENERALISATION_STEPS:
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def novel_fitness(net, g, recurrent, buffers) -> float:
+    """Fitness of network `g` under the non-Markovian protocol (module docstring, steps 1-3)."""
+    jiggle = np.zeros(JIGGLE_WINDOW)
+    balanced = balance(net, g, recurrent, False, START_STATE, DAMPING_STEPS, buffers, jiggle)
+    fitness = damping_fitness(balanced, jiggle)
+    if balanced == DAMPING_STEPS and balance(
+        net, g, recurrent, False, START_STATE, LONG_RUN_STEPS, buffers, jiggle
+    ) == LONG_RUN_STEPS:
+        fitness = LONG_RUN_FITNESS + count_generalised(net, g, recurrent, buffers)
+    return fitness
+
+
+@njit(cache=True, parallel=True)
+def evaluate_population(net, recurrent, markov, max_steps, fitness) -> None:
+    """Fitness of every network into `fitness` (G,); one genome per prange task."""
+    buffers = (np.zeros(len(net[1])), np.zeros(len(net[1])))
+    for g in prange(len(fitness)):
+        if markov:
+            jiggle = np.zeros(JIGGLE_WINDOW)
+            fitness[g] = balance(net, g, recurrent, True, START_STATE, max_steps, buffers, jiggle)
+        else:
+            fitness[g] = novel_fitness(net, g, recurrent, buffers)
+
+
+def generalisation_score(packed: PackedNetworks, g: int) -> int:
+    """Generalisation score (0..625) of network `g` of `packed` (3 inputs, 1 output)."""
+    check_sizes(NOVEL_NAME, packed, 3, 1)
+    buffers = (packed.new_values(), packed.new_values())
+    return int(count_generalised(packed.arrays, g, packed.recurrent, buffers))
+
+
+@dataclass
+class DoublePoleTask:
+    """Double pole balancing, with (`markov`) or without velocity inputs."""
+
+    spec: TaskSpec
+    markov: bool
+    max_steps: int
+    replay_steps: int
+
+    def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
+        """Fitness per network, shape (G,); deterministic, so `rng` is not used."""
+        check_sizes(self.spec.name, packed, self.spec.n_inputs, 1)
+        fitness = np.empty(len(packed))
+        evaluate_population(packed.arrays, packed.recurrent, self.markov, self.max_steps, fitness)
+        return fitness
+
+    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
+        """The first `replay_steps` steps from the standard start (`seed` is unused)."""
+        packed = pack_genome(genome, recurrent)
+        check_sizes(self.spec.name, packed, self.spec.n_inputs, 1)
+        net = packed.arrays
+        values, scratch = packed.new_values(), packed.new_values()
+        inputs, outputs = np.empty(self.spec.n_inputs), np.empty(1)
+        s = START_STATE
+        frames = []
+        for _ in range(self.replay_steps):
+            observe(s, self.markov, inputs)
+            activate(net, 0, recurrent, inputs, values, scratch, outputs)
+            world = {
+                "kind": "double-pole", "x": s[0], "theta1": s[2], "theta2": s[4],
+                "length1": 2 * HALF_LENGTH_1, "length2": 2 * HALF_LENGTH_2,
+                "x_threshold": X_THRESHOLD,
+            }
+            frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(), world, 1.0))
+            s = step_state(s, outputs[0])
+            if is_failed(s):
+                break
+        return frames
+
+
+def make_task(options: dict[str, Any]) -> DoublePoleTask:
+    """Markovian double pole balancing (velocities given); see the module docstring."""
+    opts = read_options(MARKOV_NAME, options, MARKOV_DEFAULTS)
+    require_between(MARKOV_NAME, opts, "max_steps", 1)
+    require_between(MARKOV_NAME, opts, "replay_steps", 1)
+    spec = TaskSpec(
+        name=MARKOV_NAME,
+        n_inputs=6,
+        n_outputs=1,
+        input_labels=MARKOV_LABELS,
+        output_labels=OUTPUT_LABELS,
+        solved_at=float(opts["max_steps"]),
+        description=(
+            "Balance two poles (1 m and 0.1 m) on a cart, velocities given (NEAT paper, Markovian "
+            f"double pole). Fitness: steps balanced, up to {opts['max_steps']}."
+        ),
+    )
+    return DoublePoleTask(spec, True, opts["max_steps"], opts["replay_steps"])
+
+
+def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
+    """Non-Markovian double pole balancing (no velocities, Gruau's fitness); needs recurrence."""
+    opts = read_options(NOVEL_NAME, options, NOVEL_DEFAULTS)
+    require_between(NOVEL_NAME, opts, "min_generalisation", 0, GENERALISATION_STARTS)
+    require_between(NOVEL_NAME, opts, "replay_steps", 1)
+    spec = TaskSpec(
+        name=NOVEL_NAME,
+        n_inputs=3,
+        n_outputs=1,
+        input_labels=NOVEL_LABELS,
+        output_labels=OUTPUT_LABELS,
+        solved_at=LONG_RUN_FITNESS + opts["min_generalisation"],
+        description=(
+            "Balance two poles on a cart seeing only positions (NEAT paper, non-Markovian double "
+            "pole); networks must be recurrent. Fitness: Gruau's damping fitness (at most 10); "
+            "100 + generalisation score (of 625 starts) once 100,000 steps are balanced."
+        ),
+    )
+    return DoublePoleTask(spec, False, DAMPING_STEPS, opts["replay_steps"])
