@@ -1,0 +1,143 @@
+"""A fake task and synthetic run directories for the viewer tests (no evolution needed).
+
+The fake task has a 3x3 input grid plus one extra input, three buttons, and replays a short
+platformer-like episode whose inputs change every step, so activations visibly change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fitness.random_genomes import random_genome
+from fitness.task import Frame, TaskSpec
+from neat.errors import ConfigError
+from neat.genome import Genome
+from neat.network import ReferenceNetwork
+from neat.serialize import genome_to_dict
+
+GRID = (3, 3)
+N_INPUTS = GRID[0] * GRID[1] + 1
+BUTTONS = ("LEFT", "RIGHT", "JUMP")
+SPEC = TaskSpec(
+    name="fake-grid",
+    n_inputs=N_INPUTS,
+    n_outputs=len(BUTTONS),
+    input_labels=tuple(f"tile {r},{c}" for r in range(GRID[0]) for c in range(GRID[1])) + ("bias",),
+    output_labels=BUTTONS,
+    solved_at=10.0,
+    input_grid=GRID,
+)
+LEVEL_ROWS, LEVEL_COLS, VIEW_COLS = 14, 60, 20
+
+
+class FakeGridTask:
+    """Replays `steps` frames; evaluation is not needed by the viewer."""
+
+    spec = SPEC
+
+    def __init__(self, steps: int):
+        self.steps = steps
+
+    def evaluate(self, packed: Any, rng: np.random.Generator) -> np.ndarray:
+        return np.zeros(len(packed))
+
+    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
+        net = ReferenceNetwork(genome, recurrent)
+        level = np.zeros((LEVEL_ROWS, LEVEL_COLS), dtype=np.int64)
+        level[12:, :] = 1
+        level[9, 10:14] = 5
+        level[10:12, 25] = 3
+        level[3:12, LEVEL_COLS - 3] = 4
+        frames = []
+        for t in range(self.steps):
+            inputs = [math.sin(0.3 * t + i) for i in range(N_INPUTS - 1)] + [1.0]
+            action = net.activate(inputs)
+            x = 2.0 + 0.25 * t
+            x0 = max(0, min(int(x) - 6, LEVEL_COLS - VIEW_COLS))
+            world = {
+                "kind": "platformer", "x0": x0, "y0": 0,
+                "tiles": level[:, x0 : x0 + VIEW_COLS].tolist(),
+                "player": {"x": x, "y": 11.0 - abs(math.sin(0.2 * t)) * 2, "w": 0.8, "h": 1.0},
+                "enemies": [{"x": 14.0 - 0.05 * t, "y": 11.0, "w": 1.0, "h": 1.0}],
+                "frame": t, "distance": x, "dead": False, "won": False,
+            }
+            activations = [net.values[n] for n in genome.node_id.tolist()]
+            frames.append(Frame(inputs, activations, action, world, 1.0))
+        return frames
+
+
+def make_task(options: dict[str, Any]) -> FakeGridTask:
+    unknown = set(options) - {"steps"}
+    if unknown:
+        raise ConfigError(f"unknown fake task option(s) {sorted(unknown)}; valid: steps")
+    return FakeGridTask(int(options.get("steps", 40)))
+
+
+def fake_genome(key: int, n_hidden: int, n_connections: int, seed: int = 0) -> Genome:
+    """A random feed-forward genome with the fake task's inputs and outputs."""
+    rng = np.random.default_rng(seed)
+    return random_genome(rng, key, (N_INPUTS, len(BUTTONS), n_hidden), n_connections)
+
+
+def stats_row(generation: int, n_species: int = 3) -> dict[str, Any]:
+    """A plausible stats.jsonl row for `generation`."""
+    best = 1.0 + generation * 0.5
+    return {
+        "generation": generation, "evaluations": 150 * (generation + 1), "best_fitness": best,
+        "mean_fitness": best / 2, "std_fitness": 0.3, "species": n_species,
+        "champion_id": 1000 + generation, "solved": False, "seconds": 0.05,
+        "evaluations_per_second": 3000.0,
+        "species_table": [
+            {"id": s + 1, "size": 50 // n_species + s, "age": generation, "best_fitness": best - s,
+             "adjusted_fitness": 0.1 * s, "stagnation": s}
+            for s in range(n_species)
+        ],
+    }
+
+
+def write_run(runs_dir: Path, name: str, task: str, generations: int, *,
+              state: str = "finished", pid: int = 0, n_hidden: int = 2,
+              n_connections: int = 20, options: dict[str, Any] | None = None) -> Path:
+    """A run directory with `generations` stats rows and one champion per generation."""
+    run = runs_dir / name
+    (run / "champions").mkdir(parents=True)
+    (run / "checkpoints").mkdir()
+    table = "".join(f"{k} = {json.dumps(v)}\n" for k, v in (options or {}).items())
+    (run / "config.toml").write_text(
+        f'[run]\ntask = "{task}"\nseed = 3\n\n[genome]\nfeed_forward = true\n\n[task]\n{table}'
+    )
+    (run / "stats.jsonl").write_text("")
+    for generation in range(generations):
+        append_generation(run, generation, task, n_hidden + generation, n_connections)
+    (run / "checkpoints" / f"gen-{max(generations - 1, 0):06d}.json.gz").write_bytes(b"")
+    write_status(run, state, pid or os.getpid(), generations - 1)
+    return run
+
+
+def append_generation(run: Path, generation: int, task: str, n_hidden: int,
+                      n_connections: int) -> Genome:
+    """Write generation `generation`'s champion, then its stats row (the order the CLI uses)."""
+    genome = fake_genome(1000 + generation, n_hidden, n_connections, seed=generation)
+    write_champion(run, generation, genome, task)
+    with open(run / "stats.jsonl", "a") as f:
+        f.write(json.dumps(stats_row(generation)) + "\n")
+    return genome
+
+
+def write_champion(run: Path, generation: int, genome: Genome, task: str) -> None:
+    record = genome_to_dict(genome, generation=generation, fitness=1.0 + generation * 0.5,
+                            task=task, input_labels=list(SPEC.input_labels),
+                            output_labels=list(SPEC.output_labels))
+    (run / "champions" / f"gen-{generation:06d}.json").write_text(json.dumps(record))
+
+
+def write_status(run: Path, state: str, pid: int, generation: int) -> None:
+    (run / "status.json").write_text(json.dumps(
+        {"state": state, "pid": pid, "generation": generation, "updated": 1.7e9}
+    ))

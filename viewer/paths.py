@@ -1,0 +1,52 @@
+"""Path safety: map run names and generation numbers to files, never outside the runs directory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+GENERATION = re.compile(r"[0-9]{1,9}")
+LATEST = "latest"
+
+
+class UnsafePathError(LookupError):
+    """A name or file that does not exist inside the runs directory (or tries to leave it)."""
+
+
+def is_valid_run_name(name: str) -> bool:
+    """True for names made of letters, digits, '.', '_' and '-' (no '..', no slashes)."""
+    return RUN_NAME.fullmatch(name) is not None and ".." not in name
+
+
+def resolve_run_dir(runs_dir: Path, name: str) -> Path:
+    """The directory of run `name`, fully resolved; raises UnsafePathError if it is not a run
+    directory inside `runs_dir` (bad name, missing, or a symlink pointing elsewhere)."""
+    if not is_valid_run_name(name):
+        raise UnsafePathError(f"'{name}' is not a valid run name")
+    root = runs_dir.resolve()
+    path = (root / name).resolve()
+    if path.parent != root or not path.is_dir():
+        raise UnsafePathError(f"no run named '{name}'")
+    return path
+
+
+def resolve_inside(runs_dir: Path, path: Path) -> Path | None:
+    """`path` resolved, or None when it is missing or resolves outside `runs_dir`."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(runs_dir.resolve()) or not resolved.is_file():
+        return None
+    return resolved
+
+
+def parse_generation(text: str) -> int | None:
+    """A generation number from a URL or message: digits, or 'latest' (returned as None)."""
+    if text == LATEST:
+        return None
+    if GENERATION.fullmatch(text) is None:
+        raise ValueError(f"generation must be a number or '{LATEST}', got '{text[:40]}'")
+    return int(text)
+
+
+def champion_file_name(generation: int) -> str:
+    return f"gen-{generation:06d}.json"

@@ -1,0 +1,173 @@
+"""Champion replays: build each run's task once, replay a champion, encode its frames as JSON.
+
+A replay (layout plus every frame, pre-encoded) is computed in a worker thread once per champion
+file and shared by every client; a small LRU keeps the most recent ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fitness.registry import make_task
+from fitness.task import Task, TaskSpec
+from neat.errors import NeatError
+from neat.genome import Genome
+from viewer.layout import compute_layout
+from viewer.rundir import RunStore, file_signature
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One champion's drawable layout and its replayed episode (frames as JSON strings)."""
+
+    run: str
+    generation: int
+    champion_id: int
+    fitness: float | None
+    layout: dict[str, Any]
+    frames: list[str]
+    error: str | None  # why there are no frames (task unavailable, replay failed)
+
+
+class TaskCache:
+    """One task object per run, rebuilt when the run's config.toml changes."""
+
+    def __init__(self, store: RunStore):
+        self.store = store
+        self._lock = threading.Lock()
+        self._tasks: dict[str, tuple[tuple, Task | None, str | None]] = {}
+
+    def task(self, run: str) -> Task:
+        """The run's task; ValueError (with the reason) when it cannot be built."""
+        sig = file_signature(self.store.run_dir(run) / "config.toml")
+        with self._lock:
+            cached = self._tasks.get(run)
+            if cached is None or cached[0] != sig:
+                try:
+                    config = self.store.config(run)
+                    cached = (sig, make_task(config.task, config.task_options), None)
+                except (NeatError, ValueError, ImportError) as exc:
+                    cached = (sig, None, f"task unavailable: {exc}")
+                self._tasks[run] = cached
+        if cached[1] is None:
+            raise ValueError(cached[2])
+        return cached[1]
+
+    def spec(self, run: str) -> TaskSpec | None:
+        try:
+            return self.task(run).spec
+        except ValueError:
+            return None
+
+
+def champion_layout(
+    genome: Genome, champion: dict[str, Any], spec: TaskSpec | None
+) -> dict[str, Any]:
+    """Layout labelled by the task's spec, or by the labels stored in the champion file."""
+    if spec is not None:
+        return compute_layout(genome, spec.input_labels, spec.output_labels, spec.input_grid)
+    return compute_layout(
+        genome, champion.get("input_labels") or (), champion.get("output_labels") or ()
+    )
+
+
+class ReplayStore:
+    """Replays by (run, generation), computed once in a worker thread and shared by all clients."""
+
+    def __init__(self, store: RunStore, tasks: TaskCache, max_frames: int, cache_size: int):
+        self.store = store
+        self.tasks = tasks
+        self.max_frames = max_frames
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, Replay] = OrderedDict()
+        self._pending: dict[tuple, asyncio.Future[Replay]] = {}
+
+    async def get(self, run: str, generation: int) -> Replay:
+        """The replay of the champion of `generation` (UnsafePathError if it has none,
+        ValueError if the champion file is invalid)."""
+        _, path = self.store.champion_path(run, generation)
+        key = (run, generation, file_signature(path))
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(asyncio.to_thread(self._compute, run, generation))
+            self._pending[key] = pending
+            pending.add_done_callback(lambda done: self._finish(key, done))
+        return await asyncio.shield(pending)
+
+    def _finish(self, key: tuple, done: asyncio.Future[Replay]) -> None:
+        self._pending.pop(key, None)
+        if done.cancelled() or done.exception() is not None:
+            return
+        self._cache[key] = done.result()
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def _compute(self, run: str, generation: int) -> Replay:
+        generation, genome, champion = self.store.champion_genome(run, generation)
+        fitness = champion.get("fitness")
+        fitness = float(fitness) if isinstance(fitness, int | float) else None
+        try:
+            task = self.tasks.task(run)
+        except ValueError as exc:
+            layout = champion_layout(genome, champion, None)
+            return Replay(run, generation, genome.key, fitness, layout, [], str(exc))
+        layout = champion_layout(genome, champion, task.spec)
+        config = self.store.config(run)
+        try:
+            frames = task.replay(genome, config.seed, not config.feed_forward)
+        except Exception as exc:  # a task's own bug must not take the viewer down
+            log.exception("replay of run %s generation %d failed", run, generation)
+            return Replay(run, generation, genome.key, fitness, layout, [],
+                          f"replay failed: {type(exc).__name__}: {exc}")
+        encoded = [encode_frame(f) for f in frames[: self.max_frames]]
+        return Replay(run, generation, genome.key, fitness, layout, encoded, None)
+
+
+def encode_frame(frame: Any) -> str:
+    """A fitness.task.Frame as compact JSON (activations rounded to 4 decimals, NaN -> 0)."""
+    return json.dumps(
+        {
+            "activations": [_finite(v) for v in frame.activations],
+            "action": [_finite(v) for v in frame.action],
+            "world": _jsonable(frame.world),
+            "reward": _finite(frame.reward),
+        },
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+
+
+def _finite(value: Any) -> float:
+    value = float(value)
+    return round(value, 4) if math.isfinite(value) else 0.0
+
+
+def _jsonable(value: Any) -> Any:
+    """`value` with numpy arrays and scalars turned into plain lists and numbers."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return _finite(value)
+    return value
