@@ -49,11 +49,13 @@ class GenomeConfig:
     initial_connection: str = _opt(
         "full", "initial topology: full (inputs->outputs, the paper), none (minimal), fraction",
         choices=("full", "none", "fraction"))
-    connection_fraction: float = _opt(0.5, "share of input->output links when initial_connection = fraction", 0.0, 1.0)
+    connection_fraction: float = _opt(
+        0.5, "share of input->output links when initial_connection = fraction", 0.0, 1.0)
     activation: str = _opt("sigmoid", "activation of new nodes", choices=ACTIVATIONS)
-    activation_options: list = _opt(["sigmoid"], "activations that activation mutation picks from")
+    activation_options: list = _opt(  # noqa: RUF009 (_opt gives a default_factory for lists)
+        ["sigmoid"], "activations that activation mutation picks from")
     weight_init_stdev: float = _opt(1.0, "stdev of new connection weights (normal, mean 0)", 0.0, 1e6)
-    bias_init_stdev: float = _opt(1.0, "stdev of initial node biases (normal, mean 0)", 0.0, 1e6)
+    bias_init_stdev: float = _opt(0.0, "stdev of initial node biases (normal, mean 0)", 0.0, 1e6)
     weight_max: float = _opt(8.0, "weights and biases are clamped to [-weight_max, weight_max]", 1e-9, 1e9)
 
 
@@ -62,7 +64,7 @@ class MutationConfig:
     weight_mutate_rate: float = _opt(0.8, "chance a genome's weights are mutated (paper: 0.8)", 0.0, 1.0)
     weight_perturb_rate: float = _opt(
         0.9, "per weight: chance of a perturbation; otherwise it is replaced (paper: 0.9)", 0.0, 1.0)
-    weight_perturb_power: float = _opt(0.5, "stdev of a weight perturbation", 0.0, 1e6)
+    weight_perturb_power: float = _opt(1.0, "stdev of a weight perturbation", 0.0, 1e6)
     bias_mutate_rate: float = _opt(0.7, "chance a genome's biases are mutated", 0.0, 1.0)
     bias_perturb_rate: float = _opt(0.9, "per bias: chance of a perturbation; otherwise replaced", 0.0, 1.0)
     bias_perturb_power: float = _opt(0.5, "stdev of a bias perturbation", 0.0, 1e6)
@@ -71,17 +73,21 @@ class MutationConfig:
         0.05, "chance of an add-connection mutation (paper: 0.05; 0.3 for large populations)", 0.0, 1.0)
     add_connection_tries: int = _opt(20, "random node pairs tried to find a new connection", 1, 10**6)
     toggle_enable_rate: float = _opt(0.01, "chance of flipping one connection's enabled flag", 0.0, 1.0)
-    delete_connection_rate: float = _opt(0.0, "chance of deleting one connection (off in the paper)", 0.0, 1.0)
-    delete_node_rate: float = _opt(0.0, "chance of deleting one hidden node and its links (off in the paper)", 0.0, 1.0)
+    delete_connection_rate: float = _opt(
+        0.0, "chance of deleting one connection (off in the paper)", 0.0, 1.0)
+    delete_node_rate: float = _opt(
+        0.0, "chance of deleting one hidden node and its links (off in the paper)", 0.0, 1.0)
     activation_mutate_rate: float = _opt(
         0.0, "per hidden/output node: chance its activation is redrawn from activation_options", 0.0, 1.0)
 
 
 @dataclass
 class ReproductionConfig:
-    crossover_rate: float = _opt(0.75, "share of offspring made by crossover (paper: 25% mutation only)", 0.0, 1.0)
+    crossover_rate: float = _opt(
+        0.75, "share of offspring made by crossover (paper: 25% mutation only)", 0.0, 1.0)
     mutate_after_crossover: bool = _opt(True, "crossover offspring are mutated too")
-    interspecies_rate: float = _opt(0.001, "chance a crossover takes its second parent from another species", 0.0, 1.0)
+    interspecies_rate: float = _opt(
+        0.001, "chance a crossover takes its second parent from another species", 0.0, 1.0)
     disabled_gene_rate: float = _opt(
         0.75, "chance a gene disabled in either parent stays disabled in the child (paper: 0.75)", 0.0, 1.0)
     elitism_min_species_size: int = _opt(
@@ -93,7 +99,8 @@ class ReproductionConfig:
 class SpeciationConfig:
     excess_coefficient: float = _opt(1.0, "c1: weight of excess genes in the distance", 0.0, 1e6)
     disjoint_coefficient: float = _opt(1.0, "c2: weight of disjoint genes in the distance", 0.0, 1e6)
-    weight_coefficient: float = _opt(0.4, "c3: weight of the mean weight difference of matching genes", 0.0, 1e6)
+    weight_coefficient: float = _opt(
+        0.4, "c3: weight of the mean weight difference of matching genes", 0.0, 1e6)
     threshold: float = _opt(3.0, "compatibility threshold delta_t", 1e-9, 1e9)
     small_genome_genes: int = _opt(
         20, "N = 1 when both genomes have fewer genes than this (paper); 0 always divides by N", 0, 10**9)
@@ -148,7 +155,8 @@ class Config:
                 config.task = dict(values)
                 continue
             if section not in SECTIONS:
-                raise ConfigError(f"{source}: unknown section [{section}]{_suggest(section, [*SECTIONS, 'task'])}")
+                hint = _suggest(section, [*SECTIONS, "task"])
+                raise ConfigError(f"{source}: unknown section [{section}]{hint}")
             if not isinstance(values, dict):
                 raise ConfigError(f"{source}: [{section}] must be a table of keys")
             for key, value in values.items():
@@ -196,7 +204,8 @@ def set_value(config: Config, section: str, key: str, value: Any, source: str = 
     value = _coerce(name, value, expected, source)
     meta = f.metadata
     if meta["choices"] and value not in meta["choices"]:
-        raise ConfigError(f"{source}: {name} = {value!r} is not allowed; choose one of {', '.join(meta['choices'])}")
+        raise ConfigError(
+            f"{source}: {name} = {value!r} is not allowed; choose one of {', '.join(meta['choices'])}")
     lo, hi = meta["lo"], meta["hi"]
     if lo is not None and not (lo <= value <= hi):
         raise ConfigError(f"{source}: {name} = {value!r} is out of range; allowed: {lo:g} to {hi:g}")

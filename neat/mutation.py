@@ -30,7 +30,7 @@ def _find_link(out, cs, nc, src, dst):
 @njit(cache=True)
 def _has_node(out, ns, nn, node):
     node_id = out[0]
-    for i in range(ns, ns + nn):
+    for i in range(ns, ns + nn):  # noqa: SIM110 (a plain loop compiles; any() over a generator does not)
         if node_id[i] == node:
             return True
     return False

@@ -14,12 +14,16 @@ from neat.config import Config
 from neat.errors import ConfigError, FitnessError
 from neat.genome import Genome, GenomePool
 from neat.initial import initial_pool
-from neat.innovation import InnovationTracker
 from neat.network import PackedNetworks, pack_population
 from neat.report import GenerationReport, SpeciesRow
 from neat.reproduction import breed, offspring_quotas, plan_offspring, shared_fitness
 from neat.species import (
-    Species, choose_representatives, record_fitness, speciate, surviving_species, update_threshold,
+    Species,
+    choose_representatives,
+    record_fitness,
+    speciate,
+    surviving_species,
+    update_threshold,
 )
 
 Evaluate = Callable[[PackedNetworks, np.random.Generator], np.ndarray]
@@ -107,7 +111,7 @@ class Population:
             for reporter in reporters or []:
                 reporter(report)
             if report.solved:
-                break
+                return report.champion
         assert self.best_genome is not None
         return self.best_genome
 

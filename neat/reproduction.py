@@ -14,10 +14,31 @@ from neat.crossover import copy_into, crossover_into
 from neat.genome import GenomePool, gather_ranges
 from neat.innovation import InnovationTracker
 from neat.mutation import (
-    ACT_RATE, ADD_CONN, ADD_NODE, BIAS_INIT, BIAS_PERTURB, BIAS_POWER, BIAS_RATE, CONN_TRIES,
-    DEFAULT_ACT, DELETE_CONN, DELETE_NODE, N_RATES, TOGGLE, WEIGHT_INIT, WEIGHT_MAX, WEIGHT_PERTURB,
-    WEIGHT_POWER, WEIGHT_RATE, mutate_add_connection, mutate_add_node, mutate_delete_connection,
-    mutate_delete_node, mutate_parameters, mutate_toggle_enable, sort_child,
+    ACT_RATE,
+    ADD_CONN,
+    ADD_NODE,
+    BIAS_INIT,
+    BIAS_PERTURB,
+    BIAS_POWER,
+    BIAS_RATE,
+    CONN_TRIES,
+    DEFAULT_ACT,
+    DELETE_CONN,
+    DELETE_NODE,
+    N_RATES,
+    TOGGLE,
+    WEIGHT_INIT,
+    WEIGHT_MAX,
+    WEIGHT_PERTURB,
+    WEIGHT_POWER,
+    WEIGHT_RATE,
+    mutate_add_connection,
+    mutate_add_node,
+    mutate_delete_connection,
+    mutate_delete_node,
+    mutate_parameters,
+    mutate_toggle_enable,
+    sort_child,
 )
 from neat.species import Species
 

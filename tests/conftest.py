@@ -1,0 +1,42 @@
+"""Shared fixtures and genome builders for the tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neat.config import Config, load_config
+from neat.genome import HIDDEN, INPUT, OUTPUT, Genome
+
+
+def make_genome(n_inputs: int, n_outputs: int, hidden: list[int],
+                conns: list[tuple[int, int, int, float, bool]], key: int = 0,
+                biases: dict[int, float] | None = None) -> Genome:
+    """A genome from (innovation, source, target, weight, enabled) tuples."""
+    ids = list(range(n_inputs + n_outputs)) + sorted(hidden)
+    kinds = [INPUT] * n_inputs + [OUTPUT] * n_outputs + [HIDDEN] * len(hidden)
+    conns = sorted(conns)
+    biases = biases or {}
+    return Genome(
+        key, n_inputs, n_outputs,
+        np.array(ids, dtype=np.int64), np.array(kinds, dtype=np.int8),
+        np.array([biases.get(i, 0.0) for i in ids]), np.zeros(len(ids), dtype=np.int8),
+        np.array([c[0] for c in conns], dtype=np.int64), np.array([c[1] for c in conns], dtype=np.int64),
+        np.array([c[2] for c in conns], dtype=np.int64), np.array([c[3] for c in conns], dtype=np.float64),
+        np.array([c[4] for c in conns], dtype=np.bool_),
+    )
+
+
+def quiet_config(*overrides: str) -> Config:
+    """A config with every mutation switched off, plus `overrides`."""
+    base = [
+        "mutation.weight_mutate_rate=0.0", "mutation.bias_mutate_rate=0.0",
+        "mutation.add_node_rate=0.0", "mutation.add_connection_rate=0.0",
+        "mutation.toggle_enable_rate=0.0",
+    ]
+    return load_config(None, base + list(overrides))
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from fitness.registry import make_task
+from neat.config import load_config
+from neat.errors import ConfigError, FitnessError
+from neat.genome import check_genome
+from neat.population import Population, TotalExtinctionError
+
+
+def _run(seed, generations=12, *overrides):
+    cfg = load_config(None, [f"run.seed={seed}", "population.size=60", *overrides])
+    pop = Population(cfg, 2, 1)
+    task = make_task("xor")
+    reports = []
+    pop.run(task.evaluate, generations, is_solved=task.solved, reporters=[reports.append])
+    return pop, reports
+
+
+def test_same_seed_same_run():
+    (a, ra), (b, rb) = _run(5), _run(5)
+    assert [r.best_fitness for r in ra] == [r.best_fitness for r in rb]
+    assert [len(r.species) for r in ra] == [len(r.species) for r in rb]
+    assert all(x.equals(y) for x, y in zip(a.ask().genomes(), b.ask().genomes(), strict=True))
+    _, rc = _run(6)
+    assert [r.best_fitness for r in ra] != [r.best_fitness for r in rc]
+
+
+def test_genomes_stay_valid_over_a_run():
+    pop, _ = _run(2, 25, "mutation.add_node_rate=0.2", "mutation.add_connection_rate=0.3",
+                  "run.stop_when_solved=false")
+    for g in pop.ask().genomes():
+        assert not check_genome(g, feed_forward=True)
+    assert len(pop.ask()) == 60
+
+
+def test_xor_is_solved():
+    cfg = load_config(None, ["run.seed=1"])
+    pop = Population(cfg, 2, 1)
+    task = make_task("xor")
+    champion = pop.run(task.evaluate, 200, is_solved=task.solved)
+    from neat.network import pack_genome
+    assert task.solved(pack_genome(champion, False), np.zeros(1))[0]
+
+
+@pytest.mark.parametrize(("fitness", "message"), [
+    (np.full(60, np.nan), "fitness of genome 0 .* is nan"),
+    (np.r_[np.ones(59), np.inf], "fitness of genome 59 .* is inf"),
+    (np.ones(59), r"shape \(60,\); got shape \(59,\)"),
+])
+def test_bad_fitness_is_a_clear_error(fitness, message):
+    pop = Population(load_config(None, ["population.size=60"]), 2, 1)
+    with pytest.raises(FitnessError, match=message):
+        pop.tell(fitness)
+
+
+def test_population_below_two_is_rejected():
+    with pytest.raises(ConfigError, match=r"population\.size = 1 is out of range"):
+        load_config(None, ["population.size=1"])
+
+
+def test_total_extinction_is_an_error_or_a_restart():
+    overrides = ["population.size=20", "stagnation.max_stagnation=2", "stagnation.protect_best=false"]
+    pop = Population(load_config(None, overrides), 2, 1)
+    with pytest.raises(TotalExtinctionError, match="reset_on_extinction"):
+        for _ in range(5):
+            pop.tell(np.ones(20))
+    pop = Population(load_config(None, [*overrides, "population.reset_on_extinction=true"]), 2, 1)
+    keys = set()
+    for _ in range(6):
+        keys |= set(pop.ask().genome_ids.tolist())
+        pop.tell(np.ones(20))
+    assert len(pop.ask()) == 20 and max(keys) >= 40  # fresh genomes were made

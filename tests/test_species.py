@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+from neat.config import SpeciationConfig, StagnationConfig
+from neat.genome import GenomePool
+from neat.species import (
+    Species,
+    distance,
+    distance_py,
+    speciate,
+    surviving_species,
+    update_threshold,
+)
+from tests.conftest import make_genome
+
+
+def _pair():
+    a = make_genome(1, 1, [], [(1, 0, 1, 0.5, True), (2, 0, 1, 1.0, True), (4, 0, 1, -1.0, True),
+                               (7, 0, 1, 2.0, False)])
+    b = make_genome(1, 1, [], [(1, 0, 1, 1.5, True), (3, 0, 1, 0.0, True), (4, 0, 1, -2.0, True),
+                               (5, 0, 1, 0.0, True), (9, 0, 1, 0.0, True), (10, 0, 1, 0.0, True)])
+    return a, b
+
+
+def test_distance_by_hand():
+    a, b = _pair()
+    # matching 1, 4 (|0.5-1.5| + |-1+2|)/2 = 1; disjoint: 2, 3, 5, 7 = 4; excess: 9, 10 = 2
+    cfg = SpeciationConfig(excess_coefficient=1.0, disjoint_coefficient=2.0, weight_coefficient=0.4)
+    assert distance_py(a, b, cfg) == pytest.approx(2 + 8 + 0.4)  # N = 1 below 20 genes
+    cfg.small_genome_genes = 0
+    assert distance_py(a, b, cfg) == pytest.approx(2 / 6 + 8 / 6 + 0.4)
+    assert distance(a.conn_innov, a.conn_weight, b.conn_innov, b.conn_weight, 1.0, 2.0, 0.4, 0.0) \
+        == pytest.approx(2 / 6 + 8 / 6 + 0.4)
+
+
+def test_distance_kernel_matches_twin_on_random_genomes():
+    rng = np.random.default_rng(0)
+    cfg = SpeciationConfig(small_genome_genes=10)
+    for _ in range(200):
+        genes = []
+        for _ in range(2):
+            innov = np.sort(rng.choice(40, size=rng.integers(0, 25), replace=False))
+            conns = [(int(i), 0, 1, float(rng.normal()), True) for i in innov]
+            genes.append(make_genome(1, 1, [], conns))
+        a, b = genes
+        assert distance(a.conn_innov, a.conn_weight, b.conn_innov, b.conn_weight, 1.0, 1.0, 0.4,
+                        10.0) == pytest.approx(distance_py(a, b, cfg))
+
+
+def test_speciation_uses_representatives_then_founds_new_species():
+    near = make_genome(1, 1, [], [(0, 0, 1, 0.0, True)])
+    far = make_genome(1, 1, [], [(5, 0, 1, 0.0, True), (6, 0, 1, 0.0, True), (7, 0, 1, 0.0, True),
+                                 (8, 0, 1, 0.0, True)])
+    old = Species(key=7, created=0, representative=near, best_fitness=1.0)
+    pool = GenomePool.from_genomes([far, near.copy(1), far.copy(2), near.copy(3)])
+    living, next_key = speciate(pool, [old], 3.0, SpeciationConfig(), generation=4, next_key=8)
+    assert [s.key for s in living] == [7, 8]
+    assert living[0].members.tolist() == [1, 3] and living[1].members.tolist() == [0, 2]
+    assert next_key == 9 and living[1].created == 4
+
+
+def test_empty_species_die():
+    g = make_genome(1, 1, [], [(0, 0, 1, 0.0, True)])
+    other = make_genome(1, 1, [], [(i, 0, 1, 0.0, True) for i in range(5, 12)])
+    old = [Species(0, 0, g), Species(1, 0, other)]
+    living, _ = speciate(GenomePool.from_genomes([g]), old, 3.0, SpeciationConfig(), 1, 2)
+    assert [s.key for s in living] == [0]
+
+
+def test_dynamic_threshold_steers_toward_target():
+    cfg = SpeciationConfig(target_species=10, threshold_step=0.5, threshold_min=0.3)
+    assert update_threshold(3.0, 4, cfg) == 2.5
+    assert update_threshold(3.0, 14, cfg) == 3.5
+    assert update_threshold(0.5, 1, cfg) == 0.3
+    assert update_threshold(3.0, 4, SpeciationConfig()) == 3.0
+
+
+def _species(key, members, history, last_improved):
+    s = Species(key, 0, make_genome(1, 1, [], []), np.array(members))
+    s.fitness_history = history
+    s.last_improved = last_improved
+    return s
+
+
+def test_stagnant_species_get_no_offspring_except_the_best():
+    fitness = np.array([1.0, 1.0, 5.0, 5.0])
+    a = _species(0, [0, 1], [1.0], last_improved=0)
+    b = _species(1, [2, 3], [5.0], last_improved=0)
+    cfg = StagnationConfig(max_stagnation=15)
+    assert surviving_species([a, b], fitness, 14, cfg) == [a, b]
+    assert surviving_species([a, b], fitness, 15, cfg) == [b]  # b holds the best genome
+    cfg.protect_best = False
+    assert surviving_species([a, b], fitness, 15, cfg) == []
+
+
+def test_extinction_marks_kill_after_n_in_a_row():
+    fitness = np.array([1.0, 9.0, 5.0])
+    low, best, mid = (_species(0, [0], [1.0], 10), _species(1, [1], [9.0], 10),
+                      _species(2, [2], [5.0], 10))
+    cfg = StagnationConfig(extinction_fraction=0.34, extinction_marks=3)
+    for generation, expected in [(10, 3), (11, 3), (12, 2)]:
+        assert len(surviving_species([low, best, mid], fitness, generation, cfg)) == expected
+    assert low.marks == 3 and best.marks == 0 and mid.marks == 0
+    low.fitness_history.append(20.0)  # leaving the bottom resets the count
+    surviving_species([low, best, mid], fitness, 13, cfg)
+    assert low.marks == 0 and mid.marks == 1
