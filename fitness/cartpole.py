@@ -121,7 +121,7 @@ class CartPoleTask:
         net = packed.arrays
         values, scratch = packed.new_values(), packed.new_values()
         inputs, outputs = np.empty(4), np.empty(2)
-        state = initial_state(episode_seed(seed, genome.key, 0))
+        state = initial_state(np.uint64(episode_seed(seed, genome.key, 0)))
         frames = []
         for _ in range(MAX_STEPS):
             observe(*state, inputs)
