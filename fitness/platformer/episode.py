@@ -1,0 +1,143 @@
+"""One episode as the evaluator plays it: the episode-end rule, the fitness, and the compiled loop
+that plays a whole population (game step + network activation per frame, `prange` over genomes).
+
+Fitness, in tiles: furthest distance right of the start (player's left edge), minus
+TIME_PENALTY per frame played, plus FLAG_BONUS when the flag is reached; never below 0. Any
+fitness >= FLAG_BONUS therefore means "reached the flag" (levels are at most 600 tiles long).
+An episode ends on death (pit or enemy), on the flag, after `patience` frames without a new
+furthest x, or after `max_frames` frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from fitness.platformer.levels import Level
+from fitness.platformer.observe import observe, padded_tile_map
+from fitness.platformer.options import PlatformerOptions
+from fitness.platformer.physics import (
+    P_DEAD,
+    P_FRAME,
+    P_IDLE,
+    P_MAX_X,
+    P_WON,
+    PLAYER_FIELDS,
+    new_enemies,
+    new_player,
+    step,
+)
+from fitness.platformer.tiles import TILE
+from neat.network import activate, reset_values
+
+FLAG_BONUS = 1000.0
+TIME_PENALTY = 1.0 / 600.0  # tiles per frame: 0.1 tile per second of play at 60 frames/s
+PRESS_THRESHOLD = 0.5  # a network output above this presses its button
+
+GRID, EXTRA, PATIENCE, MAX_FRAMES = range(4)
+"""Indices of the int64 `settings` array: grid size, extra inputs (0/1), patience, frame cap."""
+
+
+def world_arrays(level: Level, grid: int) -> tuple:
+    """The `world` tuple the kernels take: (tiles, tile_map, enemy_spawn, start (2,))."""
+    start = np.array([level.start_x, level.start_y], dtype=np.int64)
+    return level.tiles, padded_tile_map(level.tiles, grid), level.enemy_spawn, start
+
+
+def settings_array(options: PlatformerOptions) -> np.ndarray:
+    """The int64 `settings` array (GRID, EXTRA, PATIENCE, MAX_FRAMES) of `options`."""
+    return np.array([options.grid, int(options.extra_inputs), options.patience,
+                     options.max_frames], dtype=np.int64)
+
+
+@njit(cache=True)
+def buttons_from_outputs(outputs: np.ndarray) -> int:
+    """Button mask from the 4 outputs (LEFT, RIGHT, JUMP, RUN): output > 0.5 presses."""
+    mask = 0
+    for j in range(4):
+        if outputs[j] > PRESS_THRESHOLD:
+            mask |= 1 << j
+    return mask
+
+
+@njit(cache=True)
+def episode_over(player: np.ndarray, settings: np.ndarray) -> bool:
+    return (player[P_DEAD] != 0 or player[P_WON] != 0 or player[P_IDLE] >= settings[PATIENCE]
+            or player[P_FRAME] >= settings[MAX_FRAMES])
+
+
+@njit(cache=True)
+def distance_tiles(player: np.ndarray, start_x: int) -> float:
+    """Furthest distance right of the start, in tiles."""
+    return (player[P_MAX_X] - start_x) / TILE
+
+
+@njit(cache=True)
+def episode_score(player: np.ndarray, start_x: int) -> float:
+    """Fitness before clamping at 0 (the gymnasium env's rewards sum to it)."""
+    score = distance_tiles(player, start_x) - TIME_PENALTY * player[P_FRAME]
+    if player[P_WON]:
+        score += FLAG_BONUS
+    return score
+
+
+@njit(cache=True)
+def episode_fitness(player: np.ndarray, start_x: int) -> float:
+    return max(episode_score(player, start_x), 0.0)
+
+
+@njit(cache=True)
+def play_genome(net: tuple, g: int, recurrent: bool, world: tuple, params: np.ndarray,
+                settings: np.ndarray, buffers: tuple) -> tuple[float, int]:
+    """Play one episode with network `g`; returns (fitness, frames played).
+
+    world = (tiles, tile_map, enemy_spawn (E, 2), start (2,)); buffers = (values, scratch) of the
+    whole population (see neat.network.activate).
+    """
+    tiles, tile_map, enemy_spawn, start = world
+    values, scratch = buffers
+    player = new_player(start[0], start[1])
+    enemies = new_enemies(enemy_spawn)
+    inputs = np.empty(settings[GRID] * settings[GRID] + 4 * settings[EXTRA], dtype=np.float64)
+    outputs = np.empty(4, dtype=np.float64)
+    reset_values(net, g, values)
+    while not episode_over(player, settings):
+        observe(tile_map, player, enemies, params, settings[GRID], inputs)
+        activate(net, g, recurrent, inputs, values, scratch, outputs)
+        step(tiles, player, enemies, buttons_from_outputs(outputs), params)
+    return episode_fitness(player, start[0]), player[P_FRAME]
+
+
+@njit(cache=True, parallel=True)
+def play_population(net: tuple, recurrent: bool, world: tuple, params: np.ndarray,
+                    settings: np.ndarray, fitness: np.ndarray, frames: np.ndarray) -> None:
+    """Play one episode per genome of the packed population `net`, all in parallel.
+
+    Writes fitness float64 (G,) and frames played int64 (G,) in place. (They are separate
+    arguments: numba drops writes to arrays unpacked from a tuple inside a parallel loop.)
+    """
+    values = np.zeros(len(net[1]), dtype=np.float64)
+    scratch = np.zeros(len(net[1]), dtype=np.float64)
+    for g in prange(len(fitness)):
+        score, played = play_genome(net, g, recurrent, world, params, settings, (values, scratch))
+        fitness[g] = score
+        frames[g] = played
+
+
+@njit(cache=True)
+def play_buttons(world: tuple, params: np.ndarray, settings: np.ndarray,
+                 buttons: np.ndarray) -> np.ndarray:
+    """Play the button masks `buttons` (T,) until the episode ends or they run out.
+
+    Returns the player state after every frame, shape (frames played, PLAYER_FIELDS).
+    """
+    tiles, _, enemy_spawn, start = world
+    player = new_player(start[0], start[1])
+    enemies = new_enemies(enemy_spawn)
+    states = np.empty((len(buttons), PLAYER_FIELDS), dtype=np.int64)
+    t = 0
+    while t < len(buttons) and not episode_over(player, settings):
+        step(tiles, player, enemies, buttons[t], params)
+        states[t] = player
+        t += 1
+    return states[:t]
