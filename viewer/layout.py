@@ -22,6 +22,7 @@ MARGIN = 24.0
 LABEL_SPACE = 96.0  # room left of the input column and right of the output column for labels
 GRID_WIDTH_SHARE = 0.32  # the input grid takes at most this share of the width
 MAX_ROW_SPACING = 56.0
+MAX_CELL = 56.0  # largest drawn input-grid tile
 ORDERING_SWEEPS = 4
 
 
@@ -87,17 +88,17 @@ def compute_layout(
     cell = 0.0
     if input_grid is not None:
         rows, cols = input_grid
-        cell = min((HEIGHT - 2 * MARGIN) / rows, WIDTH * GRID_WIDTH_SHARE / cols)
+        cell = min((HEIGHT - 2 * MARGIN) / rows, WIDTH * GRID_WIDTH_SHARE / cols, MAX_CELL)
         top = (HEIGHT - rows * cell) / 2
         for i in range(rows * cols):
             r, c = divmod(i, cols)
             grid_cell[i] = (r, c)
             pos[i] = (MARGIN + (c + 0.5) * cell, top + (r + 0.5) * cell)
         extra = list(range(rows * cols, n_in))
-        extra_x = MARGIN + cols * cell + 40.0
-        for node, y in zip(extra, _spread(len(extra)), strict=True):
-            pos[node] = (extra_x, y)
-        left = extra_x + 40.0 if extra else MARGIN + cols * cell + 40.0
+        step = cols * cell / max(len(extra), 1)
+        for k, node in enumerate(extra):  # inputs beyond the grid: a row under it
+            pos[node] = (MARGIN + (k + 0.5) * step, top + rows * cell + 28.0)
+        left = MARGIN + cols * cell + 40.0
     else:
         for node, y in zip(range(n_in), _spread(n_in), strict=True):
             pos[node] = (LABEL_SPACE, y)

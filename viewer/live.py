@@ -96,6 +96,7 @@ class LiveSession:
             unsubscribe()
             for task in tasks:
                 task.cancel()
+                task.add_done_callback(_consume_result)
 
     def _on_change(self, changed: set[str], runs_changed: bool) -> None:
         self.updates_due.set()
@@ -298,6 +299,12 @@ class LiveSession:
                 log.info("dropping a live connection that has been silent too long")
                 return
             await self.send({"type": "ping", "t": time.time()})
+
+
+def _consume_result(task: asyncio.Task) -> None:
+    """Mark a finished task's exception as seen (the session has ended; nothing to report)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,234 @@
+// The game view: draws a replay frame's `world` dict on a canvas, one renderer per world kind.
+
+const TILE_COLORS = {
+  1: ["#6b4a2b", "#8a6238"], // ground
+  2: ["#a34a2a", "#c8643a"], // block
+  3: ["#1f8f4e", "#36c26f"], // pipe
+  4: ["#d9dde5", "#ffffff"], // flag
+  5: ["#8a6d3b", "#b8944f"], // platform
+};
+
+function worldKind(world) {
+  if (world.kind) return world.kind;
+  if (world.tiles) return "platformer";
+  if ("theta1" in world) return "double-pole";
+  if ("theta" in world) return "cartpole";
+  if (world.values) return "vector";
+  if (world.inputs) return "xor";
+  return "unknown";
+}
+
+export class GameView {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+  }
+
+  fit() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round(this.canvas.clientWidth * dpr);
+    const h = Math.round(this.canvas.clientHeight * dpr);
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    return [w, h, dpr];
+  }
+
+  clear(message) {
+    const [w, h, dpr] = this.fit();
+    const ctx = this.ctx;
+    ctx.fillStyle = "#0e1520";
+    ctx.fillRect(0, 0, w, h);
+    if (message) {
+      ctx.fillStyle = "#8792a5";
+      ctx.font = `${13 * dpr}px system-ui, sans-serif`;
+      ctx.textAlign = "center";
+      ctx.fillText(message, w / 2, h / 2);
+    }
+  }
+
+  draw(world) {
+    const [w, h, dpr] = this.fit();
+    const kind = worldKind(world || {});
+    const draw = {
+      platformer: drawPlatformer, cartpole: drawCartpole, "double-pole": drawDoublePole,
+      vector: drawVector, xor: drawXor,
+    }[kind] || drawUnknown;
+    this.ctx.save();
+    draw(this.ctx, world, w, h, dpr);
+    this.ctx.restore();
+  }
+}
+
+function hud(ctx, lines, dpr, w) {
+  ctx.font = `600 ${12 * dpr}px ui-monospace, Menlo, monospace`;
+  ctx.textAlign = "left";
+  lines.forEach((line, i) => {
+    ctx.fillStyle = "rgba(0,0,0,.45)";
+    ctx.fillText(line, 11 * dpr, (21 + 16 * i) * dpr + 1);
+    ctx.fillStyle = "#f1f4f9";
+    ctx.fillText(line, 10 * dpr, (20 + 16 * i) * dpr);
+  });
+}
+
+function drawPlatformer(ctx, world, w, h, dpr) {
+  const rows = world.tiles.length;
+  const cols = rows ? world.tiles[0].length : 1;
+  const size = Math.min(h / rows, w / cols);
+  const ox = (w - cols * size) / 2;
+  const oy = (h - rows * size) / 2;
+  const sky = ctx.createLinearGradient(0, 0, 0, h);
+  sky.addColorStop(0, "#1c2f52");
+  sky.addColorStop(1, "#3d5f8c");
+  ctx.fillStyle = "#0e1520";
+  ctx.fillRect(0, 0, w, h);
+  ctx.fillStyle = sky;
+  ctx.fillRect(ox, oy, cols * size, rows * size);
+  for (let r = 0; r < rows; r++) {
+    const row = world.tiles[r];
+    for (let c = 0; c < cols; c++) {
+      const colors = TILE_COLORS[row[c]];
+      if (!colors) continue;
+      const x = ox + c * size;
+      const y = oy + r * size;
+      if (row[c] === 4) {
+        ctx.fillStyle = colors[0];
+        ctx.fillRect(x + size * 0.45, y, size * 0.1, size);
+        continue;
+      }
+      ctx.fillStyle = colors[0];
+      ctx.fillRect(x, y, size, size);
+      ctx.fillStyle = colors[1];
+      ctx.fillRect(x + 1, y + 1, size - 2, size * 0.22);
+    }
+  }
+  const x0 = world.x0 || 0;
+  const y0 = world.y0 || 0;
+  const box = (b, fill, edge) => {
+    const x = ox + (b.x - x0) * size;
+    const y = oy + (b.y - y0) * size;
+    ctx.fillStyle = fill;
+    ctx.fillRect(x, y, b.w * size, b.h * size);
+    ctx.strokeStyle = edge;
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.strokeRect(x, y, b.w * size, b.h * size);
+  };
+  for (const e of world.enemies || []) box(e, "#7b3fa0", "#d59cff");
+  if (world.player) box(world.player, world.dead ? "#6b7587" : "#e63946", "#ffd6d9");
+  const lines = [`frame ${world.frame ?? "–"}`, `distance ${Number(world.distance ?? 0).toFixed(1)}`];
+  if (world.dead) lines.push("✖ dead");
+  if (world.won) lines.push("★ reached the flag");
+  hud(ctx, lines, dpr, w);
+}
+
+function drawTrack(ctx, w, h, dpr) {
+  ctx.fillStyle = "#0e1520";
+  ctx.fillRect(0, 0, w, h);
+  const ground = h * 0.78;
+  ctx.strokeStyle = "#3a4658";
+  ctx.lineWidth = 2 * dpr;
+  ctx.beginPath();
+  ctx.moveTo(w * 0.05, ground);
+  ctx.lineTo(w * 0.95, ground);
+  ctx.stroke();
+  return ground;
+}
+
+function drawCart(ctx, world, w, h, dpr, poles) {
+  const ground = drawTrack(ctx, w, h, dpr);
+  const limit = world.x_threshold || 2.4;
+  const scale = (w * 0.42) / limit;
+  const cx = w / 2 + world.x * scale;
+  const cartW = 0.5 * scale;
+  const cartH = 0.3 * scale;
+  ctx.fillStyle = "#ff5c7a33";
+  ctx.fillRect(w / 2 - limit * scale - 2 * dpr, ground - 6 * dpr, 4 * dpr, 12 * dpr);
+  ctx.fillRect(w / 2 + limit * scale - 2 * dpr, ground - 6 * dpr, 4 * dpr, 12 * dpr);
+  ctx.fillStyle = "#4cc9f0";
+  ctx.fillRect(cx - cartW / 2, ground - cartH, cartW, cartH);
+  const top = ground - cartH;
+  for (const [theta, length, color] of poles) {
+    const len = 2 * length * scale;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 6 * dpr;
+    ctx.lineCap = "round";
+    ctx.beginPath();
+    ctx.moveTo(cx, top);
+    ctx.lineTo(cx + Math.sin(theta) * len, top - Math.cos(theta) * len);
+    ctx.stroke();
+  }
+  ctx.fillStyle = "#f1f4f9";
+  ctx.beginPath();
+  ctx.arc(cx, top, 4 * dpr, 0, 2 * Math.PI);
+  ctx.fill();
+  const angles = poles.map(([t]) => `${((t * 180) / Math.PI).toFixed(1)}°`).join("  ");
+  hud(ctx, [`x ${world.x.toFixed(2)}`, `θ ${angles}`], dpr, w);
+}
+
+function drawCartpole(ctx, world, w, h, dpr) {
+  drawCart(ctx, world, w, h, dpr, [[world.theta, world.length || 0.5, "#ffb547"]]);
+}
+
+function drawDoublePole(ctx, world, w, h, dpr) {
+  drawCart(ctx, world, w, h, dpr, [
+    [world.theta1, world.length1 || 0.5, "#ffb547"],
+    [world.theta2, world.length2 || 0.05, "#3ddc97"],
+  ]);
+}
+
+function drawVector(ctx, world, w, h, dpr) {
+  ctx.fillStyle = "#0e1520";
+  ctx.fillRect(0, 0, w, h);
+  const values = world.values || [];
+  const n = Math.max(1, values.length);
+  const max = Math.max(1e-9, ...values.map((v) => Math.abs(v)));
+  const bw = (w * 0.9) / n;
+  const mid = h / 2;
+  ctx.strokeStyle = "#3a4658";
+  ctx.beginPath();
+  ctx.moveTo(w * 0.05, mid);
+  ctx.lineTo(w * 0.95, mid);
+  ctx.stroke();
+  values.forEach((v, i) => {
+    const bh = (v / max) * h * 0.4;
+    ctx.fillStyle = v >= 0 ? "#3ddc97" : "#ff5c7a";
+    ctx.fillRect(w * 0.05 + i * bw + bw * 0.15, mid - Math.max(bh, 0), bw * 0.7, Math.abs(bh));
+  });
+  hud(ctx, [`${values.length} values`], dpr, w);
+}
+
+function drawXor(ctx, world, w, h, dpr) {
+  ctx.fillStyle = "#0e1520";
+  ctx.fillRect(0, 0, w, h);
+  const [a, b] = world.inputs || [0, 0];
+  const cells = [["a", a], ["b", b], ["target", world.target], ["output", world.output]];
+  const cw = w / 4;
+  ctx.textAlign = "center";
+  cells.forEach(([name, value], i) => {
+    const x = cw * i + cw / 2;
+    const v = Number(value) || 0;
+    ctx.fillStyle = `rgba(255,181,71,${0.15 + 0.85 * Math.max(0, Math.min(1, v))})`;
+    ctx.beginPath();
+    ctx.arc(x, h * 0.45, Math.min(cw, h) * 0.28, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.fillStyle = "#f1f4f9";
+    ctx.font = `700 ${22 * dpr}px ui-monospace, Menlo, monospace`;
+    ctx.fillText(name === "output" ? v.toFixed(2) : String(v), x, h * 0.45 + 8 * dpr);
+    ctx.fillStyle = "#8792a5";
+    ctx.font = `${12 * dpr}px system-ui, sans-serif`;
+    ctx.fillText(name, x, h * 0.8);
+  });
+  const ok = Math.abs((world.output ?? 0) - (world.target ?? 0)) < 0.5;
+  hud(ctx, [ok ? "✔ correct" : "✖ wrong"], dpr, w);
+}
+
+function drawUnknown(ctx, world, w, h, dpr) {
+  ctx.fillStyle = "#0e1520";
+  ctx.fillRect(0, 0, w, h);
+  ctx.fillStyle = "#aab4c5";
+  ctx.font = `${11 * dpr}px ui-monospace, Menlo, monospace`;
+  JSON.stringify(world || {}, null, 1).split("\n").slice(0, 30)
+    .forEach((line, i) => ctx.fillText(line.slice(0, 80), 10 * dpr, (18 + 14 * i) * dpr));
+}

@@ -1,0 +1,298 @@
+// The viewer page: run list and run view, fed by one WebSocket (see viewer/live.py for the protocol).
+
+import { BrainView } from "./brain.js";
+import { FitnessChart, SpeciesChart, speciesColor } from "./charts.js";
+import { LiveConnection } from "./connection.js";
+import { GameView } from "./game.js";
+
+const BASE_FPS = 60;
+const SCRUB_DEBOUNCE_MS = 120;
+
+const $ = (id) => document.getElementById(id);
+
+function fmt(value, digits = 3) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  const a = Math.abs(value);
+  if (a >= 1e5) return value.toExponential(2);
+  if (Number.isInteger(value)) return value.toLocaleString("en-US");
+  return value.toFixed(a >= 100 ? 1 : digits);
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+class App {
+  constructor() {
+    this.runs = [];
+    this.run = null; // name of the run shown, or null for the list
+    this.rows = [];
+    this.champions = [];
+    this.summary = null;
+    this.follow = true;
+    this.selected = null; // generation selected when not following
+    this.replay = null; // the last "replay" message (without frames)
+    this.playing = true;
+    this.speed = 1;
+    this.pending = null; // newest frame not drawn yet
+    this.awaiting = false; // a frame request is in flight
+    this.lastDraw = 0;
+    this.drawTimes = [];
+    this.brain = new BrainView($("brain"), $("tooltip"));
+    this.game = new GameView($("game"));
+    this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
+    this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
+    this.bindControls();
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.conn = new LiveConnection(`${scheme}://${location.host}/ws`, {
+      onOpen: () => this.resubscribe(),
+      onMessage: (msg) => this.onMessage(msg),
+      onState: (state) => { $("conn").dataset.state = state; },
+    });
+    window.addEventListener("hashchange", () => this.route());
+    this.route();
+    requestAnimationFrame((t) => this.tick(t));
+  }
+
+  bindControls() {
+    $("play").addEventListener("click", () => this.setPlaying(!this.playing));
+    $("speed").addEventListener("change", (e) => { this.speed = Number(e.target.value); });
+    $("show-disabled").addEventListener("change", (e) => this.brain.setShowDisabled(e.target.checked));
+    $("follow").addEventListener("click", () => this.select("latest"));
+    let timer = null;
+    $("scrubber").addEventListener("input", (e) => {
+      const g = this.champions[Number(e.target.value)];
+      $("scrub-value").textContent = g ?? "–";
+      clearTimeout(timer);
+      timer = setTimeout(() => this.select(g), SCRUB_DEBOUNCE_MS);
+    });
+    document.addEventListener("keydown", (e) => {
+      if (e.key === " " && this.run && e.target === document.body) {
+        e.preventDefault();
+        this.setPlaying(!this.playing);
+      }
+    });
+  }
+
+  // -- routing -------------------------------------------------------------------------------
+
+  route() {
+    const match = location.hash.match(/^#\/run\/([^/]+)$/);
+    const run = match ? decodeURIComponent(match[1]) : null;
+    if (run === this.run) return;
+    this.run = run;
+    this.rows = [];
+    this.champions = [];
+    this.summary = null;
+    this.replay = null;
+    this.pending = null;
+    this.follow = true;
+    this.selected = null;
+    $("run-list-view").hidden = run !== null;
+    $("run-view").hidden = run === null;
+    $("run-status").hidden = run === null;
+    $("crumbs").innerHTML = run ? `<a href="#/">runs</a> / <b>${escapeHtml(run)}</b>` : "";
+    document.title = run ? `${run} · neat-brain` : "neat-brain viewer";
+    if (run) {
+      this.fitness.setRows([]);
+      this.species.setRows([]);
+      this.game.clear("waiting for the first champion…");
+    }
+    this.resubscribe();
+  }
+
+  resubscribe() {
+    this.awaiting = false;
+    this.conn.send({ type: "watch", run: this.run, generation: this.follow ? "latest" : this.selected });
+  }
+
+  select(generation) {
+    if (!this.run || generation === undefined || generation === null) return;
+    this.follow = generation === "latest";
+    this.selected = this.follow ? null : generation;
+    this.conn.send({ type: "select", generation });
+    this.renderScrubber();
+  }
+
+  setPlaying(playing) {
+    this.playing = playing;
+    $("play").textContent = playing ? "❚❚" : "▶";
+    $("play").setAttribute("aria-label", playing ? "pause" : "play");
+    this.requestFrame();
+  }
+
+  requestFrame() {
+    if (this.awaiting || !this.replay || !this.replay.frames) return;
+    this.awaiting = true;
+    this.conn.send({ type: "frame" });
+  }
+
+  // -- messages ------------------------------------------------------------------------------
+
+  onMessage(msg) {
+    switch (msg.type) {
+      case "runs": return this.onRuns(msg.runs);
+      case "snapshot": return this.onSnapshot(msg);
+      case "stats": return this.onStats(msg);
+      case "replay": return this.onReplay(msg);
+      case "frame": return this.onFrame(msg);
+      case "error": return this.onError(msg);
+      default: return undefined;
+    }
+  }
+
+  onRuns(runs) {
+    this.runs = runs;
+    $("runs-empty").hidden = runs.length > 0;
+    $("runs-body").innerHTML = runs.map((r) => `
+      <tr data-run="${escapeHtml(r.name)}">
+        <td>${escapeHtml(r.name)}</td>
+        <td>${escapeHtml(r.task || "?")}</td>
+        <td><span class="pill ${r.state}">${r.live ? "live" : r.state}</span></td>
+        <td class="num">${fmt(r.generations)}</td>
+        <td class="num">${fmt(r.best_fitness)}</td>
+        <td>${r.solved ? '<span class="pill solved">solved</span>' : ""}</td>
+        <td class="num">${fmt(r.evaluations_per_second, 0)}</td>
+        <td class="muted">${escapeHtml(r.last_checkpoint || "–")}</td>
+      </tr>`).join("");
+    for (const tr of $("runs-body").querySelectorAll("tr")) {
+      tr.addEventListener("click", () => { location.hash = `#/run/${encodeURIComponent(tr.dataset.run)}`; });
+    }
+  }
+
+  onSnapshot(msg) {
+    if (msg.run !== this.run) return;
+    this.rows = msg.stats;
+    this.applyRunUpdate(msg);
+  }
+
+  onStats(msg) {
+    if (msg.run !== this.run) return;
+    if (msg.from !== this.rows.length) {
+      this.resubscribe(); // out of step: ask for a fresh snapshot
+      return;
+    }
+    this.rows = this.rows.concat(msg.rows);
+    this.applyRunUpdate(msg);
+  }
+
+  applyRunUpdate(msg) {
+    this.summary = msg.summary;
+    this.champions = msg.champions;
+    this.fitness.setRows(this.rows);
+    this.species.setRows(this.rows);
+    this.renderStatus();
+    this.renderScrubber();
+    this.renderSpeciesTable();
+  }
+
+  onReplay(msg) {
+    if (msg.run !== this.run) return;
+    const sameBrain = this.replay && this.replay.generation === msg.generation
+      && this.replay.champion_id === msg.champion_id;
+    this.replay = msg;
+    this.pending = null;
+    this.awaiting = false;
+    if (!sameBrain) this.brain.draw(msg.layout);
+    $("brain-caption").textContent = `· gen ${msg.generation} champion #${msg.champion_id}`
+      + ` · ${msg.layout.nodes.length} neurons · ${msg.layout.links.filter((l) => l.enabled).length} links`;
+    $("replay-caption").textContent = msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";
+    const labels = msg.layout.nodes.filter((n) => n.kind === "output").map((n) => n.label);
+    $("buttons").innerHTML = labels.map((l, i) => `<span class="key" data-output="${i}">${escapeHtml(l)}</span>`).join("");
+    $("replay-notice").hidden = !msg.error;
+    $("replay-notice").textContent = msg.error || "";
+    if (!msg.frames) this.game.clear(msg.error ? "no replay for this task" : "empty episode");
+    this.renderScrubber();
+    this.fitness.setSelected(msg.generation);
+    this.species.setSelected(msg.generation);
+    this.renderSpeciesTable();
+    this.requestFrame(); // even when paused: show the first frame
+  }
+
+  onFrame(msg) {
+    this.awaiting = false;
+    if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation) return;
+    this.pending = msg;
+  }
+
+  onError(msg) {
+    if (msg.context === "replay") {
+      $("replay-notice").hidden = false;
+      $("replay-notice").textContent = msg.message;
+    }
+    console.warn("viewer:", msg.message);
+  }
+
+  // -- drawing -------------------------------------------------------------------------------
+
+  tick(now) {
+    requestAnimationFrame((t) => this.tick(t));
+    if (!this.pending) return;
+    const interval = 1000 / (BASE_FPS * this.speed);
+    const first = this.pending.index === 0 || !this.playing;
+    if (!first && now - this.lastDraw < interval - 2) return;
+    this.drawFrame(this.pending);
+    this.lastDraw = now;
+    this.pending = null;
+    if (this.playing) this.requestFrame();
+  }
+
+  drawFrame(msg) {
+    const frame = msg.frame;
+    this.brain.setActivations(frame.activations, frame.action);
+    this.game.draw(frame.world);
+    for (const key of $("buttons").children) {
+      key.classList.toggle("on", frame.action[Number(key.dataset.output)] > 0.5);
+    }
+    const now = performance.now();
+    this.drawTimes.push(now);
+    while (this.drawTimes.length && now - this.drawTimes[0] > 1000) this.drawTimes.shift();
+    $("frame-counter").textContent = `frame ${msg.index + 1} / ${msg.count}`;
+    $("frame-counter").dataset.index = String(msg.index);
+    $("fps").textContent = `${this.drawTimes.length} fps`;
+    $("fps").dataset.fps = String(this.drawTimes.length);
+  }
+
+  renderStatus() {
+    const s = this.summary;
+    if (!s) return;
+    const pill = $("state-pill");
+    pill.className = `pill ${s.state}`;
+    pill.textContent = s.live ? "live" : s.state;
+    pill.dataset.state = s.state;
+    $("m-generation").textContent = s.generation ?? "–";
+    $("m-best").textContent = fmt(s.best_fitness);
+    $("m-eps").textContent = fmt(s.evaluations_per_second, 0);
+  }
+
+  renderScrubber() {
+    const scrubber = $("scrubber");
+    const n = this.champions.length;
+    scrubber.max = String(Math.max(0, n - 1));
+    scrubber.disabled = n === 0;
+    const shown = this.follow ? this.champions[n - 1] : this.selected;
+    const index = this.champions.indexOf(shown);
+    if (index >= 0 && document.activeElement !== scrubber) scrubber.value = String(index);
+    $("scrub-value").textContent = shown ?? "–";
+    const follow = $("follow");
+    follow.setAttribute("aria-pressed", String(this.follow));
+    follow.textContent = this.follow ? "● following newest" : "jump to newest";
+  }
+
+  renderSpeciesTable() {
+    const generation = this.replay ? this.replay.generation : null;
+    const row = this.rows.find((r) => r.generation === generation) || this.rows[this.rows.length - 1];
+    $("species-gen").textContent = row ? `gen ${row.generation}` : "–";
+    const table = row ? [...(row.species_table || [])].sort((a, b) => b.size - a.size) : [];
+    $("species-caption").textContent = row ? `${table.length} species` : "";
+    $("species-body").innerHTML = table.map((s) => `
+      <tr data-species="${s.id}">
+        <td><span class="swatch" style="background:${speciesColor(s.id)}"></span></td>
+        <td class="num">${s.id}</td><td class="num">${s.size}</td><td class="num">${s.age ?? "–"}</td>
+        <td class="num">${fmt(s.best_fitness)}</td><td class="num">${fmt(s.adjusted_fitness)}</td>
+        <td class="num">${s.stagnation ?? "–"}</td>
+      </tr>`).join("");
+  }
+}
+
+window.viewerApp = new App();
