@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from fitness.task import Frame, TaskSpec
 from neat.errors import ConfigError
@@ -31,14 +31,14 @@ SPEC = TaskSpec(
 )
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _xor_outputs(net, recurrent, patterns):
     """Output of every network on every pattern, shape (G, 4)."""
     n = len(net[0]) - 1
     outputs = np.empty((n, len(patterns)))
     values = np.zeros(len(net[1]))
     scratch = np.zeros(len(net[1]))
-    for g in prange(n):
+    for g in range(n):
         out = np.empty(1)
         for p in range(len(patterns)):
             reset_values(net, g, values)

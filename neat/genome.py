@@ -96,17 +96,18 @@ class GenomePool:
     def __len__(self) -> int:
         return len(self.genome_ids)
 
-    def genome(self, g: int) -> Genome:
-        """A copy of genome number `g` (position in the pool, not its key)."""
+    def genome(self, g: int, copy: bool = True) -> Genome:
+        """Genome number `g` (position in the pool, not its key): a copy, or views into the pool's
+        arrays with `copy=False` (only safe while nobody writes to the pool)."""
         n0, n1 = self.node_start[g], self.node_start[g + 1]
         c0, c1 = self.conn_start[g], self.conn_start[g + 1]
-        return Genome(
-            int(self.genome_ids[g]),
-            self.n_inputs,
-            self.n_outputs,
-            *(getattr(self, f)[n0:n1].copy() for f in NODE_FIELDS),
-            *(getattr(self, f)[c0:c1].copy() for f in CONN_FIELDS),
-        )
+        n, c = slice(n0, n1), slice(c0, c1)
+        arrays = (self.node_id[n], self.node_kind[n], self.node_bias[n], self.node_act[n],
+                  self.conn_innov[c], self.conn_src[c], self.conn_dst[c], self.conn_weight[c],
+                  self.conn_enabled[c])
+        if copy:
+            arrays = tuple(a.copy() for a in arrays)
+        return Genome(int(self.genome_ids[g]), self.n_inputs, self.n_outputs, *arrays)
 
     def genomes(self) -> list[Genome]:
         return [self.genome(g) for g in range(len(self))]

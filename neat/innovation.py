@@ -2,8 +2,8 @@
 
 Within one generation the same structural innovation gets the same number: a link between the same two
 nodes gets the same innovation number, and a split of the same connection gets the same new node id (and
-the same two link innovations). The per-generation tables are cleared when a new generation is bred;
-the counters live for the whole run.
+the same two link innovations). The breeding kernel clears the per-generation tables before it breeds
+a generation; the counters live for the whole run.
 """
 
 from __future__ import annotations
@@ -44,8 +44,3 @@ class InnovationTracker:
     @property
     def next_node_id(self) -> int:
         return int(self.counters[1])
-
-    def new_generation(self) -> None:
-        """Forget this generation's innovations (the paper matches innovations within a generation)."""
-        self.links = _new_link_table()
-        self.splits = _new_split_table()

@@ -66,7 +66,8 @@ def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
     in_end = np.zeros(n_nodes, dtype=np.int64)
     in_src = np.zeros(n_conns, dtype=np.int64)
     in_weight = np.zeros(n_conns, dtype=np.float64)
-    _pack_kernel(
+    kernel = _pack_parallel if len(pool) >= PARALLEL_MIN_GENOMES else _pack_serial
+    kernel(
         pool.n_inputs, pool.n_outputs, recurrent,
         (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
          pool.conn_weight, pool.conn_enabled),
@@ -83,10 +84,19 @@ def pack_genome(genome: Genome, recurrent: bool) -> PackedNetworks:
     return pack_population(GenomePool.from_genomes([genome]), recurrent)
 
 
+PARALLEL_MIN_GENOMES = 512
+"""Below this many genomes, thread start-up costs more than the parallel loop saves."""
+
+
 @njit(cache=True, parallel=True)
-def _pack_kernel(n_inputs, n_outputs, recurrent, pool, out):
-    node_start = pool[0]
-    for g in prange(len(node_start) - 1):
+def _pack_parallel(n_inputs, n_outputs, recurrent, pool, out):
+    for g in prange(len(pool[0]) - 1):
+        _pack_one(g, n_inputs, n_outputs, recurrent, pool, out)
+
+
+@njit(cache=True)
+def _pack_serial(n_inputs, n_outputs, recurrent, pool, out):
+    for g in range(len(pool[0]) - 1):
         _pack_one(g, n_inputs, n_outputs, recurrent, pool, out)
 
 
@@ -226,8 +236,14 @@ def reset_values(net, g, values):
 
 
 @njit(cache=True, parallel=True)
-def _activate_all(net, recurrent, inputs, values, scratch, outputs):
+def _activate_parallel(net, recurrent, inputs, values, scratch, outputs):
     for g in prange(inputs.shape[0]):
+        activate(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+
+
+@njit(cache=True)
+def _activate_serial(net, recurrent, inputs, values, scratch, outputs):
+    for g in range(inputs.shape[0]):
         activate(net, g, recurrent, inputs[g], values, scratch, outputs[g])
 
 
@@ -242,7 +258,8 @@ def activate_population(
         values = packed.new_values()
     outputs = np.empty((len(packed), packed.n_outputs), dtype=np.float64)
     scratch = np.empty_like(values)
-    _activate_all(packed.arrays, packed.recurrent, np.ascontiguousarray(inputs, dtype=np.float64),
+    kernel = _activate_parallel if len(packed) >= PARALLEL_MIN_GENOMES else _activate_serial
+    kernel(packed.arrays, packed.recurrent, np.ascontiguousarray(inputs, dtype=np.float64),
                   values, scratch, outputs)
     return outputs
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from neat.config import Config
 from neat.errors import ConfigError, FitnessError
 from neat.genome import Genome, GenomePool
 from neat.initial import initial_pool
+from neat.innovation import InnovationTracker
 from neat.network import PackedNetworks, pack_population
 from neat.report import GenerationReport, SpeciesRow
 from neat.reproduction import breed, offspring_quotas, plan_offspring, shared_fitness
@@ -35,6 +37,28 @@ class TotalExtinctionError(FitnessError):
     """Every species died and the config does not allow a fresh start."""
 
 
+@dataclass
+class PopulationState:
+    """Everything a Population needs to continue exactly (what a checkpoint stores).
+
+    Taken right after `tell()`: `pool` is the new, not yet evaluated generation `generation`.
+    """
+
+    n_inputs: int
+    n_outputs: int
+    generation: int
+    evaluations: int
+    pool: GenomePool
+    innovation_counters: np.ndarray  # int64 (2,): next innovation number, next node id
+    species: list[Species]
+    next_species_key: int
+    next_genome_key: int
+    threshold: float
+    best_genome: Genome | None
+    best_fitness: float
+    rng_state: dict
+
+
 class Population:
     """A NEAT population: the current genomes plus everything needed to breed the next ones."""
 
@@ -51,6 +75,8 @@ class Population:
         self.pool, self.tracker = initial_pool(config, n_inputs, n_outputs, self.rng)
         self.next_genome_key = len(self.pool)
         self.species: list[Species] = []
+        self.species_index = np.zeros(0, dtype=np.int64)  # species position of each genome
+        self.representatives: GenomePool | None = None  # the species' representatives, in order
         self.next_species_key = 0
         self.threshold = config.speciation.threshold
         self.best_genome: Genome | None = None
@@ -59,6 +85,40 @@ class Population:
     @property
     def recurrent(self) -> bool:
         return not self.config.genome.feed_forward
+
+    def state(self) -> PopulationState:
+        """The population's state (shared arrays, not copies): see `from_state`."""
+        return PopulationState(
+            self.n_inputs, self.n_outputs, self.generation, self.evaluations, self.pool,
+            self.tracker.counters, self.species, self.next_species_key, self.next_genome_key,
+            self.threshold, self.best_genome, self.best_fitness, self.rng.bit_generator.state)
+
+    @classmethod
+    def from_state(cls, config: Config, state: PopulationState) -> Population:
+        """A Population that continues exactly where the one that produced `state` was.
+
+        Skips __init__'s random first generation. The innovation tables of the last generation are
+        not needed: breeding clears them before use.
+        """
+        population = cls.__new__(cls)
+        population.config = config
+        population.n_inputs = state.n_inputs
+        population.n_outputs = state.n_outputs
+        population.rng = np.random.default_rng(config.run.seed)
+        population.rng.bit_generator.state = state.rng_state
+        population.generation = state.generation
+        population.evaluations = state.evaluations
+        population.pool = state.pool
+        population.tracker = InnovationTracker(np.array(state.innovation_counters, dtype=np.int64))
+        population.next_genome_key = state.next_genome_key
+        population.species = state.species
+        population.species_index = np.zeros(0, dtype=np.int64)  # set by the next speciation
+        population.representatives = None  # rebuilt from the species by the next speciation
+        population.next_species_key = state.next_species_key
+        population.threshold = state.threshold
+        population.best_genome = state.best_genome
+        population.best_fitness = state.best_fitness
+        return population
 
     def ask(self) -> GenomePool:
         """The genomes of the current generation, to be evaluated."""
@@ -84,7 +144,7 @@ class Population:
             self.best_fitness = float(fitness[champion_row])
             self.best_genome = champion
         self._speciate()
-        record_fitness(self.species, fitness, self.generation)
+        record_fitness(self.species, self.species_index, fitness, self.generation)
         report = self._report(fitness, champion, solved, start)
         self._reproduce(fitness)
         self.generation += 1
@@ -131,13 +191,14 @@ class Population:
 
     def _speciate(self) -> None:
         cfg = self.config.speciation
-        self.species, self.next_species_key = speciate(
-            self.pool, self.species, self.threshold, cfg, self.generation, self.next_species_key)
+        self.species, self.species_index, self.next_species_key = speciate(
+            self.pool, self.species, self.threshold, cfg, self.generation, self.next_species_key,
+            self.representatives)
         self.threshold = update_threshold(self.threshold, len(self.species), cfg)
 
     def _report(self, fitness: np.ndarray, champion: Genome, solved: np.ndarray | None,
                 start: float) -> GenerationReport:
-        shared_fitness(self.species, fitness)
+        shared_fitness(self.species, self.species_index, fitness)
         rows = [SpeciesRow(s.key, len(s.members), self.generation - s.created,
                            s.fitness_history[-1], s.adjusted_fitness, s.stagnation(self.generation))
                 for s in self.species]
@@ -156,7 +217,8 @@ class Population:
 
     def _reproduce(self, fitness: np.ndarray) -> None:
         size = self.config.population.size
-        alive = surviving_species(self.species, fitness, self.generation, self.config.stagnation)
+        alive = surviving_species(self.species, self.species_index, fitness, self.generation,
+                                  self.config.stagnation)
         if not alive:
             if not self.config.population.reset_on_extinction:
                 raise TotalExtinctionError(
@@ -168,11 +230,13 @@ class Population:
             self.tracker.counters[:] = np.maximum(self.tracker.counters, tracker.counters)
             self.next_genome_key += size
             self.species = []
+            self.representatives = None
             return
-        quotas = offspring_quotas(shared_fitness(alive, fitness), size)
-        plan = plan_offspring(alive, quotas, fitness, self.config, self.rng)
-        choose_representatives(alive, self.pool, self.rng)
-        self.species = alive
+        adjusted = np.array([self.species[k].adjusted_fitness for k in alive])
+        quotas = offspring_quotas(adjusted, size)
+        plan = plan_offspring(self.species_index, alive, quotas, fitness, self.config, self.rng)
+        self.species = [self.species[k] for k in alive]
+        self.representatives = choose_representatives(self.species, self.pool, self.rng)
         new_pool = breed(self.pool, plan, self.next_genome_key, self.config, self.tracker, self.rng)
         self.next_genome_key += int(np.count_nonzero(~plan.elite))
         self.pool = new_pool

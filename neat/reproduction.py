@@ -43,16 +43,18 @@ from neat.mutation import (
 from neat.species import Species
 
 
-def shared_fitness(species: list[Species], fitness: np.ndarray) -> np.ndarray:
+def shared_fitness(species: list[Species], index: np.ndarray, fitness: np.ndarray) -> np.ndarray:
     """Summed adjusted fitness of each species (explicit fitness sharing: f_i / |S|).
 
     Fitness is shifted so the population's worst genome scores 0, which keeps the quotas right for
-    negative fitness. Returns shape (n_species,) and stores it on each species.
+    negative fitness. `index` (G,) gives each genome's species position. Returns shape
+    (n_species,) and stores it on each species.
     """
     shifted = fitness - fitness.min()
-    sums = np.array([shifted[s.members].sum() / len(s.members) for s in species])
-    for s, value in zip(species, sums, strict=True):
-        s.adjusted_fitness = float(value)
+    sizes = np.bincount(index, minlength=len(species))
+    sums = np.bincount(index, weights=shifted, minlength=len(species)) / np.maximum(sizes, 1)
+    for s, value in zip(species, sums.tolist(), strict=True):
+        s.adjusted_fitness = value
     return sums
 
 
@@ -79,45 +81,59 @@ class BreedingPlan:
     elite: np.ndarray  # bool; copied unchanged
 
 
-def plan_offspring(species: list[Species], quotas: np.ndarray, fitness: np.ndarray,
+def plan_offspring(index: np.ndarray, alive: list[int], quotas: np.ndarray, fitness: np.ndarray,
                    config: Config, rng: np.random.Generator) -> BreedingPlan:
-    """Choose elites and parents for every child, species by species."""
+    """Choose elites and parents for every child of the `alive` species (positions; `index` (G,)
+    gives each genome's species position, `quotas` the offspring of each alive species)."""
     rep = config.reproduction
-    survivors = []
-    for s in species:
-        ranked = s.members[np.argsort(-fitness[s.members], kind="stable")]
-        survivors.append(ranked[: max(1, int(np.ceil(rep.survival_threshold * len(ranked))))])
-    p1, p2, elite = [], [], []
-    for k, (s, quota) in enumerate(zip(species, quotas, strict=True)):
-        if quota == 0:
+    ranked = np.lexsort((-fitness, index))  # members grouped by species, best first
+    all_sizes = np.bincount(index)
+    all_start = np.concatenate(([0], np.cumsum(all_sizes)))
+    alive = np.asarray(alive, dtype=np.int64)
+    sizes = all_sizes[alive]
+    survivors = np.maximum(1, np.ceil(rep.survival_threshold * sizes)).astype(np.int64)
+    elite_ok = (rep.elitism_min_species_size > 0) & (sizes >= rep.elitism_min_species_size)
+    parent1, parent2, equal, elite = _plan_kernel(
+        ranked.astype(np.int64), all_start[alive].astype(np.int64), survivors,
+        quotas.astype(np.int64), elite_ok, fitness, rng, rep.crossover_rate, rep.interspecies_rate)
+    return BreedingPlan(parent1, parent2, equal, elite)
+
+
+@njit(cache=True)
+def _plan_kernel(ranked, start, survivors, quotas, elite_ok, fitness, rng, crossover_rate,
+                 interspecies_rate):
+    """Parents of every child. `ranked` holds each species' members, best first, species k at
+    ranked[start[k]:start[k+1]]; parents come from its first survivors[k] members."""
+    total = quotas.sum()
+    parent1 = np.empty(total, dtype=np.int64)
+    parent2 = np.full(total, -1, dtype=np.int64)
+    equal = np.zeros(total, dtype=np.bool_)
+    elite = np.zeros(total, dtype=np.bool_)
+    n_species = len(quotas)
+    child = 0
+    for k in range(n_species):
+        if quotas[k] == 0:
             continue
-        n_elite = 0
-        if rep.elitism_min_species_size and len(s.members) >= rep.elitism_min_species_size:
-            n_elite = 1
-            p1.append(survivors[k][:1])
-            p2.append(np.array([-1]))
-            elite.append(np.array([True]))
-        n = int(quota) - n_elite
-        pool_k = survivors[k]
-        first = pool_k[rng.integers(0, len(pool_k), size=n)]
-        second = pool_k[rng.integers(0, len(pool_k), size=n)]
-        crossing = rng.random(n) < rep.crossover_rate
-        foreign = crossing & (rng.random(n) < rep.interspecies_rate) & (len(species) > 1)
-        for c in np.flatnonzero(foreign):
-            other = (k + 1 + rng.integers(0, len(species) - 1)) % len(species)
-            second[c] = survivors[other][rng.integers(0, len(survivors[other]))]
-        p1.append(first)
-        p2.append(np.where(crossing, second, -1))
-        elite.append(np.zeros(n, dtype=bool))
-    parent1 = np.concatenate(p1).astype(np.int64)
-    parent2 = np.concatenate(p2).astype(np.int64)
-    has2 = parent2 >= 0
-    f1 = fitness[parent1]
-    f2 = np.where(has2, fitness[np.maximum(parent2, 0)], -np.inf)
-    swap = has2 & (f2 > f1)
-    parent1, parent2 = np.where(swap, parent2, parent1), np.where(swap, parent1, parent2)
-    equal = has2 & (f1 == f2)
-    return BreedingPlan(parent1, parent2, equal, np.concatenate(elite))
+        first = 0
+        if elite_ok[k]:
+            parent1[child] = ranked[start[k]]
+            elite[child] = True
+            child += 1
+            first = 1
+        for _ in range(first, quotas[k]):
+            a = ranked[start[k] + rng.integers(0, survivors[k])]
+            b = ranked[start[k] + rng.integers(0, survivors[k])]
+            if rng.random() < crossover_rate:
+                if n_species > 1 and rng.random() < interspecies_rate:
+                    o = (k + 1 + rng.integers(0, n_species - 1)) % n_species
+                    b = ranked[start[o] + rng.integers(0, survivors[o])]
+                if fitness[b] > fitness[a]:
+                    a, b = b, a
+                parent2[child] = b
+                equal[child] = fitness[a] == fitness[b]
+            parent1[child] = a
+            child += 1
+    return parent1, parent2, equal, elite
 
 
 def mutation_rates(config: Config) -> np.ndarray:
@@ -139,7 +155,6 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
           tracker: InnovationTracker, rng: np.random.Generator) -> GenomePool:
     """Build the next generation from `plan` in one compiled call. Children of the plan get keys
     first_key, first_key+1, ...; elites keep their key."""
-    tracker.new_generation()
     has2 = plan.parent2 >= 0
     nodes = pool.node_counts()
     conns = pool.conn_counts()
@@ -158,7 +173,7 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
     options = np.array([ACTIVATION_IDS[a] for a in config.genome.activation_options], np.int8)
     counts = _breed_kernel(src, (plan.parent1, plan.parent2, plan.equal, plan.elite),
                            (node_off, conn_off), out, rng, mutation_rates(config), options,
-                           (tracker.links, tracker.splits, tracker.counters),
+                           tracker.links, tracker.splits, tracker.counters,
                            (config.reproduction.disabled_gene_rate,
                             config.reproduction.mutate_after_crossover,
                             config.genome.feed_forward))
@@ -171,10 +186,11 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
 
 
 @njit(cache=True)
-def _breed_kernel(pool, plan, offsets, out, rng, rates, options, innovation, flags):
+def _breed_kernel(pool, plan, offsets, out, rng, rates, options, links, splits, counters, flags):
     parent1, parent2, equal, elite = plan
     node_off, conn_off = offsets
-    links, splits, counters = innovation
+    links.clear()  # innovations are matched within one generation (paper)
+    splits.clear()
     disabled_rate, mutate_after_crossover, feed_forward = flags
     counts = np.empty((len(parent1), 2), dtype=np.int64)
     for k in range(len(parent1)):

@@ -119,13 +119,17 @@ def _assign(pool_conn, rep_conn, coefficients, threshold):
 
 
 def speciate(pool: GenomePool, species: list[Species], threshold: float, cfg: SpeciationConfig,
-             generation: int, next_key: int) -> tuple[list[Species], int]:
-    """Assign every genome of `pool` to a species; returns the living species and the next key.
+             generation: int, next_key: int, reps: GenomePool | None = None
+             ) -> tuple[list[Species], np.ndarray, int]:
+    """Assign every genome of `pool` to a species.
 
     Existing species keep their history; species left without members die; new ones are founded.
+    `reps` may hold the species' representatives in order (saves rebuilding them).
+    Returns the living species, each genome's position in that list (G,), and the next species key.
     """
-    if species:
+    if reps is None and species:
         reps = GenomePool.from_genomes([s.representative for s in species])
+    if species:
         rep_conn = (reps.conn_start, reps.conn_innov, reps.conn_weight)
     else:
         rep_conn = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
@@ -133,21 +137,25 @@ def speciate(pool: GenomePool, species: list[Species], threshold: float, cfg: Sp
                     float(cfg.small_genome_genes))
     assignment, founders = _assign((pool.conn_start, pool.conn_innov, pool.conn_weight), rep_conn,
                                    coefficients, threshold)
+    n_slots = len(species) + len(founders)
     order = np.argsort(assignment, kind="stable")
-    bounds = np.searchsorted(assignment[order], np.arange(len(species) + len(founders) + 1))
+    bounds = np.searchsorted(assignment[order], np.arange(n_slots + 1))
+    position = np.full(n_slots, -1, dtype=np.int64)
     living: list[Species] = []
-    for s in range(len(species) + len(founders)):
-        members = order[bounds[s] : bounds[s + 1]]
-        if s < len(species):
-            if len(members):
-                species[s].members = members
-                living.append(species[s])
+    for slot in range(n_slots):
+        members = order[bounds[slot] : bounds[slot + 1]]
+        if slot < len(species):
+            if len(members) == 0:
+                continue
+            species[slot].members = members
+            living.append(species[slot])
         else:
-            founder = int(founders[s - len(species)])
+            founder = int(founders[slot - len(species)])
             living.append(Species(next_key, generation, pool.genome(founder), members,
                                   last_improved=generation))
             next_key += 1
-    return living, next_key
+        position[slot] = len(living) - 1
+    return living, position[assignment], next_key
 
 
 def update_threshold(threshold: float, n_species: int, cfg: SpeciationConfig) -> float:
@@ -161,38 +169,44 @@ def update_threshold(threshold: float, n_species: int, cfg: SpeciationConfig) ->
     return threshold
 
 
-def record_fitness(species: list[Species], fitness: np.ndarray, generation: int) -> None:
-    """Update each species' best fitness, improvement date and history from this generation."""
-    for s in species:
-        best = float(fitness[s.members].max())
-        s.fitness_history.append(best)
-        if best > s.best_fitness:
-            s.best_fitness = best
+def record_fitness(species: list[Species], index: np.ndarray, fitness: np.ndarray,
+                   generation: int) -> None:
+    """Update each species' best fitness, improvement date and history from this generation.
+    `index` (G,) gives each genome's species position."""
+    best = np.full(len(species), -np.inf)
+    np.maximum.at(best, index, fitness)
+    for s, value in zip(species, best.tolist(), strict=True):
+        s.fitness_history.append(value)
+        if value > s.best_fitness:
+            s.best_fitness = value
             s.last_improved = generation
 
 
-def surviving_species(species: list[Species], fitness: np.ndarray, generation: int,
-                      cfg: StagnationConfig) -> list[Species]:
-    """Species allowed to reproduce: not stagnant and not killed by extinction marks.
-
-    The species holding the population's best genome is spared when `protect_best` is set.
-    """
-    best = int(np.argmax(fitness))
-    protected = {s.key for s in species if cfg.protect_best and best in s.members}
+def surviving_species(species: list[Species], index: np.ndarray, fitness: np.ndarray,
+                      generation: int, cfg: StagnationConfig) -> list[int]:
+    """Positions of the species allowed to reproduce: not stagnant and not killed by extinction
+    marks. The species holding the population's best genome is spared when `protect_best` is set."""
+    protected = int(index[np.argmax(fitness)]) if cfg.protect_best else -1
     if cfg.extinction_fraction > 0:
-        ranked = sorted(species, key=lambda s: s.fitness_history[-1])
-        bottom = {s.key for s in ranked[: int(cfg.extinction_fraction * len(species))]}
-        for s in species:
-            s.marks = s.marks + 1 if s.key in bottom else 0
+        ranked = sorted(range(len(species)), key=lambda k: species[k].fitness_history[-1])
+        bottom = set(ranked[: int(cfg.extinction_fraction * len(species))])
+        for k, s in enumerate(species):
+            s.marks = s.marks + 1 if k in bottom else 0
     return [
-        s for s in species
-        if s.key in protected
+        k for k, s in enumerate(species)
+        if k == protected
         or (s.stagnation(generation) < cfg.max_stagnation and s.marks < cfg.extinction_marks)
     ]
 
 
 def choose_representatives(species: list[Species], pool: GenomePool,
-                           rng: np.random.Generator) -> None:
-    """Each species is represented in the next generation by a random member of this one (paper)."""
-    for s in species:
-        s.representative = pool.genome(int(s.members[rng.integers(len(s.members))]))
+                           rng: np.random.Generator) -> GenomePool:
+    """Each species is represented in the next generation by a random member of this one (paper).
+    Returns the representatives as a pool, in species order."""
+    sizes = np.array([len(s.members) for s in species])
+    picks = rng.integers(0, sizes)
+    rows = np.array([s.members[p] for s, p in zip(species, picks.tolist(), strict=True)], np.int64)
+    reps = pool.take(rows)
+    for k, s in enumerate(species):
+        s.representative = reps.genome(k, copy=False)
+    return reps

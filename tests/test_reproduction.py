@@ -26,7 +26,7 @@ def _species_of(members):
 def test_fitness_sharing_divides_by_species_size_and_handles_negative_fitness():
     fitness = np.array([-10.0, -8.0, -8.0, -6.0])
     a, b = _species_of([0, 1, 2]), _species_of([3])
-    sums = shared_fitness([a, b], fitness)
+    sums = shared_fitness([a, b], np.array([0, 0, 0, 1]), fitness)
     # shifted: 0, 2, 2, 4 -> species a: (0+2+2)/3, species b: 4/1
     np.testing.assert_allclose(sums, [4 / 3, 4.0])
     assert offspring_quotas(sums, 16).tolist() == [4, 12]
@@ -35,8 +35,7 @@ def test_fitness_sharing_divides_by_species_size_and_handles_negative_fitness():
 def test_plan_takes_parents_from_the_top_of_each_species():
     rng = np.random.default_rng(0)
     fitness = np.arange(20.0)
-    s = _species_of(list(range(20)))
-    plan = plan_offspring([s], np.array([50]), fitness, Config(), rng)
+    plan = plan_offspring(np.zeros(20, np.int64), [0], np.array([50]), fitness, Config(), rng)
     assert len(plan.parent1) == 50
     assert plan.elite.sum() == 1 and plan.parent1[plan.elite][0] == 19
     parents = np.concatenate([plan.parent1, plan.parent2[plan.parent2 >= 0]])

@@ -7,6 +7,7 @@ from neat.species import (
     Species,
     distance,
     distance_py,
+    record_fitness,
     speciate,
     surviving_species,
     update_threshold,
@@ -53,8 +54,10 @@ def test_speciation_uses_representatives_then_founds_new_species():
                                  (8, 0, 1, 0.0, True)])
     old = Species(key=7, created=0, representative=near, best_fitness=1.0)
     pool = GenomePool.from_genomes([far, near.copy(1), far.copy(2), near.copy(3)])
-    living, next_key = speciate(pool, [old], 3.0, SpeciationConfig(), generation=4, next_key=8)
+    living, index, next_key = speciate(pool, [old], 3.0, SpeciationConfig(), generation=4,
+                                       next_key=8)
     assert [s.key for s in living] == [7, 8]
+    assert index.tolist() == [1, 0, 1, 0]
     assert living[0].members.tolist() == [1, 3] and living[1].members.tolist() == [0, 2]
     assert next_key == 9 and living[1].created == 4
 
@@ -63,7 +66,7 @@ def test_empty_species_die():
     g = make_genome(1, 1, [], [(0, 0, 1, 0.0, True)])
     other = make_genome(1, 1, [], [(i, 0, 1, 0.0, True) for i in range(5, 12)])
     old = [Species(0, 0, g), Species(1, 0, other)]
-    living, _ = speciate(GenomePool.from_genomes([g]), old, 3.0, SpeciationConfig(), 1, 2)
+    living, _, _ = speciate(GenomePool.from_genomes([g]), old, 3.0, SpeciationConfig(), 1, 2)
     assert [s.key for s in living] == [0]
 
 
@@ -84,13 +87,14 @@ def _species(key, members, history, last_improved):
 
 def test_stagnant_species_get_no_offspring_except_the_best():
     fitness = np.array([1.0, 1.0, 5.0, 5.0])
+    index = np.array([0, 0, 1, 1])
     a = _species(0, [0, 1], [1.0], last_improved=0)
     b = _species(1, [2, 3], [5.0], last_improved=0)
     cfg = StagnationConfig(max_stagnation=15)
-    assert surviving_species([a, b], fitness, 14, cfg) == [a, b]
-    assert surviving_species([a, b], fitness, 15, cfg) == [b]  # b holds the best genome
+    assert surviving_species([a, b], index, fitness, 14, cfg) == [0, 1]
+    assert surviving_species([a, b], index, fitness, 15, cfg) == [1]  # b holds the best genome
     cfg.protect_best = False
-    assert surviving_species([a, b], fitness, 15, cfg) == []
+    assert surviving_species([a, b], index, fitness, 15, cfg) == []
 
 
 def test_extinction_marks_kill_after_n_in_a_row():
@@ -99,8 +103,18 @@ def test_extinction_marks_kill_after_n_in_a_row():
                       _species(2, [2], [5.0], 10))
     cfg = StagnationConfig(extinction_fraction=0.34, extinction_marks=3)
     for generation, expected in [(10, 3), (11, 3), (12, 2)]:
-        assert len(surviving_species([low, best, mid], fitness, generation, cfg)) == expected
+        assert len(surviving_species([low, best, mid], np.arange(3), fitness, generation, cfg)) \
+            == expected
     assert low.marks == 3 and best.marks == 0 and mid.marks == 0
     low.fitness_history.append(20.0)  # leaving the bottom resets the count
-    surviving_species([low, best, mid], fitness, 13, cfg)
+    surviving_species([low, best, mid], np.arange(3), fitness, 13, cfg)
     assert low.marks == 0 and mid.marks == 1
+
+
+def test_record_fitness_tracks_improvement():
+    a, b = _species(0, [0, 2], [], 0), _species(1, [1], [], 0)
+    a.best_fitness = 3.0
+    b.best_fitness = 3.0
+    record_fitness([a, b], np.array([0, 1, 0]), np.array([1.0, 4.0, 2.5]), generation=7)
+    assert a.fitness_history == [2.5] and a.last_improved == 0
+    assert b.fitness_history == [4.0] and b.last_improved == 7 and b.best_fitness == 4.0

@@ -1,0 +1,408 @@
+"""Checkpoints: a Population's complete state as versioned, gzipped JSON (never pickle).
+
+A checkpoint is taken right after `tell()`: it holds the new, not yet evaluated generation, so loading
+it and continuing gives exactly the run that would have happened without the interruption. The file
+`gen-000042.json.gz` is written after generation 42 was evaluated; its "generation" field is 43, the
+next generation to evaluate.
+
+Layout (all keys required):
+    format "neat-brain/checkpoint", version 1, task, config (Config.to_dict()), generation,
+    evaluations, pool {n_inputs, n_outputs, genome_ids, node_start, conn_start, node_id, node_kind,
+    node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled} (lists),
+    tracker {next_innovation, next_node_id}, species [{key, created, representative (genome
+    record), best_fitness, last_improved, marks, fitness_history, adjusted_fitness}],
+    next_species_key, next_genome_key, threshold, best_genome (genome record or null),
+    best_fitness, rng (numpy PCG64 bit-generator state).
+Floats that may be infinite (best fitness before any improvement) are stored as the strings "inf",
+"-inf" or "nan", so the file is strict JSON. Loading validates every field and raises
+CheckpointError naming the file and the first problem.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neat.atomic import write_atomic
+from neat.config import Config
+from neat.errors import CheckpointError, ConfigError
+from neat.genome import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, GenomePool
+from neat.pool_check import offsets_problem, pool_problem
+from neat.population import Population, PopulationState
+from neat.serialize import genome_from_dict, genome_to_dict
+from neat.species import Species
+
+log = logging.getLogger(__name__)
+
+FORMAT = "neat-brain/checkpoint"
+VERSION = 1
+SUFFIX = ".json.gz"
+FILE_NAME = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
+COMPRESS_LEVEL = 1
+MAX_INT = 2**62  # ids, keys and counters stay far from int64 overflow
+_NONFINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the run's config and task name, and the population state."""
+
+    path: Path
+    config: Config
+    task: str
+    state: PopulationState
+
+    @property
+    def generation(self) -> int:
+        """The next generation to evaluate."""
+        return self.state.generation
+
+    def population(self) -> Population:
+        return Population.from_state(self.config, self.state)
+
+
+def checkpoint_name(completed_generation: int) -> str:
+    """File name of the checkpoint written after `completed_generation` was evaluated."""
+    return f"gen-{completed_generation:06d}{SUFFIX}"
+
+
+def encode_float(value: float) -> float | str:
+    """`value`, or "inf" / "-inf" / "nan" when it is not finite (strict JSON has no such numbers)."""
+    if math.isfinite(value):
+        return float(value)
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def checkpoint_to_dict(population: Population, task: str) -> dict[str, Any]:
+    """The checkpoint record of `population` (see the module docstring)."""
+    s = population.state()
+    pool = s.pool
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "task": task,
+        "config": population.config.to_dict(),
+        "generation": s.generation,
+        "evaluations": s.evaluations,
+        "pool": {
+            "n_inputs": pool.n_inputs,
+            "n_outputs": pool.n_outputs,
+            **{name: getattr(pool, name).tolist() for name in POOL_ARRAYS},
+        },
+        "tracker": {"next_innovation": int(s.innovation_counters[0]),
+                    "next_node_id": int(s.innovation_counters[1])},
+        "species": [
+            {
+                "key": sp.key,
+                "created": sp.created,
+                "representative": genome_to_dict(sp.representative),
+                "best_fitness": encode_float(sp.best_fitness),
+                "last_improved": sp.last_improved,
+                "marks": sp.marks,
+                "fitness_history": [encode_float(f) for f in sp.fitness_history],
+                "adjusted_fitness": encode_float(sp.adjusted_fitness),
+            }
+            for sp in s.species
+        ],
+        "next_species_key": s.next_species_key,
+        "next_genome_key": s.next_genome_key,
+        "threshold": s.threshold,
+        "best_genome": None if s.best_genome is None else genome_to_dict(s.best_genome),
+        "best_fitness": encode_float(s.best_fitness),
+        "rng": s.rng_state,
+    }
+
+
+POOL_ARRAYS = ("genome_ids", "node_start", "conn_start", *NODE_FIELDS, *CONN_FIELDS)
+
+
+def encode_checkpoint(population: Population, task: str) -> bytes:
+    """The gzipped JSON bytes of `population`'s checkpoint (deterministic: no timestamp inside)."""
+    text = json.dumps(checkpoint_to_dict(population, task), separators=(",", ":"), allow_nan=False)
+    return gzip.compress(text.encode("utf-8"), compresslevel=COMPRESS_LEVEL, mtime=0)
+
+
+def save_checkpoint(path: Path, population: Population, task: str) -> None:
+    """Write `population`'s checkpoint to `path` atomically (OSError if the disk refuses)."""
+    write_atomic(Path(path), encode_checkpoint(population, task))
+
+
+def load_checkpoint(path: Path | str) -> Checkpoint:
+    """Read and validate a checkpoint file; CheckpointError names the file and the problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from None
+    try:
+        return decode_checkpoint(raw, path)
+    except CheckpointError as exc:
+        raise CheckpointError(f"checkpoint {path} is unusable: {exc}") from None
+
+
+def decode_checkpoint(raw: bytes, path: Path) -> Checkpoint:
+    """Validate and decode checkpoint bytes (errors do not name the file; load_checkpoint adds it)."""
+    if not raw:
+        raise CheckpointError("the file is empty")
+    if raw[:2] != b"\x1f\x8b":
+        raise CheckpointError("not a gzip file, so not a neat-brain checkpoint")
+    try:
+        text = gzip.decompress(raw)
+    except EOFError:
+        raise CheckpointError("the file is truncated (compressed data ends early)") from None
+    except (OSError, zlib.error, ValueError) as exc:
+        raise CheckpointError(f"the compressed data is corrupt ({exc})") from None
+    try:
+        data = json.loads(text.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise CheckpointError(f"the content is not valid JSON ({exc})") from None
+    return _checkpoint_from_dict(data, path)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise CheckpointError(f"not a neat-brain checkpoint (format {found!r}, expected '{FORMAT}')")
+    if data.get("version") != VERSION:
+        raise CheckpointError(f"checkpoint version {data.get('version')!r} is not supported; this "
+                              f"program reads version {VERSION}")
+    r = _Reader(data, "")
+    try:
+        config = Config.from_dict(r.get("config", dict), source="its config")
+    except ConfigError as exc:
+        raise CheckpointError(str(exc)) from None
+    task = r.get("task", str)
+    if task != config.run.task:
+        raise CheckpointError(f"task {task!r} differs from its config's run.task {config.run.task!r}")
+    generation = r.integer("generation", 1)
+    next_genome_key = r.integer("next_genome_key", 0)
+    pool = _read_pool(r.child("pool", dict), config, next_genome_key)
+    tracker = r.child("tracker", dict)
+    counters = np.array([tracker.integer("next_innovation", pool.n_inputs * pool.n_outputs),
+                         tracker.integer("next_node_id", pool.n_inputs + pool.n_outputs)],
+                        dtype=np.int64)
+    if len(pool.conn_innov) and pool.conn_innov.max() >= counters[0]:
+        raise CheckpointError("tracker.next_innovation is not above every innovation number")
+    if pool.node_id.max() >= counters[1]:
+        raise CheckpointError("tracker.next_node_id is not above every node id")
+    feed_forward = config.genome.feed_forward
+    shape = (pool.n_inputs, pool.n_outputs)
+    next_species_key = r.integer("next_species_key", 0)
+    species = [_read_species(s, generation, next_species_key, feed_forward, shape)
+               for s in r.items("species")]
+    if len({s.key for s in species}) != len(species):
+        raise CheckpointError("two species share a key")
+    best = data.get("best_genome")
+    best_genome = None if best is None else r.genome("best_genome", feed_forward, shape)
+    state = PopulationState(
+        n_inputs=pool.n_inputs,
+        n_outputs=pool.n_outputs,
+        generation=generation,
+        evaluations=r.integer("evaluations", 0),
+        pool=pool,
+        innovation_counters=counters,
+        species=species,
+        next_species_key=next_species_key,
+        next_genome_key=next_genome_key,
+        threshold=r.number("threshold", positive=True),
+        best_genome=best_genome,
+        best_fitness=r.number("best_fitness", finite=False),
+        rng_state=_read_rng(r.get("rng", dict)),
+    )
+    return Checkpoint(path, config, task, state)
+
+
+class _Reader:
+    """Typed access to one JSON object; errors name the field's path inside the checkpoint."""
+
+    def __init__(self, data: dict[str, Any], where: str):
+        self.data = data
+        self.where = where
+
+    def name(self, key: str) -> str:
+        return f"{self.where}{key}"
+
+    def get(self, key: str, kind: type) -> Any:
+        if key not in self.data:
+            raise CheckpointError(f"field '{self.name(key)}' is missing")
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise CheckpointError(f"field '{self.name(key)}' must be {kind.__name__}, got "
+                                  f"{type(value).__name__}")
+        return value
+
+    def child(self, key: str, kind: type) -> _Reader:
+        return _Reader(self.get(key, kind), f"{self.name(key)}.")
+
+    def items(self, key: str) -> list[_Reader]:
+        values = self.get(key, list)
+        for i, v in enumerate(values):
+            if not isinstance(v, dict):
+                raise CheckpointError(f"field '{self.name(key)}[{i}]' must be an object")
+        return [_Reader(v, f"{self.name(key)}[{i}].") for i, v in enumerate(values)]
+
+    def integer(self, key: str, lo: int, hi: int = MAX_INT) -> int:
+        value = self.get(key, int)
+        if not lo <= value <= hi:
+            raise CheckpointError(f"field '{self.name(key)}' = {value} is out of range {lo}..{hi}")
+        return value
+
+    def number(self, key: str, finite: bool = True, positive: bool = False) -> float:
+        if key not in self.data:
+            raise CheckpointError(f"field '{self.name(key)}' is missing")
+        return _number(self.data[key], self.name(key), finite, positive)
+
+    def genome(self, key: str, feed_forward: bool, shape: tuple[int, int]):
+        try:
+            genome = genome_from_dict(self.get(key, dict), feed_forward)
+        except CheckpointError as exc:
+            raise CheckpointError(f"field '{self.name(key)}': {exc}") from None
+        if (genome.n_inputs, genome.n_outputs) != shape:
+            raise CheckpointError(f"field '{self.name(key)}' has {genome.n_inputs} inputs and "
+                                  f"{genome.n_outputs} outputs; the population has {shape}")
+        return genome
+
+
+def _number(value: Any, name: str, finite: bool = True, positive: bool = False) -> float:
+    if isinstance(value, str) and value in _NONFINITE and not finite:
+        return _NONFINITE[value]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CheckpointError(f"field '{name}' must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise CheckpointError(f"field '{name}' = {value} must be a finite"
+                              f"{' positive' if positive else ''} number")
+    return value
+
+
+def _array(r: _Reader, name: str) -> np.ndarray:
+    """A 1-D numeric array from a JSON list, with the GenomePool dtype of `name`."""
+    values = r.get(name, list)
+    dtype = np.dtype(FIELD_DTYPES.get(name, np.int64))
+    try:
+        array = np.array(values)
+    except (ValueError, TypeError, OverflowError):
+        raise CheckpointError(f"field '{r.name(name)}' must be a flat list of numbers") from None
+    if array.size == 0:
+        return np.zeros(0, dtype=dtype)
+    allowed = {"b": "b", "i": "iu", "f": "iuf"}[dtype.kind]
+    if array.ndim != 1 or array.dtype.kind not in allowed:
+        expected = {"b": "true/false values", "i": "integers", "f": "numbers"}[dtype.kind]
+        raise CheckpointError(f"field '{r.name(name)}' must be a flat list of {expected}")
+    if dtype.kind == "i":
+        info = np.iinfo(dtype)
+        lo, hi = max(info.min, -MAX_INT), min(info.max, MAX_INT)
+        if array.min() < lo or array.max() > hi:
+            raise CheckpointError(f"field '{r.name(name)}' has values outside {lo}..{hi}")
+    return array.astype(dtype)
+
+
+def _read_pool(r: _Reader, config: Config, next_genome_key: int) -> GenomePool:
+    n_inputs = r.integer("n_inputs", 1, 10**6)
+    n_outputs = r.integer("n_outputs", 1, 10**6)
+    arrays = {name: _array(r, name) for name in POOL_ARRAYS}
+    size = config.population.size
+    if len(arrays["genome_ids"]) != size:
+        raise CheckpointError(f"the pool holds {len(arrays['genome_ids'])} genomes but "
+                              f"population.size is {size}")
+    ids = arrays["genome_ids"]
+    if ids.min() < 0 or ids.max() >= next_genome_key or len(np.unique(ids)) != len(ids):
+        raise CheckpointError("pool.genome_ids must be unique and below next_genome_key")
+    for start, fields in (("node_start", NODE_FIELDS), ("conn_start", CONN_FIELDS)):
+        lengths = {len(arrays[f]) for f in fields}
+        if len(lengths) != 1:
+            raise CheckpointError(f"the pool arrays {', '.join(fields)} differ in length")
+        problem = offsets_problem(arrays[start], lengths.pop(), size)
+        if problem:
+            raise CheckpointError(f"pool.{start}: {problem}")
+    pool = GenomePool(n_inputs, n_outputs, **arrays)
+    problem = pool_problem(pool, config.genome.feed_forward)
+    if problem:
+        raise CheckpointError(f"invalid pool: {problem}")
+    return pool
+
+
+def _read_species(r: _Reader, generation: int, next_key: int, feed_forward: bool,
+                  shape: tuple[int, int]) -> Species:
+    history = r.get("fitness_history", list)
+    return Species(
+        key=r.integer("key", 0, next_key - 1),
+        created=r.integer("created", 0, generation),
+        representative=r.genome("representative", feed_forward, shape),
+        best_fitness=r.number("best_fitness", finite=False),
+        last_improved=r.integer("last_improved", 0, generation),
+        marks=r.integer("marks", 0),
+        fitness_history=[_number(f, r.name("fitness_history"), finite=False) for f in history],
+        adjusted_fitness=r.number("adjusted_fitness"),
+    )
+
+
+def _read_rng(state: dict[str, Any]) -> dict[str, Any]:
+    """A PCG64 bit-generator state, checked by loading it into a fresh Generator."""
+    inner = state.get("state")
+    ok = (state.get("bit_generator") == "PCG64" and isinstance(inner, dict)
+          and set(inner) == {"state", "inc"}
+          and all(_is_int(v) and 0 <= v < 2**128 for v in inner.values())
+          and state.get("has_uint32") in (0, 1) and _is_int(state.get("uinteger"))
+          and 0 <= state["uinteger"] < 2**32)
+    if not ok:
+        raise CheckpointError("field 'rng' is not a numpy PCG64 bit-generator state")
+    try:
+        np.random.PCG64().state = state
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CheckpointError(f"field 'rng' is not a usable PCG64 state ({exc})") from None
+    return state
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def checkpoint_files(folder: Path) -> list[tuple[int, Path]]:
+    """(completed generation, path) of every checkpoint file in `folder`, oldest first."""
+    try:
+        names = [p.name for p in Path(folder).iterdir()]
+    except OSError:
+        return []
+    found = [(int(m.group(1)), Path(folder) / name)
+             for name in names if (m := FILE_NAME.fullmatch(name))]
+    return sorted(found)
+
+
+def load_latest_checkpoint(folder: Path,
+                           warn: Callable[[str], None] = log.warning) -> Checkpoint:
+    """The newest checkpoint in `folder` that loads; corrupt newer ones are skipped with `warn`."""
+    files = checkpoint_files(folder)
+    if not files:
+        raise CheckpointError(f"no checkpoints in {folder}")
+    problems = []
+    for _, path in reversed(files):
+        try:
+            return load_checkpoint(path)
+        except CheckpointError as exc:
+            warn(f"skipping {exc}")
+            problems.append(str(exc))
+    raise CheckpointError(f"no usable checkpoint in {folder}: {problems[0]}")
+
+
+def prune_checkpoints(folder: Path, keep: int) -> None:
+    """Delete all but the newest `keep` checkpoint files in `folder`, and temporary files left by
+    an interrupted save."""
+    for _, path in checkpoint_files(folder)[:-keep]:
+        path.unlink(missing_ok=True)
+    for path in Path(folder).glob(".gen-*.tmp"):
+        path.unlink(missing_ok=True)
