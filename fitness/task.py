@@ -23,6 +23,9 @@ class TaskSpec:
     solved_at: float
     input_grid: tuple[int, int] | None = None  # (rows, cols) when the first inputs form a tile grid
     description: str = ""
+    presets: tuple[str, ...] = ()
+    """Config overrides ("section.key=value") the task applies before the user's config, e.g.
+    recurrent networks for a task that needs memory."""
 
 
 @dataclass
@@ -47,3 +50,13 @@ class Task(Protocol):
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
         """Play one episode with `genome` and record every step."""
         ...
+
+
+def solved_mask(task: Task, packed: PackedNetworks, fitness: np.ndarray) -> np.ndarray:
+    """Which genomes solve `task`, shape (G,) bool: the task's own `solved(packed, fitness)` test
+    when it has one, else fitness >= spec.solved_at."""
+    solved = getattr(task, "solved", None)
+    if callable(solved):
+        return np.asarray(solved(packed, fitness), dtype=bool)
+    return np.asarray(fitness, dtype=np.float64) >= task.spec.solved_at
+

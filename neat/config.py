@@ -6,6 +6,7 @@ bad values raise ConfigError naming the key, the value and what is allowed.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import math
@@ -143,11 +144,12 @@ class Config:
     """Options of the task, passed through to it (validated by the task)."""
 
     @staticmethod
-    def from_dict(data: dict[str, Any], source: str = "config") -> Config:
-        """Build and validate a Config from a nested dict (as read from TOML)."""
+    def from_dict(data: dict[str, Any], source: str = "config", base: Config | None = None) -> Config:
+        """Build and validate a Config from a nested dict (as read from TOML); keys missing from
+        `data` keep their values from `base` (default: the defaults)."""
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a table of sections")
-        config = Config()
+        config = copy.deepcopy(base) if base is not None else Config()
         for section, values in data.items():
             if section == "task":
                 if not isinstance(values, dict):
@@ -232,8 +234,12 @@ def _coerce(name: str, value: Any, expected: type, source: str) -> Any:
     raise ConfigError(f"{source}: {name} = {value!r} has the wrong type; expected {kind}")
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Load a TOML config file (or the defaults) and apply `section.key=value` overrides."""
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
+                presets: tuple[str, ...] = ()) -> Config:
+    """Load a TOML config file (or the defaults) and apply `section.key=value` overrides.
+
+    `presets` (a task's recommended settings) apply first, so the file and overrides win over them.
+    """
     data: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
@@ -243,24 +249,27 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise ConfigError(f"config file {path} does not exist") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    config = Config.from_dict(data, str(path) if path else "config")
+    config = Config()
+    for item in presets:
+        apply_override(config, item, source="task preset")
+    config = Config.from_dict(data, str(path) if path else "config", base=config)
     for item in overrides or []:
         apply_override(config, item)
     config.validate()
     return config
 
 
-def apply_override(config: Config, item: str) -> None:
+def apply_override(config: Config, item: str, source: str = "--set") -> None:
     """Apply one `section.key=value` override; the value is parsed as TOML, else taken as a string."""
     target, sep, raw = item.partition("=")
     section, dot, key = target.strip().partition(".")
     if not sep or not dot or not key:
-        raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. population.size=300")
+        raise ConfigError(f"{source} {item!r}: expected section.key=value, e.g. population.size=300")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
-    set_value(config, section, key.strip(), value, source="--set")
+    set_value(config, section, key.strip(), value, source=source)
 
 
 def config_to_toml(config: Config, comments: bool = True) -> str:
