@@ -54,8 +54,8 @@ def padded_tile_map(tiles: np.ndarray, grid: int) -> np.ndarray:
     pad = grid // 2 + 2
     rows, cols = tiles.shape
     padded = np.zeros((rows + 2 * pad, cols + 2 * pad), dtype=np.float64)
-    padded[:, :pad] = OBS_SOLID
-    padded[:, pad + cols :] = OBS_SOLID
+    padded[pad : pad + rows, :pad] = OBS_SOLID  # walls beside the level, air above and below
+    padded[pad : pad + rows, pad + cols :] = OBS_SOLID
     solid = np.isin(tiles, np.array([t for t in range(256) if is_solid(t)]))
     padded[pad : pad + rows, pad : pad + cols] = np.where(solid, OBS_SOLID, 0.0)
     return padded
