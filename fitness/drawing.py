@@ -1,0 +1,100 @@
+"""Pictures of replay frames: one RGB image per world dict, and animated GIFs (Pillow).
+
+World kinds drawn: "platformer" (the task's own tile renderer), "cartpole", "double-pole", "xor" and
+"vector" (a bar per observation value); other kinds get a blank frame with their name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from neat.errors import TaskError
+
+WIDTH, HEIGHT = 360, 220
+BACKGROUND = (250, 250, 247)
+INK = (40, 40, 40)
+CART = (60, 90, 160)
+POLE = (200, 120, 40)
+MAX_GIF_FRAMES = 600
+
+
+def draw_world(world: dict[str, Any]) -> Image.Image:
+    """An RGB picture of one frame's world dict."""
+    kind = world.get("kind")
+    if kind == "platformer":
+        from fitness.platformer.render import render_world_rgb
+
+        return Image.fromarray(render_world_rgb(world)).convert("RGB")
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    if kind == "cartpole":
+        _draw_poles(draw, world, [(world["theta"], 1.0)])
+    elif kind == "double-pole":
+        _draw_poles(draw, world, [(world["theta1"], world.get("length1", 1.0)),
+                                  (world["theta2"], world.get("length2", 0.1))])
+    elif kind == "xor":
+        _draw_xor(draw, world)
+    elif kind == "vector":
+        _draw_bars(draw, world.get("values", []))
+    else:
+        draw.text((10, 10), f"no picture for world kind {kind!r}", fill=INK)
+    return image
+
+
+def _draw_poles(draw: ImageDraw.ImageDraw, world: dict[str, Any],
+                poles: list[tuple[float, float]]) -> None:
+    """Track, cart and poles; angles in radians from upright, lengths in metres (1 m = 80 px)."""
+    half_track = float(world.get("x_threshold", 2.4))
+    scale = (WIDTH - 40) / (2 * half_track)
+    ground = HEIGHT - 40
+    draw.line([(20, ground), (WIDTH - 20, ground)], fill=INK, width=2)
+    cx = WIDTH / 2 + float(world["x"]) * scale
+    draw.rectangle([cx - 22, ground - 18, cx + 22, ground - 2], fill=CART)
+    for i, (theta, length) in enumerate(poles):
+        pixels = 80.0 * float(length) * (1.0 if i == 0 else 1.5)
+        top = (cx + pixels * math.sin(theta), ground - 18 - pixels * math.cos(theta))
+        draw.line([(cx, ground - 18), top], fill=POLE, width=6 - 2 * i)
+
+
+def _draw_xor(draw: ImageDraw.ImageDraw, world: dict[str, Any]) -> None:
+    """The two input bits as squares, then the output as a bar against the 0.5 line and target."""
+    for i, bit in enumerate(world.get("inputs", [])):
+        x = 30 + i * 70
+        draw.rectangle([x, 70, x + 50, 120], fill=INK if bit > 0.5 else BACKGROUND, outline=INK)
+        draw.text((x + 20, 130), "AB"[i] if i < 2 else str(i), fill=INK)
+    output = min(1.0, max(0.0, float(world.get("output", 0.0))))
+    draw.rectangle([230, 40, 270, 180], outline=INK)
+    draw.rectangle([230, 180 - 140 * output, 270, 180], fill=CART)
+    draw.line([(222, 110), (278, 110)], fill=POLE, width=2)
+    draw.text((215, 190), f"out {output:.2f} target {world.get('target', 0):g}", fill=INK)
+
+
+def _draw_bars(draw: ImageDraw.ImageDraw, values: Sequence[float]) -> None:
+    """One bar per value, squashed with tanh so any range fits; zero is the middle line."""
+    middle = HEIGHT / 2
+    draw.line([(10, middle), (WIDTH - 10, middle)], fill=INK)
+    if not values:
+        return
+    width = (WIDTH - 20) / len(values)
+    for i, value in enumerate(values):
+        height = math.tanh(float(value)) * (middle - 20)
+        x0 = 10 + i * width
+        draw.rectangle([x0 + 1, min(middle, middle - height), x0 + width - 1,
+                        max(middle, middle - height)], fill=CART)
+
+
+def save_gif(worlds: Sequence[dict[str, Any]], path: Path, fps: float = 30.0) -> int:
+    """Write the worlds as an animated GIF (at most MAX_GIF_FRAMES, evenly sampled); returns the
+    number of frames written."""
+    if not worlds:
+        raise TaskError("the replay has no frames, so there is nothing to animate")
+    step = max(1, math.ceil(len(worlds) / MAX_GIF_FRAMES))
+    images = [draw_world(w) for w in worlds[::step]]
+    images[0].save(Path(path), save_all=True, append_images=images[1:],
+                   duration=max(20, round(1000 * step / fps)), loop=0)
+    return len(images)

@@ -1,0 +1,160 @@
+"""The `neat` command: argument parsing, dispatch, and turning user errors into one clear message.
+
+This is the one place that ties `neat`, `fitness` and `viewer` together; the commands import
+`fitness` and `viewer` lazily, so `neat --help` and `neat config` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from neat.errors import NeatError
+
+EXIT_USER_ERROR = 2
+
+MAIN_EPILOG = """examples:
+  neat tasks                                  list the built-in tasks
+  neat run xor                                evolve XOR into runs/xor-<time>/
+  neat run cartpole --pop 300 --seed 7 --view evolve and watch it live in the browser
+  neat resume runs/cartpole-20261127-153012   continue a stopped run exactly
+  neat runs                                   table of the runs in ./runs
+  neat replay runs/cartpole-20261127-153012 --gif pole.gif
+  neat export runs/xor-20261127-153012 --format dot --output xor.dot
+"""
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _add(sub: argparse._SubParsersAction, name: str, help_text: str,
+         examples: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text,
+                          epilog="examples:\n" + examples, formatter_class=_formatter)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neat", description="NEAT neuroevolution with compiled game evaluators and a live "
+        "brain viewer.", epilog=MAIN_EPILOG, formatter_class=_formatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _add(sub, "run", "Evolve networks for a task, recording a run directory.",
+             "  neat run xor\n"
+             "  neat run cartpole --generations 50 --pop 200 --seed 3 --name pole\n"
+             "  neat run xor --config my.toml --set mutation.add_node_rate=0.1\n"
+             "  neat run cartpole --set genome.feed_forward=false --checkpoint-every 10\n"
+             "  neat run platformer --view --port 8080\n"
+             "  neat run cartpole --dask local:4\n")
+    p.add_argument("task", metavar="TASK", help="task name (see `neat tasks`) or gym:<EnvId>")
+    p.add_argument("--config", metavar="FILE", help="TOML config file (see `neat config --defaults`)")
+    p.add_argument("--set", metavar="SECTION.KEY=VALUE", action="append", default=[],
+                   help="override one config key, e.g. population.size=300 (repeatable)")
+    p.add_argument("--generations", type=int, metavar="N", help="generation limit (run.generations)")
+    p.add_argument("--pop", type=int, metavar="N", help="population size (population.size)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed (run.seed)")
+    p.add_argument("--name", help="run directory name (default: TASK-YYYYmmdd-HHMMSS)")
+    p.add_argument("--runs-dir", default="runs", metavar="DIR",
+                   help="folder holding run directories (default: ./runs)")
+    p.add_argument("--checkpoint-every", type=int, default=1, metavar="K",
+                   help="write a checkpoint every K generations (default 1; the last one always)")
+    p.add_argument("--keep", type=int, default=5, metavar="L",
+                   help="keep the newest L checkpoints (default 5)")
+    _add_live_options(p)
+
+    p = _add(sub, "resume", "Continue a run exactly where its newest valid checkpoint left it.",
+             "  neat resume runs/xor-20261127-153012\n"
+             "  neat resume runs/xor-20261127-153012 --generations 500\n"
+             "  neat resume runs/xor-20261127-153012/checkpoints/gen-000040.json.gz\n")
+    p.add_argument("path", metavar="PATH", help="a run directory, or one checkpoint file in it")
+    p.add_argument("--generations", type=int, metavar="N",
+                   help="total generations to reach (default: the run's run.generations)")
+    p.add_argument("--checkpoint-every", type=int, default=1, metavar="K",
+                   help="write a checkpoint every K generations (default 1)")
+    p.add_argument("--keep", type=int, default=5, metavar="L", help="keep the newest L checkpoints")
+    _add_live_options(p)
+
+    p = _add(sub, "tasks", "List the built-in tasks.", "  neat tasks\n")
+
+    p = _add(sub, "config", "Print the default config (complete and commented) or a checked one.",
+             "  neat config --defaults > my.toml\n"
+             "  neat config my.toml --set population.size=300\n")
+    p.add_argument("file", nargs="?", metavar="FILE", help="a config file to check and print")
+    p.add_argument("--defaults", action="store_true", help="print every key with its default")
+    p.add_argument("--set", metavar="SECTION.KEY=VALUE", action="append", default=[],
+                   help="override one config key (repeatable)")
+
+    p = _add(sub, "runs", "Table of the runs in a folder.", "  neat runs\n  neat runs my-runs\n")
+    p.add_argument("dir", nargs="?", default="runs", metavar="DIR", help="default: ./runs")
+
+    p = _add(sub, "replay", "Play a run's champion again and print its score.",
+             "  neat replay runs/cartpole-20261127-153012\n"
+             "  neat replay runs/cartpole-20261127-153012 --generation 10 --episodes 5\n"
+             "  neat replay runs/cartpole-20261127-153012 --gif pole.gif\n")
+    p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
+    p.add_argument("--generation", type=int, metavar="G", help="champion of generation G "
+                   "(default: the newest)")
+    p.add_argument("--episodes", type=int, default=1, metavar="E", help="episodes to play")
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the first episode (default: the "
+                   "run's seed); episode e uses S+e")
+    p.add_argument("--gif", metavar="FILE", help="write the first episode as an animated GIF")
+
+    p = _add(sub, "export", "Write a champion as a graph: node-link JSON, GraphML or DOT.",
+             "  neat export runs/xor-20261127-153012 --format graphml --output xor.graphml\n"
+             "  neat export runs/xor-20261127-153012 --format dot | dot -Tsvg > xor.svg\n")
+    p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
+    p.add_argument("--generation", type=int, metavar="G", help="default: the newest champion")
+    p.add_argument("--format", required=True, choices=("json", "graphml", "dot"))
+    p.add_argument("--output", metavar="FILE", help="default: standard output")
+
+    p = _add(sub, "view", "Serve the live viewer for a folder of runs (blocks until Ctrl-C).",
+             "  neat view\n  neat view my-runs --port 8080\n")
+    p.add_argument("dir", nargs="?", default="runs", metavar="DIR", help="default: ./runs")
+    p.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    p.add_argument("--port", type=int, default=8000, help="default: 8000")
+    return parser
+
+
+def _add_live_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--view", action="store_true",
+                   help="serve the live viewer in this process while evolving")
+    p.add_argument("--host", default="127.0.0.1", help="viewer host (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="viewer port (default 8000; 0 = any free)")
+    p.add_argument("--dask", metavar="SPEC", help="evaluate elsewhere: process:N, local:N (Dask "
+                   "LocalCluster) or tcp://HOST:PORT (a Dask scheduler)")
+    p.add_argument("--quiet", action="store_true", help="print only the final summary")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `neat` command; returns the exit status (0 ok, 2 user error, 128+signal stopped)."""
+    args = build_parser().parse_args(argv)
+    from neat import cli_champion, cli_info, cli_run
+
+    commands = {
+        "run": cli_run.command_run, "resume": cli_run.command_resume,
+        "tasks": cli_info.command_tasks, "config": cli_info.command_config,
+        "runs": cli_info.command_runs, "view": cli_info.command_view,
+        "replay": cli_champion.command_replay, "export": cli_champion.command_export,
+    }
+    try:
+        return commands[args.command](args)
+    except NeatError as exc:
+        print(f"neat {args.command}: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"neat {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"\nneat {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_USER_ERROR
+
+
+def describe_os_error(exc: OSError) -> str:
+    """'<reason>: <file>' for an OSError, without the errno noise."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+if __name__ == "__main__":
+    sys.exit(main())

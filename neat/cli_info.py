@@ -1,0 +1,93 @@
+"""`neat tasks`, `neat config`, `neat runs` and `neat view`: look at tasks, configs and runs."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from neat.checkpoint import checkpoint_files
+from neat.config import Config, config_to_toml, load_config
+from neat.errors import ConfigError, NeatError
+from neat.rundir import RunDirectory, is_run_dir
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = []
+    for row in [headers, ["-" * w for w in widths], *rows]:
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=False)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def command_tasks(args: argparse.Namespace) -> int:
+    from fitness.registry import GYM_PREFIX, TASKS, make_task
+
+    rows = []
+    for name in TASKS:
+        try:
+            spec = make_task(name, {}).spec
+        except (NeatError, ImportError) as exc:
+            rows.append([name, "-", "-", "-", f"unavailable: {exc}"])
+            continue
+        rows.append([name, str(spec.n_inputs), str(spec.n_outputs), f"{spec.solved_at:g}",
+                     spec.description])
+    print(format_table(["name", "inputs", "outputs", "solved_at", "description"], rows))
+    print(f"\nAny gymnasium environment also works as {GYM_PREFIX}<EnvId>, e.g. "
+          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete or Box actions).")
+    print("Task options go in the config's [task] table, e.g. --set task.episodes=10.")
+    return 0
+
+
+def command_config(args: argparse.Namespace) -> int:
+    if args.defaults == bool(args.file):
+        raise ConfigError("give either --defaults or a config FILE to check")
+    config = Config() if args.defaults else load_config(args.file, args.set)
+    if args.defaults and args.set:
+        config = load_config(None, args.set)
+    print(config_to_toml(config), end="")
+    return 0
+
+
+def command_runs(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder of runs")
+    rows = []
+    for path in sorted(p for p in folder.iterdir() if p.is_dir() and is_run_dir(p)):
+        run = RunDirectory(path)
+        stats = run.read_stats()
+        best = [r["best_fitness"] for r in stats if _is_number(r.get("best_fitness"))]
+        checkpoints = checkpoint_files(run.checkpoints)
+        rows.append([
+            path.name,
+            run.read_task_name() or "?",
+            str(len(stats)),
+            f"{max(best):.6g}" if best else "-",
+            "yes" if any(r.get("solved") is True for r in stats) else "no",
+            str(run.read_status()["state"]),
+            checkpoints[-1][1].name if checkpoints else "-",
+        ])
+    if not rows:
+        print(f"No runs in {folder}.")
+        return 0
+    print(format_table(["name", "task", "generations", "best fitness", "solved", "state",
+                        "last checkpoint"], rows))
+    return 0
+
+
+def command_view(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder of runs")
+    from viewer import serve
+
+    print(f"Viewer: http://{args.host}:{args.port}/  (Ctrl-C to stop)")
+    serve(folder, host=args.host, port=args.port)
+    return 0
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,270 @@
+"""`neat run` and `neat resume`: build the task and population, then evolve with progress, signals,
+checkpoints and (optionally) the live viewer."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from neat.checkpoint import Checkpoint, load_checkpoint, load_latest_checkpoint
+from neat.cli import EXIT_USER_ERROR, describe_os_error
+from neat.config import Config, load_config, set_value
+from neat.errors import CheckpointError, ConfigError
+from neat.population import Population
+from neat.progress import ProgressDisplay, format_duration
+from neat.rundir import (
+    RUN_NAME,
+    RunDirectory,
+    default_run_name,
+    is_run_dir,
+    unique_run_path,
+)
+from neat.runner import Runner, RunOutcome, RunPlan
+
+
+def command_run(args: argparse.Namespace) -> int:
+    _check_cadence(args)
+    from fitness.registry import make_task
+
+    config = _run_config(args, ())
+    task = make_task(config.run.task, config.task)
+    if task.spec.presets:
+        config = _run_config(args, task.spec.presets)
+        task = make_task(config.run.task, config.task)
+    population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
+    runs_dir = Path(args.runs_dir)
+    if args.name is not None:
+        if not RUN_NAME.fullmatch(args.name) or ".." in args.name:
+            raise ConfigError(f"--name {args.name!r}: use letters, digits, '.', '_' and '-' only")
+        path = runs_dir / args.name
+        if path.exists():
+            raise ConfigError(f"{path} already exists; choose another --name, or continue it with "
+                              f"`neat resume {path}`")
+    else:
+        path = unique_run_path(runs_dir, default_run_name(config.run.task))
+    run = RunDirectory.create(path, config)
+    return _evolve(run, population, task, config, args)
+
+
+def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
+    """The config of `neat run`: task presets, then the file, then --set, then the flags."""
+    config = load_config(args.config, args.set, presets=presets)
+    set_value(config, "run", "task", args.task, "TASK")
+    for key, value in (("generations", args.generations), ("seed", args.seed)):
+        if value is not None:
+            set_value(config, "run", key, value, f"--{key}")
+    if args.pop is not None:
+        set_value(config, "population", "size", args.pop, "--pop")
+    return config
+
+
+def command_resume(args: argparse.Namespace) -> int:
+    _check_cadence(args)
+    path = Path(args.path)
+    if path.is_file():
+        checkpoint = load_checkpoint(path)
+        run = RunDirectory(path.resolve().parent.parent)
+        if path.resolve().parent.name != "checkpoints" or not is_run_dir(run.path):
+            raise CheckpointError(f"{path} is not inside a run directory's checkpoints/ folder")
+    elif path.is_dir():
+        if not is_run_dir(path):
+            raise CheckpointError(f"{path} is not a run directory (no config.toml or stats.jsonl)")
+        run = RunDirectory(path)
+        checkpoint = load_latest_checkpoint(run.checkpoints, warn=_warn)
+    else:
+        raise CheckpointError(f"{path} does not exist; give a run directory or a checkpoint file")
+    status = run.read_status()
+    if status["state"] == "running" and status.get("pid") != os.getpid():
+        raise CheckpointError(f"run {run.path} is still running (process {status.get('pid')}); stop "
+                              "it first")
+    config = checkpoint.config
+    if args.generations is not None:
+        set_value(config, "run", "generations", args.generations, "--generations")
+    completed = checkpoint.generation - 1
+    dropped = run.repair_stats(checkpoint.generation)
+    run.discard_after(completed)
+    if dropped:
+        _warn(f"dropped {dropped} stats line(s) after generation {completed} from {run.path}/"
+              "stats.jsonl (they are recomputed)")
+    rows = run.read_stats()
+    if rows and rows[-1].get("solved") is True and config.run.stop_when_solved:
+        print(f"Run {run.path} was solved at generation {completed}; nothing to resume.")
+        run.write_status("finished", completed)
+        return 0
+    if checkpoint.generation >= config.run.generations:
+        print(f"Run {run.path} already has {checkpoint.generation} generations; pass a larger "
+              "--generations to continue it.")
+        run.write_status("finished", completed)
+        return 0
+    from fitness.registry import make_task
+
+    task = make_task(checkpoint.task, config.task)
+    _check_sizes(checkpoint, task.spec.n_inputs, task.spec.n_outputs)
+    run.write_config(config)
+    if not args.quiet:
+        print(f"Resuming {run.path} from {checkpoint.path.name} (generation {checkpoint.generation})")
+    return _evolve(run, checkpoint.population(), task, config, args)
+
+
+def _check_cadence(args: argparse.Namespace) -> None:
+    if args.checkpoint_every < 1:
+        raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be at least 1")
+    if args.keep < 1:
+        raise ConfigError(f"--keep {args.keep}: must be at least 1")
+
+
+def _check_sizes(checkpoint: Checkpoint, n_inputs: int, n_outputs: int) -> None:
+    state = checkpoint.state
+    if (state.n_inputs, state.n_outputs) != (n_inputs, n_outputs):
+        raise CheckpointError(
+            f"{checkpoint.path}: its genomes have {state.n_inputs} inputs and {state.n_outputs} "
+            f"outputs but task '{checkpoint.task}' needs {n_inputs} and {n_outputs}")
+
+
+def _warn(message: str) -> None:
+    print(f"neat: warning: {message}", file=sys.stderr)
+
+
+class StopRequest:
+    """SIGINT / SIGTERM handler: the first signal asks the run to stop after the current generation;
+    a second one aborts at once (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __call__(self) -> bool:
+        return self.signum is not None
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None:
+            raise KeyboardInterrupt
+        self.signum = signum
+        sys.stderr.write(f"\n{signal.Signals(signum).name}: stopping after this generation "
+                         "(send it again to abort now)\n")
+        sys.stderr.flush()
+
+
+def _evolve(run: RunDirectory, population: Population, task: Any, config: Config,
+            args: argparse.Namespace) -> int:
+    spec = task.spec
+    plan = RunPlan(task=config.run.task, generations=config.run.generations,
+                   input_labels=tuple(spec.input_labels), output_labels=tuple(spec.output_labels),
+                   stop_when_solved=config.run.stop_when_solved,
+                   checkpoint_every=args.checkpoint_every, keep_checkpoints=args.keep)
+    run.write_status("running", population.generation - 1 if population.generation else None)
+    viewer = _start_viewer(run, args) if args.view else None
+    try:
+        outcome, signum = _run_generations(run, population, task, config, plan, args)
+        if outcome is None:
+            return EXIT_USER_ERROR
+        _summary(run, outcome)
+        if viewer is not None:
+            _linger(viewer)
+    finally:
+        _stop_viewer(viewer)
+    if outcome.reason == "stopped" and signum is not None:
+        return 128 + signum
+    return 0
+
+
+def _run_generations(run: RunDirectory, population: Population, task: Any, config: Config,
+                     plan: RunPlan, args: argparse.Namespace) -> tuple[RunOutcome | None, int | None]:
+    """Evolve with progress and signal handling; (None, None) after a disk error (reported)."""
+    from fitness.backends import make_evaluator
+    from fitness.task import solved_mask
+
+    stop = StopRequest()
+    progress = None if args.quiet else ProgressDisplay(sys.stdout, plan.generations,
+                                                       population.generation)
+    if not args.quiet:
+        print(f"Run {run.path}: task {plan.task}, population {config.population.size}, "
+              f"generations {population.generation}..{plan.generations - 1}")
+    try:
+        with make_evaluator(task, args.dask, config.run.task, config.task) as evaluate:
+            runner = Runner(population, run, plan, evaluate,
+                            lambda packed, fitness: solved_mask(task, packed, fitness),
+                            reporters=[progress] if progress else [], should_stop=stop)
+            stop.install()
+            try:
+                return runner.run(), stop.signum
+            finally:
+                stop.restore()
+                if progress:
+                    progress.close()
+    except OSError as exc:
+        checkpoints = sorted(run.checkpoints.glob("gen-*.json.gz"))
+        kept = (f"the last checkpoint {checkpoints[-1]} is intact" if checkpoints
+                else "no checkpoint was written")
+        print(f"neat: error: the run stopped, its files cannot be written ({describe_os_error(exc)}); "
+              f"{kept}. Free some space or fix the permissions, then `neat resume {run.path}`.",
+              file=sys.stderr)
+        return None, None
+
+
+def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
+    took = format_duration(outcome.seconds)
+    if outcome.reason == "solved":
+        print(f"Solved at generation {outcome.generation} in {took}: fitness "
+              f"{outcome.best_fitness:.6g}.")
+    elif outcome.reason == "stopped":
+        print(f"Stopped after generation {outcome.generation} ({took}); best fitness "
+              f"{outcome.best_fitness:.6g}.")
+    else:
+        print(f"Finished {outcome.generation + 1} generations in {took}; best fitness "
+              f"{outcome.best_fitness:.6g}.")
+    print(f"Run:        {run.path}")
+    if outcome.best_generation >= 0:
+        print(f"Champion:   {run.champion_path(outcome.best_generation)}")
+    if outcome.checkpoint is not None:
+        print(f"Checkpoint: {outcome.checkpoint}")
+    if outcome.reason == "stopped":
+        print(f"Resume with: neat resume {run.path}")
+
+
+def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:
+    """The viewer serving the run's folder, or None (with a warning) when it cannot start."""
+    try:
+        from viewer import ViewerServer
+
+        server = ViewerServer(run.path.parent, host=args.host, port=args.port).start()
+    except Exception as exc:  # a viewer failure must never stop evolution
+        _warn(f"the viewer did not start ({exc}); evolving without it")
+        return None
+    print(f"Viewer: {server.url}/  (run {run.name})")
+    return server
+
+
+def _stop_viewer(viewer: Any) -> None:
+    if viewer is None:
+        return
+    try:
+        viewer.stop()
+    except Exception as exc:  # shutting down: report and go on
+        _warn(f"the viewer did not stop cleanly ({exc})")
+
+
+def _linger(viewer: Any) -> None:
+    """On a terminal, keep serving the finished run until Ctrl-C; otherwise stop the viewer."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        print(f"The viewer keeps serving at {viewer.url}/ - press Ctrl-C to quit.")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
