@@ -241,6 +241,15 @@ def make_task(options: dict[str, Any]) -> DoublePoleTask:
     return DoublePoleTask(spec, True, opts["max_steps"], opts["replay_steps"])
 
 
+NOVEL_PRESETS = (
+    "genome.feed_forward=false",  # the task needs memory
+    "population.size=1000",  # the NEAT paper's settings for this benchmark (section 4.2) ...
+    "speciation.weight_coefficient=3.0",  # ... c3 = 3.0
+    "speciation.threshold=4.0",  # ... delta_t = 4.0
+    "mutation.add_connection_rate=0.3",  # ... and 0.3 new links in the larger population
+)
+
+
 def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
     """Non-Markovian double pole balancing (no velocities, Gruau's fitness); needs recurrence."""
     opts = read_options(NOVEL_NAME, options, NOVEL_DEFAULTS)
@@ -253,6 +262,7 @@ def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
         input_labels=NOVEL_LABELS,
         output_labels=OUTPUT_LABELS,
         solved_at=LONG_RUN_FITNESS + opts["min_generalisation"],
+        presets=NOVEL_PRESETS,
         description=(
             "Balance two poles on a cart seeing only positions (NEAT paper, non-Markovian double "
             "pole); networks must be recurrent. Fitness: Gruau's damping fitness (at most 10); "
