@@ -26,7 +26,8 @@ for t, b in enumerate(buttons):
     if t % 25 == 0:
         observe(tile_map, player, enemies, task.params, task.options.grid, inputs)
         observations.append(inputs.tolist())
-pool = random_pool(np.random.default_rng(1), 4, (task.spec.n_inputs, 4, 2), 40, recurrent=True)
+pool = random_pool(np.random.default_rng(1), 8, (task.spec.n_inputs, 4, 2), 60, recurrent=True)
+pool.node_bias[pool.node_start[:-1] + task.spec.n_inputs + 1] = 2.0  # RIGHT pressed by default
 fitness, frames = task.evaluate_frames(pack_population(pool, True), np.random.default_rng(0))
 print(json.dumps({"jit": not numba.config.DISABLE_JIT, "states": states,
                   "observations": observations, "fitness": fitness.tolist(),

@@ -111,9 +111,13 @@ def tile_at(tiles: np.ndarray, row: int, col: int) -> int:
     return tiles[row, col]
 
 
+SOLID_MASK = (1 << GROUND) | (1 << BLOCK) | (1 << PIPE) | (1 << PLATFORM)
+
+
 @njit(cache=True)
 def is_solid(tile: int) -> bool:
-    return tile in (GROUND, BLOCK, PIPE, PLATFORM)
+    """True for GROUND, BLOCK, PIPE and PLATFORM (a bit test of SOLID_MASK)."""
+    return (SOLID_MASK >> tile) & 1 == 1
 
 
 @njit(cache=True)
