@@ -1,0 +1,95 @@
+"""Generation time of a slow gymnasium task in process vs on a Dask LocalCluster of 1 and 2 workers.
+
+`python bench/distributed.py [--task gym:Acrobot-v1] [--population 150] [--generations 3]`
+
+One "generation" is one evaluation of a fixed population of random networks (6 inputs, 3 outputs, a
+few hidden nodes; they rarely swing up, so most episodes run the full 500 steps) with that
+generation's Generator. Each backend gets one warm-up generation (workers import the task and load
+compiled kernels), then the median of `--generations` timed ones. The fitness of every backend is
+checked to be identical. Needs the dask extra: pip install neat-brain[dask].
+
+Last line: JSON with task population in_process_seconds workers_1_seconds workers_2_seconds
+speedup_2_vs_1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fitness.backends import Evaluator, make_evaluator
+from fitness.random_genomes import random_pool
+from fitness.registry import make_task
+from fitness.task import Task
+from neat.network import PackedNetworks, pack_population
+
+SEED = 2024
+
+
+def generation_seconds(evaluate: Evaluator, packed: PackedNetworks,
+                       generations: int) -> tuple[float, np.ndarray]:
+    """Median seconds per evaluation after a warm-up, and the fitness of every timed generation."""
+    evaluate(packed, np.random.default_rng([SEED, 0]))
+    times, fitness = [], []
+    for generation in range(1, generations + 1):
+        start = time.perf_counter()
+        fitness.append(evaluate(packed, np.random.default_rng([SEED, generation])))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), np.stack(fitness)
+
+
+def random_population(task: Task, size: int) -> PackedNetworks:
+    shape = (task.spec.n_inputs, task.spec.n_outputs, 3)
+    return pack_population(random_pool(np.random.default_rng(SEED), size, shape, 16), False)
+
+
+def unshadow_dask() -> None:
+    """Drop this script's folder from sys.path: there, this file would be imported as the dask
+    `distributed` package (the Dask backends import it lazily, after this runs)."""
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="gym:Acrobot-v1")
+    parser.add_argument("--population", type=int, default=150)
+    parser.add_argument("--generations", type=int, default=3)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    unshadow_dask()
+
+    task = make_task(args.task, {})
+    packed = random_population(task, args.population)
+    seconds, fitness = {}, {}
+    for backend in ("inprocess", "local:1", "local:2"):
+        with make_evaluator(task, backend, args.task, {}) as evaluate:
+            seconds[backend], fitness[backend] = generation_seconds(evaluate, packed,
+                                                                    args.generations)
+        print(f"{backend:>9}: {seconds[backend]:7.2f} s per generation "
+              f"(mean fitness {fitness[backend].mean():.2f})")
+    identical = all(np.array_equal(fitness["inprocess"], f) for f in fitness.values())
+    speedup = seconds["local:1"] / seconds["local:2"]
+    print(f"{args.task}, population {args.population}, {os.cpu_count()} cores, median of "
+          f"{args.generations} generations after a warm-up")
+    print(f"2 workers vs 1: {speedup:.2f}x faster; fitness identical on every backend: {identical}")
+    print(json.dumps({
+        "task": args.task,
+        "population": args.population,
+        "in_process_seconds": round(seconds["inprocess"], 3),
+        "workers_1_seconds": round(seconds["local:1"], 3),
+        "workers_2_seconds": round(seconds["local:2"], 3),
+        "speedup_2_vs_1": round(speedup, 3),
+    }))
+
+
+if __name__ == "__main__":
+    main()
