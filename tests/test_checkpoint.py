@@ -1,0 +1,281 @@
+"""Checkpoint files: exact round trip, atomic writes, pruning, and clear errors for every kind of
+damaged or foreign file (fuzzed with hypothesis: only CheckpointError ever comes out)."""
+
+from __future__ import annotations
+
+import copy
+import errno
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fitness.registry import make_task
+from neat.atomic import write_atomic
+from neat.checkpoint import (
+    POOL_ARRAYS,
+    checkpoint_files,
+    checkpoint_to_dict,
+    decode_checkpoint,
+    encode_checkpoint,
+    load_checkpoint,
+    load_latest_checkpoint,
+    prune_checkpoints,
+    save_checkpoint,
+)
+from neat.config import load_config
+from neat.errors import CheckpointError
+from neat.genome import GenomePool, check_genome
+from neat.pool_check import pool_problem
+from neat.population import Population
+
+SIZE = 20
+
+
+def evolved(feed_forward: bool = True, generations: int = 4) -> Population:
+    config = load_config(None, [f"population.size={SIZE}", "run.seed=5", "mutation.add_node_rate=0.3",
+                                "mutation.add_connection_rate=0.4",
+                                f"genome.feed_forward={str(feed_forward).lower()}"])
+    population = Population(config, 2, 1)
+    task = make_task("xor")
+    population.run(task.evaluate, generations, is_solved=lambda p, f: np.zeros(len(f), bool))
+    return population
+
+
+@pytest.fixture(scope="module")
+def population() -> Population:
+    return evolved(feed_forward=False)
+
+
+@pytest.fixture(scope="module")
+def raw(population) -> bytes:
+    return encode_checkpoint(population, "xor")
+
+
+def test_round_trip_restores_every_part_of_the_state(population, tmp_path):
+    path = tmp_path / "gen-000003.json.gz"
+    save_checkpoint(path, population, "xor")
+    loaded = load_checkpoint(path)
+    a, b = population.state(), loaded.state
+    assert loaded.task == "xor" and loaded.config == population.config
+    for name in POOL_ARRAYS:
+        assert np.array_equal(getattr(a.pool, name), getattr(b.pool, name))
+        assert getattr(a.pool, name).dtype == getattr(b.pool, name).dtype
+    assert np.array_equal(a.innovation_counters, b.innovation_counters)
+    assert (a.generation, a.evaluations, a.next_species_key, a.next_genome_key, a.threshold,
+            a.best_fitness) == (b.generation, b.evaluations, b.next_species_key, b.next_genome_key,
+                                b.threshold, b.best_fitness)
+    assert a.best_genome.equals(b.best_genome) and a.best_genome.key == b.best_genome.key
+    assert a.rng_state == b.rng_state
+    assert len(a.species) == len(b.species)
+    for s, t in zip(a.species, b.species, strict=True):
+        assert (s.key, s.created, s.best_fitness, s.last_improved, s.marks, s.fitness_history,
+                s.adjusted_fitness) == (t.key, t.created, t.best_fitness, t.last_improved, t.marks,
+                                        t.fitness_history, t.adjusted_fitness)
+        assert s.representative.equals(t.representative)
+    # the same state encodes to the same bytes, and no path of this machine is stored
+    assert encode_checkpoint(loaded.population(), "xor") == path.read_bytes()
+    assert str(tmp_path).encode() not in gzip.decompress(path.read_bytes())
+
+
+def test_non_finite_fitness_is_stored_explicitly(population):
+    data = checkpoint_to_dict(population, "xor")
+    data["species"][0]["best_fitness"] = "-inf"
+    data["best_fitness"] = "-inf"
+    text = json.dumps(data, allow_nan=False)
+    raw = gzip.compress(text.encode())
+    state = decode_checkpoint(raw, Path("x")).state
+    assert state.best_fitness == -np.inf and state.species[0].best_fitness == -np.inf
+
+
+def _gz(obj) -> bytes:
+    return gzip.compress(json.dumps(obj).encode())
+
+
+def _mutated(raw: bytes, change) -> bytes:
+    data = json.loads(gzip.decompress(raw))
+    change(data)
+    return _gz(data)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda raw: b"", "is empty"),
+    (lambda raw: raw[: len(raw) // 2], "truncated"),
+    (lambda raw: raw[:-3], "truncated"),
+    (lambda raw: raw[:40] + bytes([raw[40] ^ 0x10]) + raw[41:], "corrupt"),
+    (lambda raw: b"PK\x03\x04 a zip file", "not a gzip file"),
+    (lambda raw: json.dumps({"format": "neat-brain/checkpoint"}).encode(), "not a gzip file"),
+    (lambda raw: gzip.compress(b"\xff\xfe not text"), "not valid JSON"),
+    (lambda raw: gzip.compress(b'{"format": "neat-brain/checkpoint", "version": 1'), "not valid JSON"),
+    (lambda raw: _gz({"format": "other-program/save", "version": 1}), "not a neat-brain checkpoint"),
+    (lambda raw: _gz([1, 2, 3]), "not a neat-brain checkpoint"),
+    (lambda raw: _mutated(raw, lambda d: d.update(version=2)), "version 2 is not supported"),
+    (lambda raw: _mutated(raw, lambda d: d.pop("rng")), "'rng' is missing"),
+    (lambda raw: _mutated(raw, lambda d: d["rng"].update(bit_generator="MT19937")), "PCG64"),
+    (lambda raw: _mutated(raw, lambda d: d["pool"]["conn_start"].pop()), "pool.conn_start"),
+    (lambda raw: _mutated(raw, lambda d: d["pool"]["conn_weight"].__setitem__(0, "x")),
+     "conn_weight"),
+    (lambda raw: _mutated(raw, lambda d: d["pool"]["node_kind"].__setitem__(0, 2)),
+     "node kinds do not match"),
+    (lambda raw: _mutated(raw, lambda d: d["pool"]["conn_dst"].__setitem__(0, 0)),
+     "ends at an input node"),
+    (lambda raw: _mutated(raw, lambda d: d["tracker"].update(next_node_id=3)), "next_node_id"),
+    (lambda raw: _mutated(raw, lambda d: d["config"]["population"].update(size=21)),
+     "population.size is 21"),
+    (lambda raw: _mutated(raw, lambda d: d["config"]["mutation"].update(add_node_rat=1)),
+     "did you mean"),
+    (lambda raw: _mutated(raw, lambda d: d.update(generation="7")), "'generation' must be int"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(best_fitness=None)),
+     r"species\[0\].best_fitness"),
+])
+def test_damaged_or_foreign_files_give_a_clear_error(raw, tmp_path, make, message):
+    path = tmp_path / "gen-000003.json.gz"
+    path.write_bytes(make(raw))
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_checkpoint(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_is_a_checkpoint_error(tmp_path):
+    with pytest.raises(CheckpointError, match="cannot read checkpoint .*nope.json.gz"):
+        load_checkpoint(tmp_path / "nope.json.gz")
+
+
+def test_a_cycle_in_a_feed_forward_checkpoint_is_rejected(population, raw, tmp_path):
+    assert any(check_genome(g, True) for g in population.pool.genomes())  # some loops evolved
+    data = json.loads(gzip.decompress(raw))
+    data["config"]["genome"]["feed_forward"] = True
+    with pytest.raises(CheckpointError, match="cycle"):
+        decode_checkpoint(_gz(data), tmp_path / "c")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_bytes_only_ever_raise_checkpoint_error(raw, data):
+    damaged = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 4))):
+        kind = data.draw(st.sampled_from(["flip", "truncate", "insert", "delete"]))
+        at = data.draw(st.integers(0, max(0, len(damaged) - 1)))
+        if kind == "flip" and damaged:
+            damaged[at] ^= 1 << data.draw(st.integers(0, 7))
+        elif kind == "truncate":
+            del damaged[at:]
+        elif kind == "insert":
+            damaged[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+        elif damaged:
+            del damaged[at : at + data.draw(st.integers(1, 16))]
+    try:
+        decode_checkpoint(bytes(damaged), Path("fuzz"))
+    except CheckpointError:
+        pass
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6)
+
+
+def _paths(obj, prefix=()):
+    """Every (path) to a value inside nested dicts and lists (lists sampled at a few indices)."""
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list) and obj:
+        for i in sorted({0, len(obj) // 2, len(obj) - 1}):
+            yield from _paths(obj[i], (*prefix, i))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_fields_only_ever_raise_checkpoint_error(population, raw, data):
+    original = json.loads(gzip.decompress(raw))
+    paths = [p for p in _paths(original) if p]
+    mutated = copy.deepcopy(original)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths))
+        parent = mutated
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+            action = data.draw(st.sampled_from(["replace", "delete", "nudge"]))
+            if action == "delete":
+                del parent[path[-1]]
+            elif action == "nudge" and isinstance(parent[path[-1]], int | float):
+                parent[path[-1]] += data.draw(st.sampled_from([-1, 1, 1000, -(2**63)]))
+            else:
+                parent[path[-1]] = data.draw(JSON_VALUES)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed this path
+    try:
+        checkpoint = decode_checkpoint(_gz(mutated), Path("fuzz"))
+    except CheckpointError:
+        return
+    # whatever loads must also breed a generation
+    restored = checkpoint.population()
+    restored.tell(np.zeros(len(restored.ask())))
+
+
+def test_pool_check_agrees_with_check_genome(population):
+    rng = np.random.default_rng(3)
+    genomes = population.pool.genomes()
+    for trial in range(300):
+        g = genomes[rng.integers(len(genomes))].copy()
+        kind = trial % 7
+        if kind == 0 and len(g.conn_dst):
+            g.conn_dst[rng.integers(len(g.conn_dst))] = rng.integers(0, 6)
+        elif kind == 1 and len(g.conn_src) > 1:
+            g.conn_src[1], g.conn_dst[1] = g.conn_src[0], g.conn_dst[0]
+        elif kind == 2:
+            g.node_kind[rng.integers(len(g.node_kind))] = rng.integers(0, 3)
+        elif kind == 3 and len(g.node_id) > 3:
+            g.node_id[-1] = g.node_id[-2]
+        elif kind == 4 and len(g.conn_innov) > 1:
+            g.conn_innov[0] = g.conn_innov[1]
+        elif kind == 5 and len(g.conn_weight):
+            g.conn_weight[0] = np.nan
+        elif kind == 6 and len(g.conn_src):
+            g.conn_src[0] = 10**9
+        for feed_forward in (True, False):
+            expected = check_genome(g, feed_forward)
+            found = pool_problem(GenomePool.from_genomes([g]), feed_forward)
+            assert (found is None) == (not expected), (expected, found)
+            if found:
+                assert any(p in found for p in expected)
+
+
+def test_write_atomic_keeps_the_old_file_when_the_disk_is_full(tmp_path, monkeypatch):
+    path = tmp_path / "file.bin"
+    write_atomic(path, b"old")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("neat.atomic.os.fsync", full)
+    with pytest.raises(OSError, match="No space"):
+        write_atomic(path, b"new" * 1000)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
+
+
+def test_prune_keeps_the_newest_and_latest_valid_is_found(population, tmp_path):
+    for generation in range(7):
+        save_checkpoint(tmp_path / f"gen-{generation:06d}.json.gz", population, "xor")
+    (tmp_path / ".gen-000009.json.gz.123.tmp").write_bytes(b"half")
+    prune_checkpoints(tmp_path, 3)
+    assert [g for g, _ in checkpoint_files(tmp_path)] == [4, 5, 6]
+    assert sorted(p.name for p in tmp_path.iterdir())[0] == "gen-000004.json.gz"
+    (tmp_path / "gen-000006.json.gz").write_bytes(b"")
+    warnings = []
+    assert load_latest_checkpoint(tmp_path, warn=warnings.append).path.name == "gen-000005.json.gz"
+    assert "gen-000006.json.gz" in warnings[0] and "empty" in warnings[0]
+    for name in ("gen-000004.json.gz", "gen-000005.json.gz"):
+        (tmp_path / name).write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match="no usable checkpoint"):
+        load_latest_checkpoint(tmp_path, warn=warnings.append)
