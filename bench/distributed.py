@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=3)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # no cluster start/stop chatter
     unshadow_dask()
 
     task = make_task(args.task, {})
@@ -78,8 +79,8 @@ def main() -> None:
               f"(mean fitness {fitness[backend].mean():.2f})")
     identical = all(np.array_equal(fitness["inprocess"], f) for f in fitness.values())
     speedup = seconds["local:1"] / seconds["local:2"]
-    print(f"{args.task}, population {args.population}, {os.cpu_count()} cores, median of "
-          f"{args.generations} generations after a warm-up")
+    print(f"{args.task}, population {args.population}, {os.cpu_count()} cores (load average "
+          f"{os.getloadavg()[0]:.1f}), median of {args.generations} generations after a warm-up")
     print(f"2 workers vs 1: {speedup:.2f}x faster; fitness identical on every backend: {identical}")
     print(json.dumps({
         "task": args.task,

@@ -39,7 +39,7 @@ import multiprocessing
 import os
 import pickle
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import gymnasium as gym
 import numba
@@ -85,7 +85,7 @@ class _ClosingContext:
     def close(self) -> None:
         """Release workers; the in-process evaluator has none."""
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
