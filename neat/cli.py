@@ -7,12 +7,20 @@ This is the one place that ties `neat`, `fitness` and `viewer` together; the com
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from neat.errors import NeatError
 
 EXIT_USER_ERROR = 2
+COMMANDS = {
+    "run": ("neat.cli_run", "command_run"), "resume": ("neat.cli_run", "command_resume"),
+    "tasks": ("neat.cli_info", "command_tasks"), "config": ("neat.cli_info", "command_config"),
+    "runs": ("neat.cli_info", "command_runs"), "view": ("neat.cli_info", "command_view"),
+    "replay": ("neat.cli_champion", "command_replay"),
+    "export": ("neat.cli_champion", "command_export"),
+}
 
 MAIN_EPILOG = """examples:
   neat tasks                                  list the built-in tasks
@@ -130,16 +138,10 @@ def _add_live_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `neat` command; returns the exit status (0 ok, 2 user error, 128+signal stopped)."""
     args = build_parser().parse_args(argv)
-    from neat import cli_champion, cli_info, cli_run
-
-    commands = {
-        "run": cli_run.command_run, "resume": cli_run.command_resume,
-        "tasks": cli_info.command_tasks, "config": cli_info.command_config,
-        "runs": cli_info.command_runs, "view": cli_info.command_view,
-        "replay": cli_champion.command_replay, "export": cli_champion.command_export,
-    }
+    module_name, function = COMMANDS[args.command]
+    command = getattr(importlib.import_module(module_name), function)
     try:
-        return commands[args.command](args)
+        return command(args)
     except NeatError as exc:
         print(f"neat {args.command}: error: {exc}", file=sys.stderr)
     except OSError as exc:

@@ -1,0 +1,250 @@
+"""The `neat` command in-process: every subcommand, run directory contents, and user errors (exit 2,
+one message, no traceback), including a full disk and an unwritable run directory."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import json
+import tomllib
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from PIL import Image
+
+from neat.checkpoint import load_checkpoint
+from neat.cli import build_parser, main
+from neat.config import Config, load_config
+from neat.serialize import genome_from_dict
+
+QUICK = ["--pop", "30", "--seed", "2", "--quiet"]
+
+
+def neat(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def xor_run(tmp_path_factory) -> Path:
+    runs = tmp_path_factory.mktemp("runs")
+    assert neat("run", "xor", "--generations", 6, "--name", "x", "--runs-dir", runs,
+                "--checkpoint-every", 2, "--keep", 2, *QUICK) == 0
+    return runs / "x"
+
+
+def test_run_writes_a_complete_run_directory(xor_run):
+    config = load_config(xor_run / "config.toml")
+    assert (config.run.task, config.run.generations, config.population.size) == ("xor", 6, 30)
+    rows = [json.loads(line) for line in (xor_run / "stats.jsonl").read_text().splitlines()]
+    assert [r["generation"] for r in rows] == list(range(6))
+    for key in ("evaluations", "best_fitness", "mean_fitness", "std_fitness", "species",
+                "champion_id", "solved", "seconds"):
+        assert key in rows[0]
+    champions = sorted(p.name for p in (xor_run / "champions").iterdir())
+    assert champions == [f"gen-{g:06d}.json" for g in range(6)]
+    record = json.loads((xor_run / "champions" / "gen-000005.json").read_text())
+    assert record["generation"] == 5 and record["task"] == "xor"
+    assert record["input_labels"] == ["A", "B"] and record["output_labels"] == ["A XOR B"]
+    assert record["key"] == rows[5]["champion_id"] and record["fitness"] <= rows[5]["best_fitness"]
+    genome_from_dict(record, feed_forward=True)
+    # every 2nd generation plus the final one, the newest 2 kept
+    assert sorted(p.name for p in (xor_run / "checkpoints").iterdir()) == [
+        "gen-000003.json.gz", "gen-000005.json.gz"]
+    assert load_checkpoint(xor_run / "checkpoints" / "gen-000005.json.gz").generation == 6
+    status = json.loads((xor_run / "status.json").read_text())
+    assert status["state"] == "finished" and status["generation"] == 5
+
+
+def test_run_stops_when_solved_and_says_where(tmp_path, capsys):
+    assert neat("run", "xor", "--generations", 300, "--runs-dir", tmp_path, "--pop", "150",
+                "--seed", "1") == 0
+    out = capsys.readouterr().out
+    (run,) = tmp_path.iterdir()
+    assert run.name.startswith("xor-")
+    rows = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert rows[-1]["solved"] and not any(r["solved"] for r in rows[:-1])
+    last = rows[-1]["generation"]
+    assert f"Solved at generation {last}" in out
+    assert f"Champion:   {run / 'champions' / f'gen-{last:06d}.json'}" in out
+    assert "gen 1/300 [" in out  # progress lines (plain, stdout is not a terminal here)
+
+
+def test_config_precedence_and_exact_config_toml(tmp_path):
+    file = tmp_path / "my.toml"
+    file.write_text("[population]\nsize = 50\n[mutation]\nadd_node_rate = 0.2\n")
+    assert neat("run", "xor", "--config", file, "--set", "population.size=40", "--set",
+                "mutation.add_node_rate=0.25", "--pop", 30, "--generations", 1, "--name", "p",
+                "--runs-dir", tmp_path, "--quiet") == 0
+    config = load_config(tmp_path / "p" / "config.toml")
+    assert config.population.size == 30 and config.mutation.add_node_rate == 0.25
+
+
+def test_tasks_lists_every_registered_task(capsys):
+    from fitness.registry import TASKS
+
+    assert neat("tasks") == 0
+    out = capsys.readouterr().out
+    for name in TASKS:
+        assert f"\n{name} " in out
+    assert "xor" in out and "16" in out and "gym:<EnvId>" in out
+
+
+def test_config_defaults_is_complete_and_loads_back(tmp_path, capsys):
+    assert neat("config", "--defaults") == 0
+    text = capsys.readouterr().out
+    assert "# generation limit" in text
+    path = tmp_path / "defaults.toml"
+    path.write_text(text)
+    assert load_config(path) == Config()
+    assert set(tomllib.loads(text)) == {*Config().to_dict()}
+
+
+def test_runs_table(xor_run, capsys):
+    assert neat("runs", xor_run.parent) == 0
+    out = capsys.readouterr().out
+    header, _, row = out.splitlines()[:3]
+    assert header.split() == ["name", "task", "generations", "best", "fitness", "solved", "state",
+                              "last", "checkpoint"]
+    assert row.split()[:3] == ["x", "xor", "6"] and row.split()[-2:] == ["finished",
+                                                                         "gen-000005.json.gz"]
+
+
+def test_replay_prints_scores_and_writes_a_gif(xor_run, tmp_path, capsys):
+    gif = tmp_path / "xor.gif"
+    assert neat("replay", xor_run, "--generation", 2, "--episodes", 2, "--gif", gif) == 0
+    out = capsys.readouterr().out
+    assert "gen-000002.json" in out and "episode 1" in out and "mean score" in out
+    with Image.open(gif) as image:
+        assert image.n_frames == 4  # the four XOR patterns
+
+
+def test_replay_cartpole_gif(tmp_path, capsys):
+    assert neat("run", "cartpole", "--generations", 2, "--name", "c", "--runs-dir", tmp_path,
+                "--set", "task.episodes=1", *QUICK) == 0
+    gif = tmp_path / "pole.gif"
+    assert neat("replay", tmp_path / "c", "--gif", gif) == 0
+    steps = int(capsys.readouterr().out.split("steps ")[1].split()[0])
+    with Image.open(gif) as image:
+        # Pillow merges identical consecutive frames (a well balanced pole stands still)
+        assert 1 < image.n_frames <= min(steps, 600) and image.size == (360, 220)
+
+
+@pytest.mark.parametrize("fmt", ["json", "graphml", "dot"])
+def test_export_formats(xor_run, tmp_path, fmt):
+    out = tmp_path / f"champion.{fmt}"
+    assert neat("export", xor_run, "--format", fmt, "--output", out) == 0
+    record = json.loads((xor_run / "champions" / "gen-000005.json").read_text())
+    text = out.read_text()
+    if fmt == "json":
+        graph = nx.node_link_graph(json.loads(text), edges="edges")
+    elif fmt == "graphml":
+        graph = nx.read_graphml(out, node_type=int)
+    else:
+        assert text.startswith("digraph genome {") and text.rstrip().endswith("}")
+        assert text.count(" -> ") == len(record["connections"])
+        assert 'label="A XOR B\\n' in text
+        return
+    assert graph.number_of_nodes() == len(record["nodes"])
+    assert graph.nodes[0]["label"] == "A" and graph.nodes[2]["label"] == "A XOR B"
+    assert graph.nodes[2]["kind"] == "output" and "activation" in graph.nodes[2]
+    conn = record["connections"][0]
+    edge = graph.edges[conn["source"], conn["target"]]
+    assert edge["innovation"] == conn["innovation"] and edge["weight"] == conn["weight"]
+    assert edge["enabled"] == conn["enabled"]
+
+
+def test_every_command_has_help_with_examples(capsys):
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name in commands:
+        with pytest.raises(SystemExit) as exit_info:
+            main([name, "--help"])
+        assert exit_info.value.code == 0
+        assert "examples:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "xr"], "unknown task 'xr'. Did you mean 'xor'?"),
+    (["run", "xor", "--set", "population.sise=3"], "did you mean 'population.size'"),
+    (["run", "xor", "--pop", "1"], "population.size = 1 is out of range"),
+    (["run", "xor", "--config", "missing.toml"], "config file missing.toml does not exist"),
+    (["run", "xor", "--set", "task.episodes=3"], "takes no options"),
+    (["run", "xor", "--name", "../escape"], "--name"),
+    (["run", "xor", "--checkpoint-every", "0"], "--checkpoint-every 0"),
+    (["resume", "nowhere"], "nowhere does not exist"),
+    (["replay", "nowhere"], "not a run directory"),
+    (["config"], "either --defaults or a config FILE"),
+])
+def test_user_errors_exit_2_with_one_message(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    assert neat(*args) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+
+
+def test_existing_run_name_is_refused(xor_run, capsys):
+    assert neat("run", "xor", "--name", "x", "--runs-dir", xor_run.parent, *QUICK) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_corrupt_checkpoint_file_given_to_resume(xor_run, tmp_path, capsys):
+    bad = tmp_path / "gen-000001.json.gz"
+    bad.write_bytes(gzip.compress(b'{"format": "something-else"}'))
+    assert neat("resume", bad) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "not a neat-brain checkpoint" in err
+
+
+def test_unwritable_runs_dir_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert neat("run", "xor", "--runs-dir", blocker, "--name", "r", *QUICK) == 2
+    err = capsys.readouterr().err
+    assert str(blocker) in err and "Traceback" not in err
+
+
+def test_disk_full_during_a_checkpoint_stops_the_run_and_keeps_the_last_one(tmp_path, monkeypatch,
+                                                                          capsys):
+    from neat import runner
+
+    real_save = runner.save_checkpoint
+
+    def save(path, population, task):
+        if population.generation == 4:  # the checkpoint after generation 3
+            with open(path.with_name(f".{path.name}.tmp"), "wb") as f:
+                f.write(b"\x1f\x8b partial")
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real_save(path, population, task)
+
+    monkeypatch.setattr(runner, "save_checkpoint", save)
+    assert neat("run", "xor", "--generations", 10, "--name", "full", "--runs-dir", tmp_path,
+                *QUICK) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "gen-000002.json.gz is intact" in err
+    run = tmp_path / "full"
+    assert load_checkpoint(run / "checkpoints" / "gen-000002.json.gz").generation == 3
+    assert json.loads((run / "status.json").read_text())["state"] == "failed"
+    monkeypatch.undo()
+    assert neat("resume", run, "--quiet") == 0  # the leftover temp file is cleaned up
+    assert not list((run / "checkpoints").glob(".*.tmp"))
+    rows = (run / "stats.jsonl").read_text().splitlines()
+    assert [json.loads(r)["generation"] for r in rows] == list(range(10))
+
+
+def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
+    from neat import rundir
+
+    real = rundir.RunDirectory.write_champion
+
+    def write_champion(self, generation, record):
+        if generation == 2:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self.champions))
+        return real(self, generation, record)
+
+    monkeypatch.setattr(rundir.RunDirectory, "write_champion", write_champion)
+    assert neat("run", "xor", "--generations", 5, "--name", "ro", "--runs-dir", tmp_path,
+                *QUICK) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "gen-000001.json.gz is intact" in err
