@@ -11,7 +11,7 @@ from gymnasium.utils.env_checker import check_env
 from fitness.platformer import ENV_ID
 from fitness.platformer.episode import play_buttons
 from fitness.platformer.physics import JUMP, P_WON, RIGHT, RUN
-from fitness.platformer.render import WINDOW_COLS, render_world_ansi, render_world_rgb
+from fitness.platformer.render import SKY, WINDOW_COLS, render_world_ansi, render_world_rgb
 from fitness.platformer.solver import find_route
 from fitness.platformer.task import make_task
 from fitness.random_genomes import random_pool
@@ -145,3 +145,12 @@ def test_env_reaches_the_flag_with_a_found_route():
             break
     assert terminated and info["won"] and env.player[P_WON]
     assert total >= 1000.0
+
+
+def test_entities_outside_the_window_are_not_drawn():
+    world = {"kind": "platformer", "x0": 40, "y0": 0, "tiles": [[0] * WINDOW_COLS] * 14,
+             "player": {"x": 100.0, "y": 3.0, "w": 0.75, "h": 0.875},
+             "enemies": [{"x": 19.0, "y": 11.0, "w": 0.875, "h": 0.9375}],
+             "frame": 0, "distance": 0.0, "dead": False, "won": False}
+    image = render_world_rgb(world)
+    assert (image == np.array(SKY, dtype=np.uint8)).all()

@@ -74,6 +74,8 @@ def _tile_sprites() -> np.ndarray:
     sprites = np.empty((7, n, n, 3), dtype=np.uint8)
     sprites[:] = SKY
     sprites[GROUND] = (200, 76, 12)
+    sprites[GROUND, 5::6, 3::7] = (150, 50, 8)  # a few darker pebbles
+    sprites[GROUND, 8::6, 6::5] = (150, 50, 8)
     sprites[_BURIED_GROUND] = sprites[GROUND]
     sprites[GROUND, :3] = (90, 180, 60)  # grass on top
     sprites[BLOCK] = (180, 90, 40)
@@ -122,8 +124,8 @@ def _draw_flags(image: np.ndarray, tiles: np.ndarray) -> None:
     for row, col in zip(*np.nonzero(tiles == FLAG), strict=True):
         if row == 0 or tiles[row - 1, col] != FLAG:
             top, left = row * TILE_PX, col * TILE_PX
-            for k in range(7):
-                image[top + k, left + 7 - (7 - abs(3 - k) * 2) : left + 7] = (30, 160, 30)
+            for k in range(9):
+                image[top + 1 + k, left + 7 - (9 - 2 * abs(4 - k)) : left + 7] = (30, 160, 30)
 
 
 def _pixel_box(box: dict[str, float], x0: int, y0: int) -> tuple[int, int, int, int]:
@@ -136,7 +138,9 @@ def _fill(image: np.ndarray, top: int, left: int, bottom: int, right: int,
           color: tuple[int, int, int]) -> None:
     """Fill a pixel rectangle, clipped to the image."""
     h, w = image.shape[:2]
-    image[max(top, 0) : min(bottom, h), max(left, 0) : min(right, w)] = color
+    top, bottom = min(max(top, 0), h), min(max(bottom, 0), h)
+    left, right = min(max(left, 0), w), min(max(right, 0), w)
+    image[top:bottom, left:right] = color
 
 
 def render_world_ansi(world: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 from fitness.platformer.episode import (
@@ -50,6 +51,10 @@ from neat.errors import TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate, pack_genome
 
+PARALLEL_CHUNK = 4
+"""Genomes per parallel work item: small chunks balance episodes of very different lengths."""
+PRESETS = ("population.size=300",)
+
 
 @dataclass
 class PlatformerTask:
@@ -77,8 +82,9 @@ class PlatformerTask:
             world = world_arrays(build_level(self.options, draw_base_seed(rng)), self.options.grid)
         fitness = np.zeros(len(packed), dtype=np.float64)
         frames = np.zeros(len(packed), dtype=np.int64)
-        play_population(packed.arrays, packed.recurrent, world, self.params, self.settings,
-                        fitness, frames)
+        with numba.parallel_chunksize(PARALLEL_CHUNK):
+            play_population(packed.arrays, packed.recurrent, world, self.params, self.settings,
+                            fitness, frames)
         return fitness, frames
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
@@ -126,6 +132,7 @@ def make_task(options: dict[str, Any]) -> PlatformerTask:
         output_labels=BUTTON_NAMES,
         solved_at=FLAG_BONUS,
         input_grid=(opts.grid, opts.grid),
+        presets=PRESETS,
         description=(
             f"Play {level} of a Mario-like platformer from a {opts.grid}x{opts.grid} tile view. "
             "Fitness: tiles travelled right, minus 0.1 per second, plus 1000 at the flag."
