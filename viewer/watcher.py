@@ -37,6 +37,11 @@ class RunWatcher:
         self._listeners.add(listener)
         return lambda: self._listeners.discard(listener)
 
+    @property
+    def subscribers(self) -> int:
+        """How many listeners (live connections) are subscribed."""
+        return len(self._listeners)
+
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._poll_forever())
 
