@@ -5,7 +5,8 @@
 One "generation" is one evaluation of a fixed population of random networks (6 inputs, 3 outputs, a
 few hidden nodes; they rarely swing up, so most episodes run the full 500 steps) with that
 generation's Generator. Each backend gets one warm-up generation (workers import the task and load
-compiled kernels), then the median of `--generations` timed ones. The fitness of every backend is
+compiled kernels), then the backends take turns for `--generations` timed generations (so changes
+in background load hit them alike); the report gives each backend's median. The fitness of every backend is
 checked to be identical. Needs the dask extra: pip install neat-brain[dask].
 
 Last line: JSON with task population in_process_seconds workers_1_seconds workers_2_seconds
@@ -15,6 +16,8 @@ speedup_2_vs_1.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import logging
 import os
@@ -32,18 +35,23 @@ from fitness.task import Task
 from neat.network import PackedNetworks, pack_population
 
 SEED = 2024
+BACKENDS = ("inprocess", "local:1", "local:2")
 
 
-def generation_seconds(evaluate: Evaluator, packed: PackedNetworks,
-                       generations: int) -> tuple[float, np.ndarray]:
-    """Median seconds per evaluation after a warm-up, and the fitness of every timed generation."""
-    evaluate(packed, np.random.default_rng([SEED, 0]))
-    times, fitness = [], []
+def timed_generations(evaluators: dict[str, Evaluator], packed: PackedNetworks,
+                      generations: int) -> tuple[dict[str, list[float]], dict[str, np.ndarray]]:
+    """Seconds and fitness (generations, G) of every backend; a warm-up generation first, then the
+    backends take turns each generation, so a change in background load hits them alike."""
+    for evaluate in evaluators.values():
+        evaluate(packed, np.random.default_rng([SEED, 0]))
+    seconds: dict[str, list[float]] = {name: [] for name in evaluators}
+    fitness: dict[str, list[np.ndarray]] = {name: [] for name in evaluators}
     for generation in range(1, generations + 1):
-        start = time.perf_counter()
-        fitness.append(evaluate(packed, np.random.default_rng([SEED, generation])))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), np.stack(fitness)
+        for name, evaluate in evaluators.items():
+            start = time.perf_counter()
+            fitness[name].append(evaluate(packed, np.random.default_rng([SEED, generation])))
+            seconds[name].append(time.perf_counter() - start)
+    return seconds, {name: np.stack(values) for name, values in fitness.items()}
 
 
 def random_population(task: Task, size: int) -> PackedNetworks:
@@ -51,11 +59,13 @@ def random_population(task: Task, size: int) -> PackedNetworks:
     return pack_population(random_pool(np.random.default_rng(SEED), size, shape, 16), False)
 
 
-def unshadow_dask() -> None:
-    """Drop this script's folder from sys.path: there, this file would be imported as the dask
-    `distributed` package (the Dask backends import it lazily, after this runs)."""
+def import_dask_quietly() -> None:
+    """Import dask.distributed with its INFO chatter off. This script's folder is dropped from
+    sys.path first: there, this file would be imported as the `distributed` package."""
     here = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    importlib.import_module("distributed")  # sets its loggers' levels from dask's config
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def main() -> None:
@@ -65,22 +75,25 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=3)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # no cluster start/stop chatter
-    unshadow_dask()
+    import_dask_quietly()
+    load_before = os.getloadavg()[0]
 
     task = make_task(args.task, {})
     packed = random_population(task, args.population)
-    seconds, fitness = {}, {}
-    for backend in ("inprocess", "local:1", "local:2"):
-        with make_evaluator(task, backend, args.task, {}) as evaluate:
-            seconds[backend], fitness[backend] = generation_seconds(evaluate, packed,
-                                                                    args.generations)
-        print(f"{backend:>9}: {seconds[backend]:7.2f} s per generation "
-              f"(mean fitness {fitness[backend].mean():.2f})")
+    with contextlib.ExitStack() as stack:
+        evaluators = {backend: stack.enter_context(make_evaluator(task, backend, args.task, {}))
+                      for backend in BACKENDS}
+        times, fitness = timed_generations(evaluators, packed, args.generations)
+    seconds = {backend: statistics.median(values) for backend, values in times.items()}
+    for backend in BACKENDS:
+        print(f"{backend:>9}: {seconds[backend]:7.2f} s per generation (each: "
+              f"{', '.join(f'{t:.2f}' for t in times[backend])}; mean fitness "
+              f"{fitness[backend].mean():.2f})")
     identical = all(np.array_equal(fitness["inprocess"], f) for f in fitness.values())
     speedup = seconds["local:1"] / seconds["local:2"]
     print(f"{args.task}, population {args.population}, {os.cpu_count()} cores (load average "
-          f"{os.getloadavg()[0]:.1f}), median of {args.generations} generations after a warm-up")
+          f"{load_before:.1f} before the benchmark),\n  median of {args.generations} generations "
+          "after a warm-up")
     print(f"2 workers vs 1: {speedup:.2f}x faster; fitness identical on every backend: {identical}")
     print(json.dumps({
         "task": args.task,
