@@ -3,6 +3,7 @@ damaged or foreign file (fuzzed with hypothesis: only CheckpointError ever comes
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
 import gzip
@@ -141,7 +142,7 @@ def test_damaged_or_foreign_files_give_a_clear_error(raw, tmp_path, make, messag
 
 
 def test_missing_file_is_a_checkpoint_error(tmp_path):
-    with pytest.raises(CheckpointError, match="cannot read checkpoint .*nope.json.gz"):
+    with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*nope\.json\.gz"):
         load_checkpoint(tmp_path / "nope.json.gz")
 
 
@@ -168,10 +169,8 @@ def test_fuzzed_bytes_only_ever_raise_checkpoint_error(raw, data):
             damaged[at:at] = data.draw(st.binary(min_size=1, max_size=8))
         elif damaged:
             del damaged[at : at + data.draw(st.integers(1, 16))]
-    try:
+    with contextlib.suppress(CheckpointError):  # any other exception fails the test
         decode_checkpoint(bytes(damaged), Path("fuzz"))
-    except CheckpointError:
-        pass
 
 
 JSON_VALUES = st.recursive(

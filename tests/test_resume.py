@@ -4,10 +4,17 @@ uninterrupted one (stats apart from wall-clock fields, byte-identical champion f
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from neat.checkpoint import load_latest_checkpoint
 from neat.cli import main
 
 WALL_CLOCK = ("seconds", "evaluations_per_second")
@@ -88,3 +95,71 @@ def test_resume_skips_a_corrupt_newest_checkpoint(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "gen-000005.json.gz" in err and "truncated" in err
     assert_same_run(runs / "straight", runs / "split", 8)
+
+
+# --- interruptions of real `python -m neat` processes ---------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SLOW = ["--pop", "1000", "--seed", "4", "--set", "run.stop_when_solved=false", "--set",
+        "mutation.add_node_rate=0.1"]
+STARTUP_TIMEOUT = 120.0  # seconds; a cold numba cache makes the first start slow
+
+
+def start_neat(cwd: Path, *args: object) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "neat", *map(str, args)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def newest_checkpoint(run: Path) -> int:
+    names = [p.name for p in (run / "checkpoints").glob("gen-*.json.gz")] if run.is_dir() else []
+    return max((int(n[4:10]) for n in names), default=-1)
+
+
+def wait_for(condition, process: subprocess.Popen) -> None:
+    """Poll until `condition()` holds or the process ends (it may finish before we look)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not condition() and process.poll() is None:
+        assert time.monotonic() < deadline, "the neat process made no progress"
+        time.sleep(0.002)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_finishes_the_generation_checkpoints_and_exits(tmp_path, signum, code):
+    process = start_neat(tmp_path, "run", "xor", "--generations", 10_000, "--name", "sig", *SLOW)
+    run = tmp_path / "runs" / "sig"
+    wait_for(lambda: newest_checkpoint(run) >= 1, process)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=STARTUP_TIMEOUT)
+    assert process.returncode == code, err
+    assert f"neat resume {Path('runs') / 'sig'}" in out
+    status = json.loads((run / "status.json").read_text())
+    rows = comparable_stats(run)
+    assert status["state"] == "stopped" and status["generation"] == rows[-1]["generation"]
+    assert newest_checkpoint(run) == rows[-1]["generation"]  # the generation it finished
+
+
+def test_killed_again_and_again_the_resumed_run_equals_the_uninterrupted_one(tmp_path):
+    """SIGKILL at random moments (8 times); each time the newest complete checkpoint resumes."""
+    generations = 30
+    assert run_cli("run", "xor", "--generations", generations, "--name", "straight", "--runs-dir",
+                   tmp_path / "runs", "--quiet", *SLOW) == 0
+    rng = np.random.default_rng(2024)
+    run = tmp_path / "runs" / "killed"
+    command = ["run", "xor", "--generations", generations, "--name", "killed", "--quiet", *SLOW]
+    kills = 0
+    while kills < 8:
+        before = newest_checkpoint(run)
+        process = start_neat(tmp_path, *command)
+        wait_for(lambda before=before: newest_checkpoint(run) > before, process)
+        time.sleep(rng.uniform(0.0, 0.15))  # a random moment after progress was seen
+        if process.poll() is not None:
+            break  # the run finished first
+        process.kill()
+        process.wait()
+        kills += 1
+        load_latest_checkpoint(run / "checkpoints", warn=lambda message: None)
+        command = ["resume", Path("runs") / "killed", "--quiet"]
+    assert kills >= 6
+    assert run_cli("resume", run, "--quiet") == 0
+    assert_same_run(tmp_path / "runs" / "straight", run, generations)
