@@ -46,6 +46,7 @@ def test_spec_labels_and_registry():
     ({"level": "random", "difficulty": 7}, "'difficulty' must be"),
     ({"extra_inputs": "yes"}, "must be a bool"),
     ({"patience": 0}, "'patience' must be"),
+    ({"max_frames": 10**6}, "'max_frames' must be"),
 ])
 def test_bad_options_raise_config_error(options, message):
     with pytest.raises(ConfigError, match=message):
@@ -154,3 +155,16 @@ def test_entities_outside_the_window_are_not_drawn():
              "frame": 0, "distance": 0.0, "dead": False, "won": False}
     image = render_world_rgb(world)
     assert (image == np.array(SKY, dtype=np.uint8)).all()
+
+
+def test_neat_learns_level_1_1_with_the_task_presets():
+    from neat.config import load_config
+    from neat.population import Population
+
+    task = make_task({"level": "1-1"})
+    config = load_config(None, ["run.seed=5"], presets=task.spec.presets)
+    population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
+    champion = population.run(task.evaluate, 60, fitness_goal=task.spec.solved_at)
+    assert population.best_fitness >= task.spec.solved_at, population.generation
+    replay = task.replay(champion, 0, False)
+    assert replay[-1].world["won"]

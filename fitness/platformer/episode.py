@@ -3,7 +3,8 @@ that plays a whole population (game step + network activation per frame, `prange
 
 Fitness, in tiles: furthest distance right of the start (player's left edge), minus
 TIME_PENALTY per frame played, plus FLAG_BONUS when the flag is reached; never below 0. Any
-fitness >= FLAG_BONUS therefore means "reached the flag" (levels are at most 600 tiles long).
+fitness >= FLAG_BONUS therefore means "reached the flag": levels are at most 600 tiles long, the
+flag stands at least 32 tiles from the start and episodes last at most 18000 frames (30 tiles).
 An episode ends on death (pit or enemy), on the flag, after `patience` frames without a new
 furthest x, or after `max_frames` frames.
 """

@@ -21,6 +21,7 @@ TASK_NAME = "platformer"
 
 RANDOM_LEVEL = "random"
 MIN_GRID, MAX_GRID = 3, 31
+MAX_EPISODE_FRAMES = 18000  # 5 minutes of game time: a penalty of at most 30 tiles
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class PlatformerOptions:
     """level: a named level ("1-1".."1-4") or "random" (a new level from each episode seed);
     difficulty (0..3) and length (tiles) shape random levels; grid: odd side of the observed tile
     window; extra_inputs: append bias, vx, vy, on-ground to the grid; patience: frames without
-    progress that end an episode (120 = 2 s); max_frames: hard cap per episode."""
+    progress that end an episode (120 = 2 s); max_frames: hard cap per episode (at most
+    MAX_EPISODE_FRAMES, so the time penalty never hides the flag bonus)."""
 
     level: str = "1-1"
     difficulty: int = 1
@@ -56,7 +58,7 @@ def parse_options(options: dict[str, Any]) -> PlatformerOptions:
         raise ConfigError(f"task '{TASK_NAME}' option 'grid' must be odd so the player sits in the "
                           f"centre cell, got {merged['grid']}; use e.g. 13.")
     require_between(TASK_NAME, merged, "patience", 1)
-    require_between(TASK_NAME, merged, "max_frames", 1)
+    require_between(TASK_NAME, merged, "max_frames", 1, MAX_EPISODE_FRAMES)
     return PlatformerOptions(**merged)
 
 
