@@ -1,0 +1,169 @@
+"""The viewer page in headless Debian chromium: drawing, live updates, scrubbing, replay, speed.
+
+Screenshots land in test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import viewer_fake_run as fake
+
+from fitness import registry
+from viewer import ViewerServer
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+TIMEOUT_MS = 15_000
+NODE_COUNT = "document.querySelectorAll('#brain .nodes [data-node-id]').length"
+LINK_COUNT = "document.querySelectorAll('#brain .links [data-innovation]').length"
+
+log = logging.getLogger(__name__)
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium not installed")
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(registry.TASKS, "fake-grid", f"{fake.__name__}:make_task")
+        runs = tmp_path_factory.mktemp("runs")
+        fake.write_run(runs, "alpha", "fake-grid", 4, state="running", pid=os.getpid(),
+                       options={"steps": 200})
+        big = fake.write_run(runs, "big", "fake-grid", 0)
+        genome = fake.fake_genome(7, 500 - fake.N_INPUTS - len(fake.BUTTONS), 2000, seed=5)
+        fake.write_champion(big, 0, genome, "fake-grid")
+        with open(big / "stats.jsonl", "a") as f:
+            f.write(json.dumps(fake.stats_row(0)) + "\n")
+        yield runs
+
+
+@pytest.fixture(scope="module")
+def server(runs_dir: Path):
+    with ViewerServer(runs_dir, poll_interval=0.1) as viewer_server:
+        yield viewer_server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    return page, errors
+
+
+def _champion(server: ViewerServer, run: str, gen: str) -> dict:
+    import httpx
+
+    return httpx.get(f"{server.url}/api/runs/{run}/champions/{gen}").json()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_run_list_links_to_the_run_page(server: ViewerServer, browser) -> None:
+    page, errors = _open(browser, server.url + "/")
+    page.wait_for_selector("[data-run=alpha]")
+    assert page.locator("[data-run=alpha] .pill").inner_text() == "live"
+    _shot(page, "viewer-run-list")
+    page.click("[data-run=alpha]")
+    page.wait_for_function(f"{NODE_COUNT} > 0")
+    assert errors == []
+    page.close()
+
+
+def test_brain_draws_the_champion_and_two_tabs_follow_new_generations(
+    server: ViewerServer, browser, runs_dir: Path
+) -> None:
+    champion = _champion(server, "alpha", "latest")
+    tabs = [_open(browser, f"{server.url}/#/run/alpha") for _ in range(2)]
+    for page, _ in tabs:
+        page.wait_for_function(f"{NODE_COUNT} === {len(champion['nodes'])}")
+        assert page.evaluate(LINK_COUNT) == len(champion["connections"])
+        page.wait_for_function("document.querySelector('[data-testid=fitness-chart]')"
+                               ".dataset.points === '4'")
+    _shot(tabs[0][0], "viewer-run-page")
+    for generation in (4, 5):
+        fake.append_generation(runs_dir / "alpha", generation, "fake-grid", 2 + generation, 20)
+    for page, errors in tabs:
+        page.wait_for_function("document.querySelector('[data-testid=fitness-chart]')"
+                               ".dataset.points === '6'")
+        assert page.locator("[data-testid=generation]").inner_text() == "5"
+        assert errors == []
+        page.close()
+
+
+def test_scrubbing_to_generation_zero_shows_its_champion(server: ViewerServer, browser) -> None:
+    first = _champion(server, "alpha", "0")
+    page, errors = _open(browser, f"{server.url}/#/run/alpha")
+    page.wait_for_function(f"{NODE_COUNT} > 0")
+    assert page.evaluate(NODE_COUNT) != len(first["nodes"])
+    page.evaluate("""() => {
+        const s = document.querySelector('[data-testid=scrubber]');
+        s.value = '0';
+        s.dispatchEvent(new Event('input'));
+    }""")
+    page.wait_for_function(f"{NODE_COUNT} === {len(first['nodes'])}")
+    assert page.locator("#scrub-value").inner_text() == "0"
+    assert page.locator("[data-testid=follow]").get_attribute("aria-pressed") == "false"
+    _shot(page, "viewer-generation-0")
+    assert errors == []
+    page.close()
+
+
+def test_activations_change_during_replay_and_pause_stops_it(
+    server: ViewerServer, browser
+) -> None:
+    page, errors = _open(browser, f"{server.url}/#/run/alpha")
+    page.wait_for_function(f"{NODE_COUNT} > 0")
+    fills = ("Array.from(document.querySelectorAll('#brain .nodes [data-node-id]'), "
+             "e => e.getAttribute('fill')).join()")
+    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
+                           ".dataset.index) > 0")
+    before = page.evaluate(fills)
+    page.wait_for_function(f"({fills}) !== {json.dumps(before)}")
+    page.wait_for_timeout(1500)  # let the replay run to measure its frame rate
+    fps = int(page.locator("#fps").get_attribute("data-fps"))
+    log.warning("replay frame rate in headless chromium: %d fps", fps)
+    assert fps > 0
+    page.click("[data-testid=play]")
+    page.wait_for_timeout(200)  # a frame already requested may still arrive and be drawn
+    index = page.locator("[data-testid=frame-counter]").get_attribute("data-index")
+    page.wait_for_timeout(300)  # paused: the frame must not move on
+    assert page.locator("[data-testid=frame-counter]").get_attribute("data-index") == index
+    assert errors == []
+    page.close()
+
+
+def test_a_500_node_2000_link_genome_draws_quickly(server: ViewerServer, browser) -> None:
+    page, errors = _open(browser, f"{server.url}/#/run/big")
+    page.wait_for_function(f"{NODE_COUNT} === 500")
+    assert page.evaluate(LINK_COUNT) == 2000
+    draw_ms = float(page.locator("[data-testid=brain]").get_attribute("data-draw-ms"))
+    log.warning("500 nodes / 2000 links drawn in %.1f ms", draw_ms)
+    assert draw_ms < 1000
+    page.hover("#brain .nodes [data-node-id='300']")
+    assert "neuron 300" in page.locator("#tooltip").inner_text()
+    _shot(page, "viewer-big-genome")
+    assert errors == []
+    page.close()
