@@ -24,7 +24,9 @@ import gzip
 import json
 import logging
 import math
+import queue
 import re
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ VERSION = 1
 SUFFIX = ".json.gz"
 FILE_NAME = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
 COMPRESS_LEVEL = 1
+GZIP_WBITS = 31  # zlib writes a gzip header (mtime 0) and trailer
 MAX_INT = 2**62  # ids, keys and counters stay far from int64 overflow
 _NONFINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
@@ -128,8 +131,41 @@ POOL_ARRAYS = ("genome_ids", "node_start", "conn_start", *NODE_FIELDS, *CONN_FIE
 
 def encode_checkpoint(population: Population, task: str) -> bytes:
     """The gzipped JSON bytes of `population`'s checkpoint (deterministic: no timestamp inside)."""
-    text = json.dumps(checkpoint_to_dict(population, task), separators=(",", ":"), allow_nan=False)
-    return gzip.compress(text.encode("utf-8"), compresslevel=COMPRESS_LEVEL, mtime=0)
+    return gzip_json(checkpoint_to_dict(population, task), big="pool")
+
+
+def gzip_json(data: dict[str, Any], big: str) -> bytes:
+    """`data` as compact strict JSON, gzipped, with `data[big]` (a dict of long lists) written last.
+
+    The long lists are encoded one by one while a worker thread compresses the text made so far
+    (zlib releases the GIL), so encoding and compression overlap.
+    """
+    rest = {k: v for k, v in data.items() if k != big}
+    pieces: queue.Queue[bytes | None] = queue.Queue()
+    compressed: list[bytes] = []
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, GZIP_WBITS)
+
+    def compress() -> None:
+        while (piece := pieces.get()) is not None:
+            compressed.append(compressor.compress(piece))
+        compressed.append(compressor.flush())
+
+    worker = threading.Thread(target=compress, name="checkpoint-gzip", daemon=True)
+    worker.start()
+    try:
+        separator = f'{_dumps(rest)[:-1]},"{big}":{{' if rest else f'{{"{big}":{{'
+        for key, value in data[big].items():
+            pieces.put(f"{separator}{_dumps(key)}:{_dumps(value)}".encode())
+            separator = ","
+        pieces.put(b"}}")
+    finally:
+        pieces.put(None)
+        worker.join()
+    return b"".join(compressed)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
 def save_checkpoint(path: Path, population: Population, task: str) -> None:

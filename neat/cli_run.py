@@ -17,7 +17,7 @@ from neat.checkpoint import Checkpoint, load_checkpoint, load_latest_checkpoint
 from neat.cli import EXIT_USER_ERROR, describe_os_error
 from neat.config import Config, load_config, set_value
 from neat.errors import CheckpointError, ConfigError
-from neat.population import Population
+from neat.population import Evaluate, Population
 from neat.progress import ProgressDisplay, format_duration
 from neat.rundir import (
     RUN_NAME,
@@ -49,8 +49,9 @@ def command_run(args: argparse.Namespace) -> int:
                               f"`neat resume {path}`")
     else:
         path = unique_run_path(runs_dir, default_run_name(config.run.task))
-    run = RunDirectory.create(path, config)
-    return _evolve(run, population, task, config, args)
+    with _evaluator(task, config, args) as evaluate:
+        run = RunDirectory.create(path, config)
+        return _evolve(run, population, task, config, args, evaluate)
 
 
 def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
@@ -107,10 +108,19 @@ def command_resume(args: argparse.Namespace) -> int:
 
     task = make_task(checkpoint.task, config.task)
     _check_sizes(checkpoint, task.spec.n_inputs, task.spec.n_outputs)
-    run.write_config(config)
-    if not args.quiet:
-        print(f"Resuming {run.path} from {checkpoint.path.name} (generation {checkpoint.generation})")
-    return _evolve(run, checkpoint.population(), task, config, args)
+    with _evaluator(task, config, args) as evaluate:
+        run.write_config(config)
+        if not args.quiet:
+            print(f"Resuming {run.path} from {checkpoint.path.name} "
+                  f"(generation {checkpoint.generation})")
+        return _evolve(run, checkpoint.population(), task, config, args, evaluate)
+
+
+def _evaluator(task: Any, config: Config, args: argparse.Namespace) -> Any:
+    """The evaluation backend of --dask (in this process when not given); a context manager."""
+    from fitness.backends import make_evaluator
+
+    return make_evaluator(task, args.dask, config.run.task, config.task)
 
 
 def _check_cadence(args: argparse.Namespace) -> None:
@@ -164,7 +174,7 @@ class StopRequest:
 
 
 def _evolve(run: RunDirectory, population: Population, task: Any, config: Config,
-            args: argparse.Namespace) -> int:
+            args: argparse.Namespace, evaluate: Evaluate) -> int:
     spec = task.spec
     plan = RunPlan(task=config.run.task, generations=config.run.generations,
                    input_labels=tuple(spec.input_labels), output_labels=tuple(spec.output_labels),
@@ -173,7 +183,7 @@ def _evolve(run: RunDirectory, population: Population, task: Any, config: Config
     run.write_status("running", population.generation - 1 if population.generation else None)
     viewer = _start_viewer(run, args) if args.view else None
     try:
-        outcome, signum = _run_generations(run, population, task, config, plan, args)
+        outcome, signum = _run_generations(run, population, task, config, plan, args, evaluate)
         if outcome is None:
             return EXIT_USER_ERROR
         _summary(run, outcome)
@@ -187,9 +197,9 @@ def _evolve(run: RunDirectory, population: Population, task: Any, config: Config
 
 
 def _run_generations(run: RunDirectory, population: Population, task: Any, config: Config,
-                     plan: RunPlan, args: argparse.Namespace) -> tuple[RunOutcome | None, int | None]:
+                     plan: RunPlan, args: argparse.Namespace, evaluate: Evaluate
+                     ) -> tuple[RunOutcome | None, int | None]:
     """Evolve with progress and signal handling; (None, None) after a disk error (reported)."""
-    from fitness.backends import make_evaluator
     from fitness.task import solved_mask
 
     stop = StopRequest()
@@ -199,17 +209,16 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
         print(f"Run {run.path}: task {plan.task}, population {config.population.size}, "
               f"generations {population.generation}..{plan.generations - 1}")
     try:
-        with make_evaluator(task, args.dask, config.run.task, config.task) as evaluate:
-            runner = Runner(population, run, plan, evaluate,
-                            lambda packed, fitness: solved_mask(task, packed, fitness),
-                            reporters=[progress] if progress else [], should_stop=stop)
-            stop.install()
-            try:
-                return runner.run(), stop.signum
-            finally:
-                stop.restore()
-                if progress:
-                    progress.close()
+        runner = Runner(population, run, plan, evaluate,
+                        lambda packed, fitness: solved_mask(task, packed, fitness),
+                        reporters=[progress] if progress else [], should_stop=stop)
+        stop.install()
+        try:
+            return runner.run(), stop.signum
+        finally:
+            stop.restore()
+            if progress:
+                progress.close()
     except OSError as exc:
         checkpoints = sorted(run.checkpoints.glob("gen-*.json.gz"))
         kept = (f"the last checkpoint {checkpoints[-1]} is intact" if checkpoints

@@ -172,7 +172,11 @@ class RunDirectory:
 
     def discard_after(self, completed_generation: int) -> None:
         """Delete champions and checkpoints of generations after `completed_generation` (they are
-        recomputed by a resume from that generation's checkpoint)."""
+        recomputed by a resume from that generation's checkpoint), and temporary files left by
+        writes that were interrupted."""
+        for folder in (self.path, self.champions, self.checkpoints):
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
         for generation in self.champion_generations():
             if generation > completed_generation:
                 (self.champions / champion_name(generation)).unlink(missing_ok=True)

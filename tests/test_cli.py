@@ -248,3 +248,53 @@ def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
                 *QUICK) == 2
     err = capsys.readouterr().err
     assert "Permission denied" in err and "gen-000001.json.gz is intact" in err
+
+
+def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsys):
+    import httpx
+
+    from neat import cli_run
+
+    listed = []
+    real_summary = cli_run._summary
+
+    def summary(run, outcome):  # called after evolving, while the viewer still serves
+        url = capsys.readouterr().out.split("Viewer: ")[1].split("/ ")[0]
+        listed.extend(r["name"] for r in httpx.get(f"{url}/api/runs", timeout=10).json())
+        real_summary(run, outcome)
+
+    monkeypatch.setattr(cli_run, "_summary", summary)
+    assert neat("run", "xor", "--generations", 2, "--name", "v", "--runs-dir", tmp_path,
+                "--view", "--port", 0, *QUICK) == 0
+    assert listed == ["v"]
+
+
+def test_a_failing_viewer_never_stops_evolution(tmp_path, monkeypatch, capsys):
+    import viewer
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(viewer, "ViewerServer", Broken)
+    assert neat("run", "xor", "--generations", 2, "--name", "b", "--runs-dir", tmp_path, "--view",
+                *QUICK) == 0
+    assert "the viewer did not start (" in capsys.readouterr().err
+    assert len((tmp_path / "b" / "stats.jsonl").read_text().splitlines()) == 2
+
+
+def test_dask_option_evaluates_elsewhere_with_identical_results(tmp_path):
+    common = ["--generations", 3, "--runs-dir", tmp_path, *QUICK]
+    assert neat("run", "cartpole", "--name", "here", *common, "--set", "task.episodes=1") == 0
+    assert neat("run", "cartpole", "--name", "pool", *common, "--set", "task.episodes=1",
+                "--dask", "process:2") == 0
+    rows = [[{k: v for k, v in json.loads(line).items()
+              if k not in ("seconds", "evaluations_per_second")}
+             for line in (tmp_path / name / "stats.jsonl").read_text().splitlines()]
+            for name in ("here", "pool")]
+    assert rows[0] == rows[1]
+
+
+def test_unknown_backend_is_a_user_error(tmp_path, capsys):
+    assert neat("run", "xor", "--runs-dir", tmp_path, "--dask", "carrier-pigeon", *QUICK) == 2
+    assert "unknown evaluation backend" in capsys.readouterr().err
