@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 
 from fitness.platformer.episode import (
@@ -51,8 +50,6 @@ from neat.errors import TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate, pack_genome
 
-PARALLEL_CHUNK = 4
-"""Genomes per parallel work item: small chunks balance episodes of very different lengths."""
 PRESETS = ("population.size=300",)
 
 
@@ -82,9 +79,8 @@ class PlatformerTask:
             world = world_arrays(build_level(self.options, draw_base_seed(rng)), self.options.grid)
         fitness = np.zeros(len(packed), dtype=np.float64)
         frames = np.zeros(len(packed), dtype=np.int64)
-        with numba.parallel_chunksize(PARALLEL_CHUNK):
-            play_population(packed.arrays, packed.recurrent, world, self.params, self.settings,
-                            fitness, frames)
+        play_population(packed.arrays, packed.recurrent, world, self.params, self.settings,
+                        fitness, frames)
         return fitness, frames
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
