@@ -7,12 +7,13 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically and durably.
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write `data` to `path` atomically (and durably unless `durable` is False).
 
     A temporary file in the same folder is written, flushed and fsynced, then renamed over `path`;
-    the folder is fsynced so the rename survives a power cut. On any error the temporary file is
-    removed and the old `path` (if any) is untouched.
+    the folder is fsynced so the rename survives a power cut. Without `durable` both fsyncs are
+    skipped: still atomic for readers and when the process is killed, only a power cut may lose it.
+    On any error the temporary file is removed and the old `path` (if any) is untouched.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -20,13 +21,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_directory(path.parent)
+    if durable:
+        fsync_directory(path.parent)
 
 
 def fsync_directory(folder: Path) -> None:

@@ -7,8 +7,10 @@ next generation to evaluate.
 
 Layout (all keys required):
     format "neat-brain/checkpoint", version 1, task, config (Config.to_dict()), generation,
-    evaluations, pool {n_inputs, n_outputs, genome_ids, node_start, conn_start, node_id, node_kind,
-    node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled} (lists),
+    evaluations, pool {n_inputs, n_outputs, activations, genome_ids, node_start, conn_start, node_id,
+    node_kind, node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled}
+    (lists; node_act indexes the pool's "activations" name list, so the file survives a reordering
+    of ACTIVATIONS),
     tracker {next_innovation, next_node_id}, species [{key, created, representative (genome
     record), best_fitness, last_improved, marks, fitness_history, adjusted_fitness}],
     next_species_key, next_genome_key, threshold, best_genome (genome record or null),
@@ -35,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from neat.activations import ACTIVATION_IDS, ACTIVATIONS
 from neat.atomic import write_atomic
 from neat.config import Config
 from neat.errors import CheckpointError, ConfigError
@@ -100,6 +103,7 @@ def checkpoint_to_dict(population: Population, task: str) -> dict[str, Any]:
         "pool": {
             "n_inputs": pool.n_inputs,
             "n_outputs": pool.n_outputs,
+            "activations": list(ACTIVATIONS),
             **{name: getattr(pool, name).tolist() for name in POOL_ARRAYS},
         },
         "tracker": {"next_innovation": int(s.innovation_counters[0]),
@@ -351,6 +355,7 @@ def _read_pool(r: _Reader, config: Config, next_genome_key: int) -> GenomePool:
     n_inputs = r.integer("n_inputs", 1, 10**6)
     n_outputs = r.integer("n_outputs", 1, 10**6)
     arrays = {name: _array(r, name) for name in POOL_ARRAYS}
+    arrays["node_act"] = _remap_activations(r, arrays["node_act"])
     size = config.population.size
     if len(arrays["genome_ids"]) != size:
         raise CheckpointError(f"the pool holds {len(arrays['genome_ids'])} genomes but "
@@ -370,6 +375,19 @@ def _read_pool(r: _Reader, config: Config, next_genome_key: int) -> GenomePool:
     if problem:
         raise CheckpointError(f"invalid pool: {problem}")
     return pool
+
+
+def _remap_activations(r: _Reader, node_act: np.ndarray) -> np.ndarray:
+    """Activation indices of the file (into its "activations" names) as this program's indices."""
+    names = r.get("activations", list)
+    unknown = [n for n in names if not isinstance(n, str) or n not in ACTIVATION_IDS]
+    if unknown or not names:
+        raise CheckpointError(f"field '{r.name('activations')}' must list known activation "
+                              f"names (one of {', '.join(ACTIVATIONS)}); found {unknown[:1] or names}")
+    if len(node_act) and (node_act.min() < 0 or node_act.max() >= len(names)):
+        raise CheckpointError(f"field '{r.name('node_act')}' has an index outside the activations list")
+    table = np.array([ACTIVATION_IDS[n] for n in names], dtype=np.int8)
+    return table[node_act]
 
 
 def _read_species(r: _Reader, generation: int, next_key: int, feed_forward: bool,

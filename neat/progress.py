@@ -12,6 +12,7 @@ from typing import TextIO
 from neat.report import GenerationReport
 
 BAR_WIDTH = 20
+REDRAW_SECONDS = 0.1  # a terminal line is redrawn at most this often (the last one always)
 
 
 def format_duration(seconds: float) -> str:
@@ -33,10 +34,16 @@ class ProgressDisplay:
         self.live = stream.isatty() if live is None else live
         self.started = time.perf_counter()
         self._drawn = False
+        self._last_draw = -REDRAW_SECONDS
 
     def __call__(self, report: GenerationReport) -> None:
         done = report.generation + 1
-        elapsed = time.perf_counter() - self.started
+        now = time.perf_counter()
+        if self.live and now - self._last_draw < REDRAW_SECONDS and done < self.total \
+                and not report.solved:
+            return
+        self._last_draw = now
+        elapsed = now - self.started
         per_generation = elapsed / max(1, done - self.first)
         eta = format_duration(per_generation * max(0, self.total - done))
         share = done / self.total if self.total else 1.0

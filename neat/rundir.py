@@ -8,8 +8,9 @@ runs/<name>/
   checkpoints/       gen-000042.json.gz: the population after generation 42 (see neat.checkpoint)
   status.json        {"state": running|finished|stopped|failed, "pid", "generation", "updated"}
 ```
-Champions, checkpoints, config and status are written atomically; stats.jsonl only grows, except
-that `repair_stats` rewrites it (atomically) before a resume.
+Champions, checkpoints, config and status are written atomically (checkpoints and config also
+durably, with fsync: a champion or status lost to a power cut is rewritten by the resume); stats.jsonl
+only grows, except that `repair_stats` rewrites it (atomically) before a resume.
 """
 
 from __future__ import annotations
@@ -99,14 +100,14 @@ class RunDirectory:
 
     def write_champion(self, generation: int, record: dict[str, Any]) -> Path:
         path = self.champions / champion_name(generation)
-        write_atomic(path, json.dumps(record, indent=1).encode("utf-8"))
+        write_atomic(path, json.dumps(record, indent=1).encode("utf-8"), durable=False)
         return path
 
     def write_status(self, state: str, generation: int | None) -> None:
         assert state in STATES
         status = {"state": state, "pid": os.getpid(), "generation": generation,
                   "updated": time.time()}
-        write_atomic(self.path / STATUS, json.dumps(status).encode("utf-8"))
+        write_atomic(self.path / STATUS, json.dumps(status).encode("utf-8"), durable=False)
 
     def read_status(self) -> dict[str, Any]:
         """status.json, with a 'running' state whose process is gone reported as 'stopped'."""

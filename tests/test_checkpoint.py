@@ -125,6 +125,8 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: _mutated(raw, lambda d: d["pool"]["conn_dst"].__setitem__(0, 0)),
      "ends at an input node"),
     (lambda raw: _mutated(raw, lambda d: d["tracker"].update(next_node_id=3)), "next_node_id"),
+    (lambda raw: _mutated(raw, lambda d: d["pool"]["activations"].__setitem__(0, "swish")),
+     "known activation names"),
     (lambda raw: _mutated(raw, lambda d: d["config"]["population"].update(size=21)),
      "population.size is 21"),
     (lambda raw: _mutated(raw, lambda d: d["config"]["mutation"].update(add_node_rat=1)),
@@ -139,6 +141,16 @@ def test_damaged_or_foreign_files_give_a_clear_error(raw, tmp_path, make, messag
     with pytest.raises(CheckpointError, match=message) as info:
         load_checkpoint(path)
     assert str(path) in str(info.value)
+
+
+def test_activation_names_not_indices_define_the_activations(population):
+    data = checkpoint_to_dict(population, "xor")
+    pool = data["pool"]
+    pool["activations"] = list(reversed(pool["activations"]))
+    last = len(pool["activations"]) - 1
+    pool["node_act"] = [last - a for a in pool["node_act"]]
+    state = decode_checkpoint(_gz(data), Path("x")).state
+    assert np.array_equal(state.pool.node_act, population.pool.node_act)
 
 
 def test_missing_file_is_a_checkpoint_error(tmp_path):
