@@ -37,7 +37,7 @@ WINDOW_COLS = 24
 LEAD_COLS = 8  # the player is drawn this many columns from the window's left edge
 
 SKY = (107, 140, 255)
-_PLAYER_COLORS = ((220, 40, 30), (40, 60, 200))  # shirt, overalls
+_PLAYER_COLORS = ((220, 40, 30), (40, 60, 200), (250, 200, 150))  # cap and shirt, overalls, face
 _ENEMY_COLORS = ((150, 80, 30), (250, 220, 180))  # body, feet/eyes
 _BURIED_GROUND = 6  # sprite index of ground tiles under other ground
 _ANSI = {AIR: ".", GROUND: "#", BLOCK: "B", PIPE: "P", FLAG: "|", PLATFORM: "="}
@@ -116,6 +116,8 @@ def render_world_rgb(world: dict[str, Any]) -> np.ndarray:
     color = (90, 90, 90) if world["dead"] else _PLAYER_COLORS[0]
     _fill(image, top, left, bottom, right, color)
     _fill(image, (top + bottom) // 2, left, bottom, right, _PLAYER_COLORS[1])
+    if not world["dead"]:
+        _fill(image, top + 3, left + 3, top + 6, right - 1, _PLAYER_COLORS[2])
     return image
 
 
