@@ -1,9 +1,10 @@
 """Any registered gymnasium environment as a task (`gym:<EnvId>`), one batched network call a step.
 
 Supported spaces: a Box observation space (flattened into the network's inputs, values passed
-unscaled) and a Discrete or Box action space.
+unscaled) and a Discrete, MultiBinary or Box action space.
 
 - Discrete(n, start): n outputs; the action is start + argmax.
+- MultiBinary(n): n outputs, one per button; a button is pressed when its output is above 0.5.
 - Box(low, high): one output per action value; outputs are clipped to [0, 1] (the sigmoid's range)
   and scaled to low + output * (high - low). Infinite bounds are replaced by +-1.0
   (INFINITE_ACTION_BOUND).
@@ -40,6 +41,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+import fitness.platformer  # noqa: F401  (registers this project's own neat/Platformer-v0)
 from fitness.seeding import draw_base_seed, episode_seed
 from fitness.task import Frame, TaskSpec
 from fitness.task_options import read_options, require_between
@@ -53,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
 VECTORIZATION_MODES = ("auto", "sync", "vector_entry_point")
 DEFAULT_MAX_STEPS = 1000
 INFINITE_ACTION_BOUND = 1.0
-SUPPORTED = "a Box observation space and a Discrete or Box action space"
+SUPPORTED = "a Box observation space and a Discrete, MultiBinary or Box action space"
 
 
 @dataclass
@@ -86,6 +88,8 @@ class ActionMap:
         """Actions for `outputs` (G, n_outputs): (G,) ints or (G, *shape) floats."""
         if isinstance(self.space, spaces.Discrete):
             return (int(self.space.start) + np.argmax(outputs, axis=1)).astype(self.space.dtype)
+        if isinstance(self.space, spaces.MultiBinary):
+            return (outputs > 0.5).reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
         scaled = self.low + np.clip(outputs, 0.0, 1.0) * (self.high - self.low)
         return scaled.reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
 
@@ -207,7 +211,7 @@ def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
     finally:
         env.close()
     if not isinstance(observation_space, spaces.Box) or not isinstance(
-        action_space, spaces.Discrete | spaces.Box
+        action_space, spaces.Discrete | spaces.MultiBinary | spaces.Box
     ):
         raise TaskError(
             f"gymnasium environment '{env_id}' has observation space {observation_space} and "

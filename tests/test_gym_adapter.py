@@ -79,6 +79,19 @@ def test_box_actions_scale_into_bounds_and_clip_infinite_ones():
     assert discrete.actions(np.array([[0.1, 0.9, 0.2], [0.5, 0.1, 0.0]])).tolist() == [0, -1]
 
 
+def test_multibinary_buttons_press_above_one_half():
+    buttons = ActionMap(gym.spaces.MultiBinary(4))
+    assert buttons.actions(np.array([[0.9, 0.2, 0.51, 0.5]])).tolist() == [[1, 0, 1, 0]]
+
+
+def test_the_platformer_env_works_through_the_adapter():
+    task = make_gym_task("neat/Platformer-v0", {"max_steps": 60})
+    assert (task.spec.n_inputs, task.spec.n_outputs) == (169, 4)
+    pool = random_pool(np.random.default_rng(2), 6, (169, 4, 0), 40)
+    fitness = task.evaluate(pack_population(pool, False), np.random.default_rng(0))
+    assert fitness.shape == (6,) and np.isfinite(fitness).all()
+
+
 def test_env_kwargs_reach_the_environment():
     task = make_gym_task("Pendulum-v1", {"env_kwargs": {"g": 3.0}, "max_steps": 5})
     pool = random_pool(np.random.default_rng(0), 3, (3, 1, 0), 3)

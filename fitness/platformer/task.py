@@ -50,7 +50,11 @@ from neat.errors import TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate, pack_genome
 
-PRESETS = ("population.size=300",)
+PRESETS = (
+    "population.size=300",
+    'genome.initial_connection="none"',  # minimal start: links to 169 tile inputs are grown, not given
+    "mutation.add_connection_rate=0.3",  # the paper's rate for large populations
+)
 
 
 @dataclass
