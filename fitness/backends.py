@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import importlib
 import itertools
 import logging
 import multiprocessing
@@ -386,6 +387,14 @@ def _remote_runner(address: str) -> DaskRunner:
         raise ClusterError(
             f"the Dask scheduler at {address} has no workers after {WORKER_WAIT_SECONDS} s. "
             f"{how_to_start}"
+        ) from error
+    try:
+        client.run(importlib.import_module, __name__)
+    except ImportError as error:
+        client.close()
+        raise ClusterError(
+            f"the Dask workers of {address} cannot import this project ({error}). Install the same "
+            "neat-brain version, and the packages your task needs, in the workers' environment."
         ) from error
     logger.info("connected to the Dask scheduler at %s", address)
     return DaskRunner(client, address)

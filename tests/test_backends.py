@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -120,6 +122,14 @@ def test_local_cluster_gives_identical_fitness_and_closes(n_workers: int) -> Non
     assert evaluate.runner.cluster.status.name == "closed"
 
 
+def test_task_errors_on_workers_reach_the_caller(cluster) -> None:
+    task = make_task("cartpole", {})
+    wrong_sizes = pack_population(random_pool(np.random.default_rng(0), 6, (3, 2, 1), 4), False)
+    with (make_evaluator(task, cluster.scheduler_address, "cartpole", {}) as evaluate,
+          pytest.raises(TaskError, match="needs networks with 4 inputs")):
+        evaluate(wrong_sizes, np.random.default_rng(0))
+
+
 def test_tasks_that_draw_unevenly_are_refused(monkeypatch, cluster) -> None:
     task = make_task("cartpole", TASKS["cartpole"])
     evaluate = make_evaluator(task, cluster.scheduler_address, "cartpole", TASKS["cartpole"])
@@ -217,24 +227,40 @@ def test_worker_killed_mid_evaluation_gives_identical_fitness(cluster) -> None:
         assert victim not in client.scheduler_info(n_workers=-1)["workers"]
 
 
-def test_lost_scheduler_stops_the_evaluation_with_a_resume_hint() -> None:
+@contextlib.contextmanager
+def scheduler_and_worker(*worker_python: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A `dask scheduler` process and one single-threaded worker process (without a nanny, run as
+    `python *worker_python -m distributed.cli.dask_worker`); yields the scheduler and its address."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
                                   "--port", str(port), "--no-dashboard"], stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                               "--nthreads", "1", "--no-dashboard"], stderr=subprocess.DEVNULL,
+    worker = subprocess.Popen([sys.executable, *worker_python, address, "--nthreads", "1",
+                               "--no-nanny", "--no-dashboard"], stderr=subprocess.DEVNULL,
                               env=with_tests_importable())
     try:
-        task = make_task("cartpole", SLOW_CARTPOLE)
-        with (make_evaluator(task, address, "cartpole", SLOW_CARTPOLE) as evaluate,
-              concurrent.futures.ThreadPoolExecutor(1) as thread):
-            evaluation = thread.submit(evaluate, population(40), np.random.default_rng(0))
-            wait_until_a_chunk_runs(evaluate.runner.client, evaluation)
-            scheduler.kill()
-            with pytest.raises(ClusterError, match=r"run stopped.*checkpoint is intact.*neat resume"):
-                evaluation.result(timeout=60)
+        yield scheduler, address
     finally:
         for process in (worker, scheduler):
             process.kill()
             process.wait()
+
+
+def test_lost_scheduler_stops_the_evaluation_with_a_resume_hint() -> None:
+    task = make_task("cartpole", SLOW_CARTPOLE)
+    with (scheduler_and_worker("-m", "distributed.cli.dask_worker") as (scheduler, address),
+          make_evaluator(task, address, "cartpole", SLOW_CARTPOLE) as evaluate,
+          concurrent.futures.ThreadPoolExecutor(1) as thread):
+        evaluation = thread.submit(evaluate, population(40), np.random.default_rng(0))
+        wait_until_a_chunk_runs(evaluate.runner.client, evaluation)
+        scheduler.kill()
+        with pytest.raises(ClusterError, match=r"run stopped.*checkpoint is intact.*neat resume"):
+            evaluation.result(timeout=60)
+
+
+def test_workers_without_the_project_are_reported_before_the_run() -> None:
+    without_fitness = ("-c", "import sys; sys.modules['fitness'] = None; "
+                       "from distributed.cli.dask_worker import main; main()")
+    with (scheduler_and_worker(*without_fitness) as (_, address),
+          pytest.raises(ClusterError, match=r"cannot import this project.*workers' environment")):
+        make_evaluator(make_task("cartpole", {}), address, "cartpole", {})
