@@ -19,7 +19,8 @@ WIDTH, HEIGHT = 360, 220
 BACKGROUND = (250, 250, 247)
 INK = (40, 40, 40)
 CART = (60, 90, 160)
-POLE = (200, 120, 40)
+POLE_COLORS = ((200, 120, 40), (200, 40, 60))
+MIN_POLE_PX = 24
 MAX_GIF_FRAMES = 600
 
 
@@ -48,7 +49,8 @@ def draw_world(world: dict[str, Any]) -> Image.Image:
 
 def _draw_poles(draw: ImageDraw.ImageDraw, world: dict[str, Any],
                 poles: list[tuple[float, float]]) -> None:
-    """Track, cart and poles; angles in radians from upright, lengths in metres (1 m = 80 px)."""
+    """Track, cart and poles; angles in radians from upright, lengths in metres (1 m = 80 px, short
+    poles drawn at least MIN_POLE_PX long so they stay visible)."""
     half_track = float(world.get("x_threshold", 2.4))
     scale = (WIDTH - 40) / (2 * half_track)
     ground = HEIGHT - 40
@@ -56,9 +58,9 @@ def _draw_poles(draw: ImageDraw.ImageDraw, world: dict[str, Any],
     cx = WIDTH / 2 + float(world["x"]) * scale
     draw.rectangle([cx - 22, ground - 18, cx + 22, ground - 2], fill=CART)
     for i, (theta, length) in enumerate(poles):
-        pixels = 80.0 * float(length) * (1.0 if i == 0 else 1.5)
+        pixels = max(MIN_POLE_PX, 80.0 * float(length))
         top = (cx + pixels * math.sin(theta), ground - 18 - pixels * math.cos(theta))
-        draw.line([(cx, ground - 18), top], fill=POLE, width=6 - 2 * i)
+        draw.line([(cx, ground - 18), top], fill=POLE_COLORS[i % 2], width=6 - 2 * (i % 2))
 
 
 def _draw_xor(draw: ImageDraw.ImageDraw, world: dict[str, Any]) -> None:
@@ -70,7 +72,7 @@ def _draw_xor(draw: ImageDraw.ImageDraw, world: dict[str, Any]) -> None:
     output = min(1.0, max(0.0, float(world.get("output", 0.0))))
     draw.rectangle([230, 40, 270, 180], outline=INK)
     draw.rectangle([230, 180 - 140 * output, 270, 180], fill=CART)
-    draw.line([(222, 110), (278, 110)], fill=POLE, width=2)
+    draw.line([(222, 110), (278, 110)], fill=POLE_COLORS[0], width=2)
     draw.text((215, 190), f"out {output:.2f} target {world.get('target', 0):g}", fill=INK)
 
 

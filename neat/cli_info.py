@@ -13,10 +13,12 @@ from neat.rundir import RunDirectory, is_run_dir
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    """Left-aligned columns separated by two spaces; the last column is not padded (its rule is
+    as long as its header)."""
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    rule = ["-" * w for w in widths[:-1]] + ["-" * len(headers[-1])]
     lines = []
-    for row in [headers, ["-" * w for w in widths], *rows]:
+    for row in [headers, rule, *rows]:
         cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=False)] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

@@ -298,3 +298,43 @@ def test_dask_option_evaluates_elsewhere_with_identical_results(tmp_path):
 def test_unknown_backend_is_a_user_error(tmp_path, capsys):
     assert neat("run", "xor", "--runs-dir", tmp_path, "--dask", "carrier-pigeon", *QUICK) == 2
     assert "unknown evaluation backend" in capsys.readouterr().err
+
+
+def test_resume_refuses_a_run_that_is_still_running(xor_run, tmp_path, capsys):
+    import os
+    import shutil
+
+    run = tmp_path / "live"
+    shutil.copytree(xor_run, run)
+    (run / "status.json").write_text(json.dumps(
+        {"state": "running", "pid": os.getppid(), "generation": 3, "updated": 0}))
+    assert neat("resume", run, "--generations", 8, "--quiet") == 2
+    assert "is still running" in capsys.readouterr().err
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
+    import io
+
+    import numpy as np
+
+    from fitness.random_genomes import random_genome
+    from neat.progress import ProgressDisplay
+    from neat.report import GenerationReport, SpeciesRow
+
+    genome = random_genome(np.random.default_rng(0), 0, (2, 1, 0), 2)
+
+    def report(generation):
+        return GenerationReport(generation, 10 * (generation + 1), 3.5, 1.25, 0.5, genome, False, 0.01,
+                                [SpeciesRow(1, 10, 2, 3.5, 1.0, 0)])
+
+    plain, live = io.StringIO(), io.StringIO()
+    for stream, is_live in ((plain, False), (live, True)):
+        display = ProgressDisplay(stream, total_generations=4, first_generation=0, live=is_live)
+        for generation in range(4):
+            display(report(generation))
+        display.close()
+    lines = plain.getvalue().splitlines()
+    assert len(lines) == 4 and lines[0].startswith("gen 1/4 [#####") and "ETA" in lines[0]
+    assert "best 3.5 mean 1.25 species 1 1,000 eval/s" in lines[0]
+    assert "\r" in live.getvalue() and live.getvalue().count("\n") == 1
+    assert "gen 4/4 [####################]" in live.getvalue()
