@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -96,7 +97,8 @@ def command_resume(args: argparse.Namespace) -> int:
               "stats.jsonl (they are recomputed)")
     rows = run.read_stats()
     if rows and rows[-1].get("solved") is True and config.run.stop_when_solved:
-        print(f"Run {run.path} was solved at generation {completed}; nothing to resume.")
+        print(f"Run {run.path} was solved at generation {completed} and run.stop_when_solved is "
+              "true; nothing to resume.")
         run.write_status("finished", completed)
         return 0
     if checkpoint.generation >= config.run.generations:
@@ -231,22 +233,35 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
 
 def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
     took = format_duration(outcome.seconds)
+    best = best_champion(run.read_stats())
     if outcome.reason == "solved":
-        print(f"Solved at generation {outcome.generation} in {took}: fitness "
-              f"{outcome.best_fitness:.6g}.")
+        print(f"Solved at generation {outcome.generation} in {took}.")
     elif outcome.reason == "stopped":
-        print(f"Stopped after generation {outcome.generation} ({took}); best fitness "
-              f"{outcome.best_fitness:.6g}.")
+        print(f"Stopped after generation {outcome.generation} ({took}).")
     else:
-        print(f"Finished {outcome.generation + 1} generations in {took}; best fitness "
-              f"{outcome.best_fitness:.6g}.")
+        print(f"Finished generation {outcome.generation} in {took}.")
     print(f"Run:        {run.path}")
-    if outcome.best_generation >= 0:
-        print(f"Champion:   {run.champion_path(outcome.best_generation)}")
+    if best is not None:
+        path = run.champion_path(best)
+        fitness = json.loads(path.read_text(encoding="utf-8")).get("fitness")
+        print(f"Champion:   {path} (fitness {fitness:.6g})")
     if outcome.checkpoint is not None:
         print(f"Checkpoint: {outcome.checkpoint}")
     if outcome.reason == "stopped":
         print(f"Resume with: neat resume {run.path}")
+
+
+def best_champion(rows: list[dict[str, Any]]) -> int | None:
+    """Generation of the run's best champion: the first generation that solved the task, else the
+    first with the highest best fitness; None without rows."""
+    rows = [r for r in rows if isinstance(r.get("generation"), int)
+            and isinstance(r.get("best_fitness"), int | float)]
+    solved = [r["generation"] for r in rows if r.get("solved") is True]
+    if solved:
+        return solved[0]
+    if not rows:
+        return None
+    return max(rows, key=lambda r: r["best_fitness"])["generation"]
 
 
 def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:

@@ -45,12 +45,8 @@ class RunOutcome:
 
     reason: str
     generation: int  # last completed generation (-1 when none ran)
-    best_fitness: float = -np.inf
-    best_generation: int = -1  # generation whose champion is the best seen in this session
-    checkpoint: Path | None = None
-    reports: int = 0
-    seconds: float = 0.0
-    solved_generation: int | None = None
+    checkpoint: Path | None = None  # the last checkpoint written
+    seconds: float = 0.0  # wall clock of this session
 
 
 class Runner:
@@ -79,15 +75,7 @@ class Runner:
             with self.run_dir.open_stats() as stats:
                 while pop.generation < self.plan.generations:
                     report, champion_fitness = self._generation()
-                    generation = report.generation
-                    outcome.generation = generation
-                    outcome.reports += 1
-                    if champion_fitness > outcome.best_fitness or (
-                            report.solved and outcome.solved_generation is None):
-                        outcome.best_fitness = champion_fitness
-                        outcome.best_generation = generation
-                    if report.solved and outcome.solved_generation is None:
-                        outcome.solved_generation = generation
+                    generation = outcome.generation = report.generation
                     self.run_dir.write_champion(generation, genome_to_dict(
                         report.champion, generation=generation, fitness=champion_fitness,
                         task=self.plan.task, input_labels=list(self.plan.input_labels),
