@@ -72,7 +72,7 @@ def command_resume(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.is_file():
         checkpoint = load_checkpoint(path)
-        run = RunDirectory(path.resolve().parent.parent)
+        run = RunDirectory(path.parent.parent)
         if path.resolve().parent.name != "checkpoints" or not is_run_dir(run.path):
             raise CheckpointError(f"{path} is not inside a run directory's checkpoints/ folder")
     elif path.is_dir():
@@ -91,7 +91,10 @@ def command_resume(args: argparse.Namespace) -> int:
         set_value(config, "run", "generations", args.generations, "--generations")
     completed = checkpoint.generation - 1
     dropped = run.repair_stats(checkpoint.generation)
-    run.discard_after(completed)
+    newer = run.discard_after(completed)
+    if newer:
+        _warn(f"deleted {newer} checkpoint(s) after generation {completed}: the run continues from "
+              f"{checkpoint.path.name}")
     if dropped:
         _warn(f"dropped {dropped} stats line(s) after generation {completed} from {run.path}/"
               "stats.jsonl (they are recomputed)")

@@ -171,19 +171,21 @@ class RunDirectory:
             raise FileNotFoundError(f"run {self.path} has no champion for generation {generation}")
         return path
 
-    def discard_after(self, completed_generation: int) -> None:
+    def discard_after(self, completed_generation: int) -> int:
         """Delete champions and checkpoints of generations after `completed_generation` (they are
         recomputed by a resume from that generation's checkpoint), and temporary files left by
-        writes that were interrupted."""
+        writes that were interrupted. Returns the number of checkpoints deleted."""
         for folder in (self.path, self.champions, self.checkpoints):
             for leftover in folder.glob(".*.tmp"):
                 leftover.unlink(missing_ok=True)
         for generation in self.champion_generations():
             if generation > completed_generation:
                 (self.champions / champion_name(generation)).unlink(missing_ok=True)
-        for generation, path in checkpoint_files(self.checkpoints):
-            if generation > completed_generation:
-                path.unlink(missing_ok=True)
+        newer = [path for generation, path in checkpoint_files(self.checkpoints)
+                 if generation > completed_generation]
+        for path in newer:
+            path.unlink(missing_ok=True)
+        return len(newer)
 
     def read_task_name(self) -> str:
         """run.task from config.toml ('' when unreadable)."""
