@@ -75,7 +75,7 @@ def main() -> None:
         figures["mean_generalisation"] = statistics.fmean(scores)
         figures["min_generalisation"] = min(scores)
     if args.task == "platformer":
-        from bench.platformer_speed import measure_frames_per_second
+        from platformer_speed import measure_frames_per_second  # bench/ is on sys.path
 
         figures["frames_per_second"] = measure_frames_per_second()
     print(f"{args.task}: solved {len(won)}/{args.runs}; evaluations mean "

@@ -109,7 +109,7 @@ class Population:
         population.generation = state.generation
         population.evaluations = state.evaluations
         population.pool = state.pool
-        population.tracker = InnovationTracker(np.array(state.innovation_counters, dtype=np.int64))
+        population.tracker = InnovationTracker.start(*(int(c) for c in state.innovation_counters))
         population.next_genome_key = state.next_genome_key
         population.species = state.species
         population.species_index = np.zeros(0, dtype=np.int64)  # set by the next speciation

@@ -117,7 +117,7 @@ def test_errors_name_the_problem():
         make_gym_task("NoSuchGame-v0", {})
     with pytest.raises(TaskError, match="env_kwargs"):
         make_gym_task("CartPole-v1", {"env_kwargs": {"not_an_argument": 1}})
-    with pytest.raises(TaskError, match="Box observation space and a Discrete or Box action"):
+    with pytest.raises(TaskError, match="Box observation space and a Discrete, MultiBinary or Box action"):
         make_gym_task("Blackjack-v1", {})
     with pytest.raises(ConfigError, match="episodes"):
         make_gym_task("CartPole-v1", {"episode": 2})

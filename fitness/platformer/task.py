@@ -53,7 +53,9 @@ from neat.network import PackedNetworks, activate, pack_genome
 PRESETS = (
     "population.size=300",
     'genome.initial_connection="none"',  # minimal start: links to 169 tile inputs are grown, not given
-    "mutation.add_connection_rate=0.3",  # the paper's rate for large populations
+    # grow links to the unconnected tiles quickly; on 1-1 in 100 generations, 0.3 solved 6 of 8
+    # seeds, 0.5 10 of 10 (median 44.5 generations), 0.7 10 of 10 (median 42.5, at most 56)
+    "mutation.add_connection_rate=0.7",
 )
 
 
