@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench
+.PHONY: run test lint clean-cache
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,9 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
+# Evolve the platformer with the brain viewer open (the URL is printed; Ctrl-C stops, resumable).
 run: $(STAMP_RUN)
-	$(BIN)/neat run xor
+	$(BIN)/neat run platformer --view
 
 test: $(STAMP_TEST)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -29,3 +30,7 @@ test: $(STAMP_TEST)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
+
+# Numba's on-disk cache does not notice edits to functions a cached kernel calls from another module.
+clean-cache:
+	find neat fitness bench tests -name '*.nbi' -delete -o -name '*.nbc' -delete
