@@ -38,7 +38,7 @@ def command_tasks(args: argparse.Namespace) -> int:
                      spec.description])
     print(format_table(["name", "inputs", "outputs", "solved_at", "description"], rows))
     print(f"\nAny gymnasium environment also works as {GYM_PREFIX}<EnvId>, e.g. "
-          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete or Box actions).")
+          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete, MultiBinary or Box actions).")
     print("Task options go in the config's [task] table, e.g. --set task.episodes=10.")
     return 0
 
