@@ -1,9 +1,9 @@
-"""What one generation produced: the GenerationReport, and the console reporter that prints it."""
+"""What one generation produced: the GenerationReport (printed by neat.progress.ProgressDisplay)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from neat.genome import Genome
 
@@ -56,19 +56,3 @@ class GenerationReport:
             "threshold": self.threshold,
             "species_table": [vars(r) for r in self.species],
         }
-
-
-class ConsoleReporter:
-    """Prints one readable line per generation."""
-
-    def __init__(self, stream: TextIO):
-        self.stream = stream
-
-    def __call__(self, report: GenerationReport) -> None:
-        r = report
-        self.stream.write(
-            f"gen {r.generation:5d}  best {r.best_fitness:12.4f}  mean {r.mean_fitness:12.4f}  "
-            f"std {r.std_fitness:10.4f}  species {len(r.species):3d}  "
-            f"champion {r.champion.n_hidden}h/{r.champion.n_enabled}c  "
-            f"{r.seconds * 1000:8.1f} ms{'  SOLVED' if r.solved else ''}\n")
-        self.stream.flush()
