@@ -196,24 +196,6 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
 
 
 @njit(cache=True)
-def weighted_sum(weight, src, values, start, end):
-    """sum(weight[k] * values[src[k]] for k in start..end-1), in four interleaved partial sums so
-    the additions do not wait on each other (a fixed order: results are the same on every run)."""
-    s0 = s1 = s2 = s3 = 0.0
-    k = start
-    while k + 4 <= end:
-        s0 += weight[k] * values[src[k]]
-        s1 += weight[k + 1] * values[src[k + 1]]
-        s2 += weight[k + 2] * values[src[k + 2]]
-        s3 += weight[k + 3] * values[src[k + 3]]
-        k += 4
-    while k < end:
-        s0 += weight[k] * values[src[k]]
-        k += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-@njit(cache=True)
 def activate(net, g, recurrent, inputs, values, scratch, outputs):
     """One activation of genome `g`: read `inputs` (n_inputs,), write `outputs` (n_outputs,).
 
@@ -228,14 +210,18 @@ def activate(net, g, recurrent, inputs, values, scratch, outputs):
     if recurrent:
         for e in range(eval_start[g], eval_end[g]):
             v = eval_node[e]
-            s = node_bias[v] + weighted_sum(in_weight, in_src, values, in_start[e], in_end[e])
+            s = node_bias[v]
+            for k in range(in_start[e], in_end[e]):
+                s += in_weight[k] * values[in_src[k]]
             scratch[v] = apply_activation(node_act[v], s)
         for e in range(eval_start[g], eval_end[g]):
             values[eval_node[e]] = scratch[eval_node[e]]
     else:
         for e in range(eval_start[g], eval_end[g]):
             v = eval_node[e]
-            s = node_bias[v] + weighted_sum(in_weight, in_src, values, in_start[e], in_end[e])
+            s = node_bias[v]
+            for k in range(in_start[e], in_end[e]):
+                s += in_weight[k] * values[in_src[k]]
             values[v] = apply_activation(node_act[v], s)
     o0 = n0 + len(inputs)
     for j in range(len(outputs)):
