@@ -15,7 +15,7 @@ from numba import njit
 from fitness.task import Frame, TaskSpec
 from neat.errors import ConfigError
 from neat.genome import Genome
-from neat.network import PackedNetworks, activate, pack_genome, reset_values
+from neat.network import PackedNetworks, ReferenceNetwork, activate, pack_genome, reset_values
 
 PATTERNS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
@@ -32,38 +32,56 @@ SPEC = TaskSpec(
 
 
 @njit(cache=True)
-def _xor_outputs(net, recurrent, patterns):
-    """Output of every network on every pattern, shape (G, 4)."""
-    n = len(net[0]) - 1
-    outputs = np.empty((n, len(patterns)))
+def xor_outputs(net, recurrent, patterns, rows):
+    """Output of networks `rows` on every pattern (each from a reset state), shape (len(rows), 4)."""
+    outputs = np.empty((len(rows), len(patterns)))
     values = np.zeros(len(net[1]))
     scratch = np.zeros(len(net[1]))
-    for g in range(n):
-        out = np.empty(1)
+    out = np.empty(1)
+    for r in range(len(rows)):
+        g = rows[r]
         for p in range(len(patterns)):
             reset_values(net, g, values)
             activate(net, g, recurrent, patterns[p], values, scratch, out)
-            outputs[g, p] = out[0]
+            outputs[r, p] = out[0]
     return outputs
 
 
-def xor_outputs_py(outputs_of: Any) -> np.ndarray:
-    """Pure-Python twin of the evaluation: `outputs_of(pattern)` gives one network's output."""
-    return np.array([outputs_of(list(p))[0] for p in PATTERNS])
+def xor_fitness_py(genome: Genome, recurrent: bool) -> float:
+    """Pure-Python twin of the task's fitness, through ReferenceNetwork (used by tests)."""
+    error = 0.0
+    for pattern, target in zip(PATTERNS.tolist(), TARGETS.tolist(), strict=True):
+        output = ReferenceNetwork(genome, recurrent).activate(pattern)[0]
+        error += abs(output - target)
+    return (4.0 - error) ** 2
 
 
 class XorTask:
     spec = SPEC
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
+        """(4 - sum of |output - target|)^2 per network, shape (G,); deterministic."""
         errors = np.abs(self.outputs(packed) - TARGETS).sum(axis=1)
         return (4.0 - errors) ** 2
 
-    def outputs(self, packed: PackedNetworks) -> np.ndarray:
-        return _xor_outputs(packed.arrays, packed.recurrent, PATTERNS)
+    def outputs(self, packed: PackedNetworks, rows: np.ndarray | None = None) -> np.ndarray:
+        """Outputs of networks `rows` (default: all) on the four patterns, shape (len(rows), 4)."""
+        if rows is None:
+            rows = np.arange(len(packed))
+        return xor_outputs(packed.arrays, packed.recurrent, PATTERNS, rows.astype(np.int64))
 
     def solved(self, packed: PackedNetworks, fitness: np.ndarray) -> np.ndarray:
-        return ((self.outputs(packed) > 0.5) == (TARGETS > 0.5)).all(axis=1)
+        """True where all four outputs are on the right side of 0.5.
+
+        Such a network errs by at most 0.5 per pattern, so its fitness is at least 4: only those
+        networks are run again.
+        """
+        solved = np.zeros(len(packed), dtype=bool)
+        candidates = np.flatnonzero(np.asarray(fitness) >= 4.0)
+        if len(candidates):
+            right = (self.outputs(packed, candidates) > 0.5) == (TARGETS > 0.5)
+            solved[candidates] = right.all(axis=1)
+        return solved
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
         packed = pack_genome(genome, recurrent)

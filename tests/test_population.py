@@ -5,6 +5,7 @@ from fitness.registry import make_task
 from neat.config import load_config
 from neat.errors import ConfigError, FitnessError
 from neat.genome import check_genome
+from neat.network import pack_genome
 from neat.population import Population, TotalExtinctionError
 
 
@@ -39,8 +40,8 @@ def test_xor_is_solved():
     pop = Population(cfg, 2, 1)
     task = make_task("xor")
     champion = pop.run(task.evaluate, 200, is_solved=task.solved)
-    from neat.network import pack_genome
-    assert task.solved(pack_genome(champion, False), np.zeros(1))[0]
+    packed = pack_genome(champion, False)
+    assert task.solved(packed, task.evaluate(packed, None))[0]
 
 
 @pytest.mark.parametrize(("fitness", "message"), [
