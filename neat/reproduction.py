@@ -11,7 +11,7 @@ from numba import njit
 from neat.activations import ACTIVATION_IDS
 from neat.config import Config
 from neat.crossover import copy_into, crossover_into
-from neat.genome import GenomePool, gather_ranges
+from neat.genome import GenomePool
 from neat.innovation import InnovationTracker
 from neat.mutation import (
     ACT_RATE,
@@ -155,46 +155,46 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
           tracker: InnovationTracker, rng: np.random.Generator) -> GenomePool:
     """Build the next generation from `plan` in one compiled call. Children of the plan get keys
     first_key, first_key+1, ...; elites keep their key."""
-    has2 = plan.parent2 >= 0
+    second = plan.parent2[plan.parent2 >= 0]
     nodes = pool.node_counts()
     conns = pool.conn_counts()
-    node_cap = nodes[plan.parent1] + np.where(has2, nodes[np.maximum(plan.parent2, 0)], 0) + 1
-    conn_cap = conns[plan.parent1] + np.where(has2, conns[np.maximum(plan.parent2, 0)], 0) + 3
-    node_off = np.concatenate(([0], np.cumsum(node_cap)))
-    conn_off = np.concatenate(([0], np.cumsum(conn_cap)))
-    out = (np.empty(node_off[-1], np.int64), np.empty(node_off[-1], np.int8),
-           np.empty(node_off[-1], np.float64), np.empty(node_off[-1], np.int8),
-           np.empty(conn_off[-1], np.int64), np.empty(conn_off[-1], np.int64),
-           np.empty(conn_off[-1], np.int64), np.empty(conn_off[-1], np.float64),
-           np.empty(conn_off[-1], np.bool_))
+    # room for every child: both parents' genes plus one add-node and one add-connection
+    node_room = int(nodes[plan.parent1].sum() + nodes[second].sum()) + len(plan.parent1)
+    conn_room = int(conns[plan.parent1].sum() + conns[second].sum()) + 3 * len(plan.parent1)
+    out = (np.empty(node_room, np.int64), np.empty(node_room, np.int8),
+           np.empty(node_room, np.float64), np.empty(node_room, np.int8),
+           np.empty(conn_room, np.int64), np.empty(conn_room, np.int64),
+           np.empty(conn_room, np.int64), np.empty(conn_room, np.float64),
+           np.empty(conn_room, np.bool_))
     src = (pool.node_start, pool.node_id, pool.node_kind, pool.node_bias, pool.node_act,
            pool.conn_start, pool.conn_innov, pool.conn_src, pool.conn_dst, pool.conn_weight,
            pool.conn_enabled)
     options = np.array([ACTIVATION_IDS[a] for a in config.genome.activation_options], np.int8)
-    counts = _breed_kernel(src, (plan.parent1, plan.parent2, plan.equal, plan.elite),
-                           (node_off, conn_off), out, rng, mutation_rates(config), options,
-                           tracker.links, tracker.splits, tracker.counters,
-                           (config.reproduction.disabled_gene_rate,
-                            config.reproduction.mutate_after_crossover,
-                            config.genome.feed_forward))
-    node_idx, node_start = gather_ranges(node_off, np.arange(len(plan.parent1)), counts[:, 0])
-    conn_idx, conn_start = gather_ranges(conn_off, np.arange(len(plan.parent1)), counts[:, 1])
+    node_start, conn_start = _breed_kernel(
+        src, (plan.parent1, plan.parent2, plan.equal, plan.elite), out, rng, mutation_rates(config),
+        options, tracker.links, tracker.splits, tracker.counters,
+        (config.reproduction.disabled_gene_rate, config.reproduction.mutate_after_crossover,
+         config.genome.feed_forward))
     keys = np.where(plan.elite, pool.genome_ids[plan.parent1],
                     first_key + np.cumsum(~plan.elite) - 1)
+    n_nodes, n_conns = node_start[-1], conn_start[-1]
     return GenomePool(pool.n_inputs, pool.n_outputs, keys.astype(np.int64), node_start, conn_start,
-                      *(a[node_idx] for a in out[:4]), *(a[conn_idx] for a in out[4:]))
+                      *(a[:n_nodes] for a in out[:4]), *(a[:n_conns] for a in out[4:]))
 
 
 @njit(cache=True)
-def _breed_kernel(pool, plan, offsets, out, rng, rates, options, links, splits, counters, flags):
+def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters, flags):
+    """Write every child right after the previous one; returns the node and connection offsets.
+    A child never needs more than its parents' genes plus one node and three links, so the `out`
+    arrays sized by breed() always have room."""
     parent1, parent2, equal, elite = plan
-    node_off, conn_off = offsets
     links.clear()  # innovations are matched within one generation (paper)
     splits.clear()
     disabled_rate, mutate_after_crossover, feed_forward = flags
-    counts = np.empty((len(parent1), 2), dtype=np.int64)
+    node_start = np.zeros(len(parent1) + 1, dtype=np.int64)
+    conn_start = np.zeros(len(parent1) + 1, dtype=np.int64)
     for k in range(len(parent1)):
-        ns, cs = node_off[k], conn_off[k]
+        ns, cs = node_start[k], conn_start[k]
         if parent2[k] < 0:
             nn, nc = copy_into(pool, parent1[k], out, ns, cs)
         else:
@@ -214,6 +214,6 @@ def _breed_kernel(pool, plan, offsets, out, rng, rates, options, links, splits, 
                 mutate_toggle_enable(out, cs, nc, rng)
             mutate_parameters(out, ns, nn, cs, nc, rng, rates, options)
             sort_child(out, ns, nn, cs, nc)
-        counts[k, 0] = nn
-        counts[k, 1] = nc
-    return counts
+        node_start[k + 1] = ns + nn
+        conn_start[k + 1] = cs + nc
+    return node_start, conn_start
