@@ -1,5 +1,9 @@
-// The network drawn as SVG: every neuron carries data-node-id, every link data-innovation.
+// The network: neurons as SVG (each carries data-node-id and data-activation), links painted on a
+// canvas under the SVG. Every link also stays in the SVG as an unpainted path with data-innovation,
+// so tests, users' scripts and the hover tooltip still find it.
 // Activations light neurons (amber for positive, blue for negative) and links (opacity by signal).
+// A replay frame only touches neurons whose shade changed and repaints the link canvas only when
+// some link's shade changed.
 
 const STEPS = 20; // palette steps per sign
 const BASE = [27, 36, 49];
@@ -15,6 +19,24 @@ const PALETTE = Array.from({ length: 2 * STEPS + 1 }, (_, i) => {
 });
 
 const OPACITY_LEVELS = 12;
+const IDLE_LEVEL = -1; // before the first frame: links at IDLE_ALPHA
+const IDLE_ALPHA = 0.35;
+const DIM = 0.12; // opacity factor of links not touching the hovered neuron
+const WIDTH_LEVELS = 8;
+const HAIRLINE = WIDTH_LEVELS; // width level of links drawn one device pixel wide
+// Software rasterizers draw one-pixel lines many times faster than wider ones, so only the
+// THICK_LINKS heaviest links are drawn wider than one pixel; the rest are hairlines.
+const THICK_LINKS = 150;
+const LINK_COLORS = { pos: "#3ddc97", neg: "#ff5c7a", disabled: "#6b7587" };
+const DISABLED_ALPHA = 0.5;
+const DASH_RECURRENT = [5, 3];
+const DASH_DISABLED = [2, 4];
+
+// Link geometry kinds in `geometry` (7 numbers per link: kind, then up to 6 coordinates).
+const LINE = 0;
+const QUAD = 1;
+const LOOP = 2;
+const GEOMETRY_STRIDE = 7;
 
 function paletteIndex(value) {
   const v = Number.isFinite(value) ? Math.max(-1, Math.min(1, value)) : 0;
@@ -25,32 +47,44 @@ function escapeXml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function linkPath(a, b, recurrent, r) {
+/** Geometry of the link from `a` to `b` as [kind, x0, y0, ...control points, x1, y1]. */
+function linkGeometry(a, b, recurrent, r) {
   if (a === b) {
     const s = r * 3.2;
-    return `M${a.x} ${a.y - r}C${a.x + s} ${a.y - 4 * s},${a.x - s} ${a.y - 4 * s},${a.x} ${a.y - r}`;
+    return [LOOP, a.x, a.y - r, a.x + s, a.y - 4 * s, a.x - s, a.y - 4 * s];
   }
   if (recurrent || b.x <= a.x) {
-    const mx = (a.x + b.x) / 2;
     const lift = 40 + Math.abs(b.x - a.x) * 0.22;
-    return `M${a.x} ${a.y}Q${mx} ${Math.min(a.y, b.y) - lift} ${b.x} ${b.y}`;
+    return [QUAD, a.x, a.y, (a.x + b.x) / 2, Math.min(a.y, b.y) - lift, b.x, b.y];
   }
-  return `M${a.x} ${a.y}L${b.x} ${b.y}`;
+  return [LINE, a.x, a.y, b.x, b.y, 0, 0];
+}
+
+function pathData(g) {
+  if (g[0] === LOOP) return `M${g[1]} ${g[2]}C${g[3]} ${g[4]},${g[5]} ${g[6]},${g[1]} ${g[2]}`;
+  if (g[0] === QUAD) return `M${g[1]} ${g[2]}Q${g[3]} ${g[4]} ${g[5]} ${g[6]}`;
+  return `M${g[1]} ${g[2]}L${g[3]} ${g[4]}`;
 }
 
 export class BrainView {
-  /** @param {SVGSVGElement} svg @param {HTMLElement} tooltip */
-  constructor(svg, tooltip) {
+  /** @param {SVGSVGElement} svg @param {HTMLCanvasElement} canvas @param {HTMLElement} tooltip */
+  constructor(svg, canvas, tooltip) {
     this.svg = svg;
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
     this.tooltip = tooltip;
     this.layout = null;
     this.nodeEls = [];
     this.linkEls = [];
-    this.nodeShade = [];
-    this.linkShade = [];
-    this.values = [];
+    this.nodeShade = new Int16Array(0);
+    this.linkShade = new Int16Array(0);
+    this.values = new Float64Array(0);
+    this.showDisabled = false;
+    this.focused = -1;
+    this.paintQueued = false;
     svg.addEventListener("mousemove", (e) => this.hover(e));
     svg.addEventListener("mouseleave", () => this.unhover());
+    new ResizeObserver(() => this.queuePaint()).observe(svg);
   }
 
   /** Draw `layout` (from the server) and return the time it took in ms. */
@@ -62,30 +96,44 @@ export class BrainView {
     const hidden = nodes.filter((n) => n.kind === "hidden").length;
     const r = Math.max(3, Math.min(10, 150 / Math.sqrt(nodes.length + 1)));
     const maxW = Math.max(1, ...layout.links.map((l) => Math.abs(l.weight)));
-    this.linkEnds = [];
-    this.linkWeights = [];
+    const drawn = [];
+    layout.links.forEach((l, i) => { if (byId.has(l.source) && byId.has(l.target)) drawn.push([l, i]); });
+    const count = drawn.length;
+    this.linkSource = new Int32Array(count);
+    this.linkWeight = new Float64Array(count);
+    this.linkStyle = new Int32Array(count); // sign | recurrent << 1 | disabled << 2 | width << 3
+    this.linkWidth = new Float64Array(WIDTH_LEVELS + 1);
+    this.geometry = new Float64Array(count * GEOMETRY_STRIDE);
     this.adjacent = nodes.map(() => []);
+    const byWeight = drawn.map(([l], j) => [Math.abs(l.weight), j]).sort((x, y) => y[0] - x[0]);
+    const thick = new Uint8Array(count);
+    for (const [, j] of byWeight.slice(0, THICK_LINKS)) thick[j] = 1;
+    for (let k = 0; k < WIDTH_LEVELS; k++) this.linkWidth[k] = 0.6 + (3.2 * k) / (WIDTH_LEVELS - 1);
     const parts = [`<g class="links">`];
-    layout.links.forEach((l, i) => {
+    drawn.forEach(([l, index], j) => {
       const a = byId.get(l.source);
       const b = byId.get(l.target);
-      if (!a || !b) return;
+      const geometry = linkGeometry(a, b, l.recurrent, r);
+      this.geometry.set(geometry, j * GEOMETRY_STRIDE);
+      const widthLevel = Math.round(Math.sqrt(Math.abs(l.weight) / maxW) * (WIDTH_LEVELS - 1));
+      this.linkSource[j] = l.enabled ? a.index : -1;
+      this.linkWeight[j] = l.weight;
+      this.linkStyle[j] = (l.weight >= 0 ? 0 : 1) | (l.recurrent ? 2 : 0) | (l.enabled ? 0 : 4)
+        | ((thick[j] ? widthLevel : HAIRLINE) << 3);
+      this.adjacent[a.index].push(j);
+      this.adjacent[b.index].push(j);
       const cls = `link ${l.weight >= 0 ? "pos" : "neg"}${l.recurrent ? " rec" : ""}${l.enabled ? "" : " disabled"}`;
-      const width = (0.6 + 3.2 * Math.sqrt(Math.abs(l.weight) / maxW)).toFixed(2);
-      parts.push(`<path class="${cls}" d="${linkPath(a, b, l.recurrent, r)}" stroke-width="${width}" stroke-opacity="0.35" data-innovation="${l.innovation}" data-index="${i}"/>`);
-      this.linkEnds.push([a.index, l.enabled ? 1 : 0]);
-      this.linkWeights.push(l.weight);
-      this.adjacent[a.index].push(this.linkEnds.length - 1);
-      this.adjacent[b.index].push(this.linkEnds.length - 1);
+      parts.push(`<path class="${cls}" d="${pathData(geometry)}" stroke-width="${this.linkWidth[widthLevel].toFixed(2)}" data-innovation="${l.innovation}" data-index="${index}"/>`);
     });
     parts.push(`</g><g class="nodes">`);
     for (const [i, n] of nodes.entries()) {
+      const common = `fill="${PALETTE[STEPS]}" data-node-id="${n.id}" data-index="${i}" data-activation="0"`;
       if (n.grid) {
         const s = layout.cell * 0.92;
-        parts.push(`<rect class="node cell input" x="${n.x - s / 2}" y="${n.y - s / 2}" width="${s}" height="${s}" rx="2" fill="${PALETTE[STEPS]}" data-node-id="${n.id}" data-index="${i}"/>`);
+        parts.push(`<rect class="node cell input" x="${n.x - s / 2}" y="${n.y - s / 2}" width="${s}" height="${s}" rx="2" ${common}/>`);
       } else {
         const rr = n.kind === "output" ? r * 1.5 : r;
-        parts.push(`<circle class="node ${n.kind}" cx="${n.x}" cy="${n.y}" r="${rr}" fill="${PALETTE[STEPS]}" data-node-id="${n.id}" data-index="${i}"/>`);
+        parts.push(`<circle class="node ${n.kind}" cx="${n.x}" cy="${n.y}" r="${rr}" ${common}/>`);
       }
     }
     parts.push(`</g><g class="labels">`);
@@ -112,9 +160,12 @@ export class BrainView {
     this.nodeEls = Array.from(this.svg.querySelectorAll(".nodes > [data-node-id]"));
     this.linkEls = Array.from(this.svg.querySelectorAll(".links > [data-innovation]"));
     this.nodeShade = new Int16Array(this.nodeEls.length).fill(STEPS);
-    this.linkShade = new Int16Array(this.linkEls.length).fill(-1);
+    this.linkShade = new Int16Array(count).fill(IDLE_LEVEL);
     this.pressed = new Uint8Array(this.nodeEls.length);
     this.values = new Float64Array(this.nodeEls.length);
+    this.focused = -1;
+    this.svg.classList.remove("focus");
+    this.paintLinks();
     const ms = performance.now() - t0;
     this.svg.dataset.drawMs = ms.toFixed(1);
     this.svg.dataset.nodes = String(this.nodeEls.length);
@@ -130,22 +181,26 @@ export class BrainView {
       const k = paletteIndex(activations[i]);
       if (k !== this.nodeShade[i]) {
         this.nodeShade[i] = k;
-        this.nodeEls[i].setAttribute("fill", PALETTE[k]);
+        const el = this.nodeEls[i];
+        el.setAttribute("fill", PALETTE[k]);
+        el.dataset.activation = String((k - STEPS) / STEPS);
       }
     }
-    for (let j = 0; j < this.linkEls.length; j++) {
-      const [src, enabled] = this.linkEnds[j];
-      const signal = enabled ? Math.abs(activations[src] * this.linkWeights[j]) : 0;
+    let linksChanged = false;
+    for (let j = 0; j < this.linkShade.length; j++) {
+      const src = this.linkSource[j];
+      const signal = src >= 0 ? Math.abs(activations[src] * this.linkWeight[j]) : 0;
       const k = Math.round(Math.min(1, signal) * OPACITY_LEVELS);
       if (k !== this.linkShade[j]) {
         this.linkShade[j] = k;
-        this.linkEls[j].setAttribute("stroke-opacity", (0.1 + (0.9 * k) / OPACITY_LEVELS).toFixed(2));
+        linksChanged = true;
       }
     }
-    const outputs = this.layout.nodes;
+    if (linksChanged) this.paintLinks();
+    const nodes = this.layout.nodes;
     let o = 0;
-    for (let i = 0; i < outputs.length; i++) {
-      if (outputs[i].kind !== "output") continue;
+    for (let i = 0; i < nodes.length; i++) {
+      if (nodes[i].kind !== "output") continue;
       const on = action && action[o] > 0.5 ? 1 : 0;
       o += 1;
       if (on !== this.pressed[i]) {
@@ -156,7 +211,81 @@ export class BrainView {
   }
 
   setShowDisabled(show) {
+    this.showDisabled = show;
     this.svg.classList.toggle("show-disabled", show);
+    this.paintLinks();
+  }
+
+  /** Repaint the link canvas at the next animation frame (after a resize). */
+  queuePaint() {
+    if (this.paintQueued) return;
+    this.paintQueued = true;
+    requestAnimationFrame(() => {
+      this.paintQueued = false;
+      this.paintLinks();
+    });
+  }
+
+  /** Paint every link on the canvas, one stroke per (style, opacity) bucket. */
+  paintLinks() {
+    const ctx = this.ctx;
+    const dpr = window.devicePixelRatio || 1;
+    const cw = this.svg.clientWidth;
+    const ch = this.svg.clientHeight;
+    const w = Math.round(cw * dpr);
+    const h = Math.round(ch * dpr);
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    if (!this.layout || !w || !h) return;
+    const scale = Math.min(cw / this.layout.width, ch / this.layout.height);
+    const ox = (cw - this.layout.width * scale) / 2;
+    const oy = (ch - this.layout.height * scale) / 2;
+    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * ox, dpr * oy);
+    this.linkWidth[HAIRLINE] = 1 / (dpr * scale);
+    ctx.lineCap = "round";
+    const focus = this.focused >= 0 ? new Set(this.adjacent[this.focused]) : null;
+    const buckets = new Map();
+    for (let j = 0; j < this.linkShade.length; j++) {
+      const style = this.linkStyle[j];
+      if (style & 4 && !this.showDisabled) continue;
+      const dim = focus !== null && !focus.has(j) ? 1 : 0;
+      const key = ((style * (OPACITY_LEVELS + 2) + this.linkShade[j] + 1) << 1) | dim;
+      let bucket = buckets.get(key);
+      if (bucket === undefined) {
+        bucket = [];
+        buckets.set(key, bucket);
+      }
+      bucket.push(j);
+    }
+    const g = this.geometry;
+    for (const [key, links] of buckets) {
+      const dim = key & 1;
+      const rest = key >> 1;
+      const style = Math.floor(rest / (OPACITY_LEVELS + 2));
+      const level = (rest % (OPACITY_LEVELS + 2)) - 1;
+      const disabled = style & 4;
+      let alpha = level === IDLE_LEVEL ? IDLE_ALPHA : 0.1 + (0.9 * level) / OPACITY_LEVELS;
+      if (disabled) alpha = DISABLED_ALPHA;
+      ctx.globalAlpha = dim ? alpha * DIM : alpha;
+      ctx.strokeStyle = disabled ? LINK_COLORS.disabled : style & 1 ? LINK_COLORS.neg : LINK_COLORS.pos;
+      ctx.lineWidth = this.linkWidth[style >> 3];
+      ctx.setLineDash(disabled ? DASH_DISABLED : style & 2 ? DASH_RECURRENT : []);
+      ctx.beginPath();
+      for (const j of links) {
+        const o = j * GEOMETRY_STRIDE;
+        ctx.moveTo(g[o + 1], g[o + 2]);
+        if (g[o] === LINE) ctx.lineTo(g[o + 3], g[o + 4]);
+        else if (g[o] === QUAD) ctx.quadraticCurveTo(g[o + 3], g[o + 4], g[o + 5], g[o + 6]);
+        else ctx.bezierCurveTo(g[o + 3], g[o + 4], g[o + 5], g[o + 6], g[o + 1], g[o + 2]);
+      }
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
   }
 
   hover(event) {
@@ -182,12 +311,12 @@ export class BrainView {
     this.tooltip.style.top = `${Math.min(y, box.height - this.tooltip.offsetHeight - 4)}px`;
   }
 
+  /** Highlight the links of neuron `nodeIndex` (-1: none). */
   focus(nodeIndex) {
     if (this.focused === nodeIndex) return;
-    for (const el of this.svg.querySelectorAll(".link.focus")) el.classList.remove("focus");
     this.focused = nodeIndex;
     this.svg.classList.toggle("focus", nodeIndex >= 0);
-    if (nodeIndex >= 0) for (const j of this.adjacent[nodeIndex]) this.linkEls[j].classList.add("focus");
+    this.paintLinks();
   }
 
   unhover() {

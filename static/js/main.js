@@ -38,7 +38,7 @@ class App {
     this.awaiting = false; // a frame request is in flight
     this.lastDraw = 0;
     this.drawTimes = [];
-    this.brain = new BrainView($("brain"), $("tooltip"));
+    this.brain = new BrainView($("brain"), $("brain-links"), $("tooltip"));
     this.game = new GameView($("game"));
     this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
     this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
@@ -194,6 +194,8 @@ class App {
     this.pending = null;
     this.awaiting = false;
     if (!sameBrain) this.brain.draw(msg.layout);
+    $("brain").dataset.generation = String(msg.generation);
+    $("brain").dataset.championId = String(msg.champion_id);
     $("brain-caption").textContent = `· gen ${msg.generation} champion #${msg.champion_id}`
       + ` · ${msg.layout.nodes.length} neurons · ${msg.layout.links.filter((l) => l.enabled).length} links`;
     $("replay-caption").textContent = msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";

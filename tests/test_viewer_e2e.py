@@ -1,0 +1,187 @@
+"""End to end: a real `neat run xor --view --port 0` in a subprocess, watched by two chromium tabs.
+
+Generations land every ~0.1 s (population 3000, checkpoint every generation), so the page is seen
+following a live run: the drawn brain is the champion the API serves, the fitness chart gains
+points, scrubbing back shows generation 0's champion, activations move during the replay, and both
+tabs update. The run is then stopped with SIGINT like a user's Ctrl-C. Screenshots land in
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from test_viewer_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium not installed")
+
+REPO = Path(__file__).resolve().parent.parent
+RUN = "live-xor"
+STARTUP_SECONDS = 60.0
+TIMEOUT_MS = 20_000
+VIEWER_LINE = re.compile(r"Viewer: (http://[0-9.]+:[0-9]+)/")
+NODES = "#brain .nodes [data-node-id]"
+LINKS = "#brain .links [data-innovation]"
+POINTS = "Number(document.querySelector('[data-testid=fitness-chart]').dataset.points)"
+DRAWN_IDS = f"Array.from(document.querySelectorAll('{NODES}'), e => Number(e.dataset.nodeId))"
+DRAWN_INNOVATIONS = (f"Array.from(document.querySelectorAll('{LINKS}'), "
+                     "e => Number(e.dataset.innovation))")
+ACTIVATIONS = f"Array.from(document.querySelectorAll('{NODES}'), e => e.dataset.activation).join()"
+
+
+class LiveRun:
+    """The `neat run` subprocess; a thread drains its output into `lines`."""
+
+    def __init__(self, runs_dir: Path):
+        self.runs_dir = runs_dir
+        command = [sys.executable, "-m", "neat", "run", "xor", "--view", "--port", "0",
+                   "--runs-dir", str(runs_dir), "--name", RUN, "--pop", "3000", "--seed", "4",
+                   "--generations", "2000", "--keep", "2", "--quiet",
+                   "--set", "run.stop_when_solved=false"]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def viewer_url(self) -> str:
+        """The URL the run prints once its viewer listens (waits for that output line)."""
+        while True:
+            try:
+                line = self.lines.get(timeout=STARTUP_SECONDS)
+            except queue.Empty:
+                raise AssertionError(f"no viewer URL in {STARTUP_SECONDS} s") from None
+            if line is None:
+                raise AssertionError(f"the run ended early:\n{''.join(self.output)}")
+            match = VIEWER_LINE.search(line)
+            if match:
+                return match.group(1)
+
+    def stop(self) -> int:
+        """Ctrl-C: the run finishes its generation, checkpoints and exits."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def live_run(tmp_path: Path) -> Iterator[LiveRun]:
+    run = LiveRun(tmp_path)
+    try:
+        yield run
+    finally:
+        if run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open_tab(browser, url: str):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url}/#/run/{RUN}")
+    return page, errors
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _drawn(page) -> tuple[list[int], list[int]]:
+    return sorted(page.evaluate(DRAWN_IDS)), sorted(page.evaluate(DRAWN_INNOVATIONS))
+
+
+def _structure(champion: dict) -> tuple[list[int], list[int]]:
+    return (sorted(n["id"] for n in champion["nodes"]),
+            sorted(c["innovation"] for c in champion["connections"]))
+
+
+def test_a_real_run_live_in_two_tabs(live_run: LiveRun, browser) -> None:
+    url = live_run.viewer_url()
+    api = f"{url}/api/runs/{RUN}"
+    tabs = [_open_tab(browser, url) for _ in range(2)]
+    page = tabs[0][0]
+
+    # The drawn brain is the newest champion the API serves (its node count, fetched in the
+    # page while generations keep landing), and exactly the champion of the generation shown.
+    page.wait_for_function(f"""async () => {{
+        const drawn = document.querySelectorAll('{NODES}').length;
+        const response = await fetch('/api/runs/{RUN}/champions/latest');
+        return drawn > 0 && response.ok && (await response.json()).nodes.length === drawn;
+    }}""")
+    shown = page.locator("[data-testid=brain]").get_attribute("data-generation")
+    assert _drawn(page) == _structure(httpx.get(f"{api}/champions/{shown}").json())
+
+    # Both tabs' fitness charts gain points as generations land.
+    for tab, _ in tabs:
+        tab.wait_for_function(f"{POINTS} >= 2")
+    counts = [tab.evaluate(POINTS) for tab, _ in tabs]
+    for (tab, _), count in zip(tabs, counts, strict=True):
+        tab.wait_for_function(f"{POINTS} >= {count + 3}")
+        assert int(tab.locator("[data-testid=generation]").inner_text()) >= count + 2
+    _shot(page, "viewer-e2e-live")
+
+    # Scrubbing to generation 0 draws generation 0's champion.
+    first = httpx.get(f"{api}/champions/0").json()
+    page.evaluate("""() => {
+        const s = document.querySelector('[data-testid=scrubber]');
+        s.value = '0';
+        s.dispatchEvent(new Event('input'));
+    }""")
+    page.wait_for_function("document.querySelector('[data-testid=brain]').dataset.generation"
+                           " === '0'")
+    assert _drawn(page) == _structure(first)
+    assert page.locator("[data-testid=follow]").get_attribute("aria-pressed") == "false"
+
+    # The replay moves on and the neurons' activations change with it.
+    page.wait_for_function("document.querySelector('[data-testid=frame-counter]').dataset.index"
+                           " !== undefined")
+    before = page.evaluate(ACTIVATIONS)
+    page.wait_for_function(f"({ACTIVATIONS}) !== {json.dumps(before)}")
+    _shot(page, "viewer-e2e-generation-0")
+
+    # The second tab still follows the newest champion and keeps updating.
+    other = tabs[1][0]
+    count = other.evaluate(POINTS)
+    other.wait_for_function(f"{POINTS} > {count}")
+    assert other.locator("[data-testid=follow]").get_attribute("aria-pressed") == "true"
+
+    for tab, errors in tabs:
+        assert errors == []
+        tab.close()
+    assert live_run.stop() == 128 + signal.SIGINT
+    status = json.loads((live_run.runs_dir / RUN / "status.json").read_text())
+    assert status["state"] == "stopped"
+    assert "Resume with" in "".join(live_run.output)
