@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from neat.genome import Genome
+from neat.rundir import pid_alive
 from neat.serialize import genome_from_dict
 from viewer.paths import (
     UnsafePathError,
@@ -65,21 +66,6 @@ def file_signature(path: Path) -> tuple[int, int]:
     except OSError:
         return (-1, -1)
     return (st.st_size, st.st_mtime_ns)
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this id exists."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 class RunStore:
@@ -171,7 +157,7 @@ class RunStore:
         pid = data.get("pid")
         if state not in RUN_STATES:
             state = "stopped"
-        if state == "running" and not (isinstance(pid, int) and pid_alive(pid)):
+        if state == "running" and not pid_alive(pid):
             state = "stopped"
         return {
             "state": state,
