@@ -42,7 +42,6 @@ import pickle
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
-import gymnasium as gym
 import numba
 import numpy as np
 
@@ -323,9 +322,7 @@ def _require_chunk_invariant(task: Task, task_name: str) -> None:
     run through a vector entry point seed episodes by position in the population."""
     from fitness.gym_adapter import GymTask
 
-    if not isinstance(task, GymTask) or task.vectorization == "sync":
-        return
-    if task.vectorization == "auto" and gym.spec(task.env_id).vector_entry_point is None:
+    if not isinstance(task, GymTask) or task.per_genome_seeds:
         return
     raise TaskError(
         f"task '{task_name}' runs through gymnasium's vector entry point, which seeds episodes by "

@@ -139,13 +139,24 @@ class GymTask:
             envs.close()
         return total / self.episodes
 
+    @property
+    def vectorization_mode(self) -> str:
+        """The mode gymnasium.make_vec gets: "auto" resolved to the env's vector entry point when it
+        has one, else "sync"."""
+        if self.vectorization != "auto":
+            return self.vectorization
+        has_entry = gym.spec(self.env_id).vector_entry_point is not None
+        return "vector_entry_point" if has_entry else "sync"
+
+    @property
+    def per_genome_seeds(self) -> bool:
+        """True when each genome's episodes are seeded from its id (not its position), which makes
+        fitness independent of how the population is split."""
+        return self.vectorization_mode == "sync"
+
     def _make_vector_env(self, num_envs: int) -> gym.vector.VectorEnv:
-        mode = self.vectorization
-        if mode == "auto":
-            has_entry = gym.spec(self.env_id).vector_entry_point is not None
-            mode = "vector_entry_point" if has_entry else "sync"
-        return gym.make_vec(self.env_id, num_envs=num_envs, vectorization_mode=mode,
-                            **self.env_kwargs)
+        return gym.make_vec(self.env_id, num_envs=num_envs,
+                            vectorization_mode=self.vectorization_mode, **self.env_kwargs)
 
     def _play_episode(self, envs: gym.vector.VectorEnv, packed: PackedNetworks, base: int,
                       episode: int) -> np.ndarray:
