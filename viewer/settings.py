@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,11 +9,13 @@ import viewer
 
 
 def find_static_dir() -> Path:
-    """The page's folder: the repo's top-level static/, or the installed `viewer.static` package."""
-    source_tree = Path(viewer.__file__).resolve().parent.parent / "static"
+    """The page's folder: the repo's top-level static/, or, in an installed wheel, viewer/static
+    (pyproject maps static/ to the package `viewer.static`)."""
+    package = Path(viewer.__file__).resolve().parent
+    source_tree = package.parent / "static"
     if (source_tree / "index.html").is_file():
         return source_tree
-    return Path(str(importlib.resources.files("viewer.static")))
+    return package / "static"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,23 @@
+"""The wheel carries every package and the browser page, so a non-editable install works."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_contains_packages_and_page(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("neat_brain-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in ROOT.glob("**/*.py"):
+        relative = module.relative_to(ROOT).as_posix()
+        if relative.split("/")[0] in {"neat", "fitness", "viewer"}:
+            assert relative in names, f"{relative} is missing from the wheel"
+    for page_file in (ROOT / "static").rglob("*"):
+        if page_file.is_file():
+            assert f"viewer/static/{page_file.relative_to(ROOT / 'static').as_posix()}" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
