@@ -38,11 +38,14 @@ def xor_outputs(net, recurrent, patterns, rows):
     values = np.zeros(len(net[1]))
     scratch = np.zeros(len(net[1]))
     out = np.empty(1)
+    pattern = np.empty(patterns.shape[1])  # a reused buffer: cheaper than a row view per call
     for r in range(len(rows)):
         g = rows[r]
         for p in range(len(patterns)):
+            for i in range(len(pattern)):
+                pattern[i] = patterns[p, i]
             reset_values(net, g, values)
-            activate(net, g, recurrent, patterns[p], values, scratch, out)
+            activate(net, g, recurrent, pattern, values, scratch, out)
             outputs[r, p] = out[0]
     return outputs
 

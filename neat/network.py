@@ -12,6 +12,7 @@ Recurrent: every such node is updated once per activation from the previous step
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numba import njit, prange
@@ -42,17 +43,28 @@ class PackedNetworks:
     def __len__(self) -> int:
         return len(self.genome_ids)
 
-    @property
-    def arrays(self) -> tuple:
-        """The tuple `net` that compiled kernels take (see `activate`)."""
-        return (
-            self.node_start, self.node_bias, self.node_act, self.eval_start, self.eval_end,
-            self.eval_node, self.in_start, self.in_end, self.in_src, self.in_weight,
-        )
+    @cached_property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tuple `net` = (index, node_bias, in_weight) that compiled kernels take.
+
+        `index` holds every integer array in one int64 buffer: a header of the 8 section offsets,
+        then node_start, node_act, eval_start, eval_end, eval_node, in_start, in_end, in_src.
+        Three arrays instead of ten make each `activate` call cheap (numba reference-counts every
+        array it unpacks). len(net[1]) is the size of a node-value buffer.
+        """
+        sections = (self.node_start, self.node_act, self.eval_start, self.eval_end,
+                    self.eval_node, self.in_start, self.in_end, self.in_src)
+        offsets = np.cumsum([len(SECTION_NAMES)] + [len(a) for a in sections[:-1]])
+        index = np.concatenate([offsets, *sections], dtype=np.int64)
+        return index, self.node_bias, self.in_weight
 
     def new_values(self) -> np.ndarray:
         """A zeroed node-value buffer for the whole population, shape (N,)."""
         return np.zeros(len(self.node_bias), dtype=np.float64)
+
+
+SECTION_NAMES = ("node_start", "node_act", "eval_start", "eval_end", "eval_node", "in_start",
+                 "in_end", "in_src")
 
 
 def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
@@ -202,27 +214,26 @@ def activate(net, g, recurrent, inputs, values, scratch, outputs):
     `values` and `scratch` are population-wide buffers of shape (N,); `values` keeps the state of
     recurrent networks between calls.
     """
-    node_start, node_bias, node_act, eval_start, eval_end, eval_node, in_start, in_end, in_src, \
-        in_weight = net
-    n0 = node_start[g]
+    index, node_bias, in_weight = net
+    node_start, node_act, eval_start, eval_end = index[0], index[1], index[2], index[3]
+    eval_node, in_start, in_end, in_src = index[4], index[5], index[6], index[7]
+    n0 = index[node_start + g]
     for i in range(len(inputs)):
         values[n0 + i] = inputs[i]
+    first, last = index[eval_start + g], index[eval_end + g]
+    for e in range(first, last):
+        v = index[eval_node + e]
+        s = node_bias[v]
+        for k in range(index[in_start + e], index[in_end + e]):
+            s += in_weight[k] * values[index[in_src + k]]
+        if recurrent:
+            scratch[v] = apply_activation(index[node_act + v], s)
+        else:
+            values[v] = apply_activation(index[node_act + v], s)
     if recurrent:
-        for e in range(eval_start[g], eval_end[g]):
-            v = eval_node[e]
-            s = node_bias[v]
-            for k in range(in_start[e], in_end[e]):
-                s += in_weight[k] * values[in_src[k]]
-            scratch[v] = apply_activation(node_act[v], s)
-        for e in range(eval_start[g], eval_end[g]):
-            values[eval_node[e]] = scratch[eval_node[e]]
-    else:
-        for e in range(eval_start[g], eval_end[g]):
-            v = eval_node[e]
-            s = node_bias[v]
-            for k in range(in_start[e], in_end[e]):
-                s += in_weight[k] * values[in_src[k]]
-            values[v] = apply_activation(node_act[v], s)
+        for e in range(first, last):
+            v = index[eval_node + e]
+            values[v] = scratch[v]
     o0 = n0 + len(inputs)
     for j in range(len(outputs)):
         outputs[j] = values[o0 + j]
@@ -231,8 +242,9 @@ def activate(net, g, recurrent, inputs, values, scratch, outputs):
 @njit(cache=True)
 def reset_values(net, g, values):
     """Zero the node values (the recurrent state) of genome `g`."""
-    node_start = net[0]
-    values[node_start[g] : node_start[g + 1]] = 0.0
+    index = net[0]
+    for i in range(index[index[0] + g], index[index[0] + g + 1]):
+        values[i] = 0.0
 
 
 @njit(cache=True, parallel=True)
