@@ -272,7 +272,8 @@ def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:
     try:
         from viewer import ViewerServer
 
-        server = ViewerServer(run.path.parent, host=args.host, port=args.port).start()
+        server = ViewerServer(run.path.parent, host=args.host, port=args.port,
+                              process=True).start()
     except Exception as exc:  # a viewer failure must never stop evolution
         _warn(f"the viewer did not start ({exc}); evolving without it")
         return None

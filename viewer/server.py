@@ -1,10 +1,14 @@
-"""Run the viewer: `serve()` blocks (the `neat view` command), `ViewerServer` runs it in a
-background thread with start()/stop() (tests, benchmarks and `neat run --view`)."""
+"""Run the viewer: `serve()` blocks (the `neat view` command), `ViewerServer` runs it with
+start()/stop() in a background thread (tests, benchmarks) or, with `process=True`, in a child process
+of its own (`neat run --view`: the page's replay then never holds evolution's GIL)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,11 +20,13 @@ from viewer.main import create_app
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 30.0  # seconds
+CHILD_READY = "ready"  # what the child process (viewer/child.py) prints once it serves
 
 
 def serve(runs_dir: Path | str, host: str = "127.0.0.1", port: int = 8000, **settings: Any) -> None:
     """Serve the viewer for `runs_dir` at http://host:port/ until interrupted."""
-    uvicorn.run(create_app(runs_dir, **settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(runs_dir, **settings), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=2)
 
 
 class _NotifyingServer(uvicorn.Server):
@@ -38,20 +44,24 @@ class _NotifyingServer(uvicorn.Server):
 
 
 class ViewerServer:
-    """The viewer in a daemon thread. Port 0 picks a free port; `port` and `url` report it.
+    """The viewer in a daemon thread, or in a child process with `process=True`. Port 0 picks a
+    free port; `port` and `url` report it (the socket is bound at construction).
 
     >>> with ViewerServer("runs") as server:   # doctest: +SKIP
     ...     print(server.url)
     """
 
-    def __init__(self, runs_dir: Path | str, host: str = "127.0.0.1", port: int = 0,
-                 **settings: Any):
-        self.app = create_app(runs_dir, **settings)
+    def __init__(self, runs_dir: Path | str, host: str = "127.0.0.1", port: int = 0, *,
+                 process: bool = False, **settings: Any):
+        self.runs_dir = Path(runs_dir)
         self.host = host
+        self.settings = settings
+        self.app = None if process else create_app(runs_dir, **settings)
         self._socket = socket.create_server((host, port))
         self.port: int = self._socket.getsockname()[1]
         self._server: _NotifyingServer | None = None
         self._thread: threading.Thread | None = None
+        self._child: subprocess.Popen[str] | None = None
 
     @property
     def url(self) -> str:
@@ -59,6 +69,14 @@ class ViewerServer:
 
     def start(self) -> ViewerServer:
         """Start serving; returns once the server accepts connections."""
+        if self.app is None:
+            self._start_child()
+        else:
+            self._start_thread()
+        log.info("viewer serving %s", self.url)
+        return self
+
+    def _start_thread(self) -> None:
         ready = threading.Event()
         config = uvicorn.Config(self.app, log_level="warning", timeout_graceful_shutdown=2)
         self._server = _NotifyingServer(config, ready)
@@ -70,20 +88,53 @@ class ViewerServer:
         if not ready.wait(STARTUP_TIMEOUT) or not self._server.started:
             self.stop()
             raise RuntimeError(f"the viewer did not start on {self.url}")
-        log.info("viewer serving %s", self.url)
-        return self
+
+    def _start_child(self) -> None:
+        fd = self._socket.fileno()
+        settings = json.dumps(self.settings, default=str)
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "viewer.child", str(fd), str(self.runs_dir.resolve()), settings],
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+            start_new_session=True,  # a terminal's Ctrl-C stops the run, which stops the viewer
+        )
+        ready, started = threading.Event(), threading.Event()
+        threading.Thread(target=_watch_child, args=(self._child, ready, started),
+                         daemon=True).start()
+        if not ready.wait(STARTUP_TIMEOUT) or not started.is_set():
+            self.stop()
+            raise RuntimeError(f"the viewer did not start on {self.url}")
+        self._socket.close()  # the child owns the listening socket now
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop serving and wait for the thread to finish (at most `timeout` seconds)."""
+        """Stop serving and wait for the thread or process to finish (at most `timeout` s)."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._child is not None:
+            self._child.terminate()
+            try:
+                self._child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait()
         self._socket.close()
-        self._server = self._thread = None
+        self._server = self._thread = self._child = None
 
     def __enter__(self) -> ViewerServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _watch_child(child: subprocess.Popen[str], ready: threading.Event,
+                 started: threading.Event) -> None:
+    """Set `started` and `ready` when the child reports that it serves, or only `ready` when it
+    ends first; then drain its output."""
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.strip() == CHILD_READY:
+            started.set()
+            ready.set()
+    ready.set()

@@ -1,0 +1,60 @@
+"""The viewer's child process (`ViewerServer(..., process=True)`): serve an inherited listening
+socket in a process of its own, so a page's replay never competes with evolution for the GIL.
+
+Usage (by ViewerServer only): python -m viewer.child FD RUNS_DIR SETTINGS_JSON
+Writes "ready" on standard output once it accepts connections; exits on SIGTERM/SIGINT or when
+the parent process is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from viewer.main import create_app
+from viewer.server import CHILD_READY
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+class _ReadyServer(uvicorn.Server):
+    """Tells the parent on standard output once it accepts connections."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            sys.stdout.write(CHILD_READY + "\n")
+            sys.stdout.flush()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop serving (gracefully, by SIGTERM) once the parent process has exited."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    fd, runs_dir, settings_json = argv if argv is not None else sys.argv[1:]
+    settings = json.loads(settings_json)
+    if "static_dir" in settings:
+        settings["static_dir"] = Path(settings["static_dir"])
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch",
+                     daemon=True).start()
+    listener = socket.socket(fileno=int(fd))
+    config = uvicorn.Config(create_app(runs_dir, **settings), log_level="warning",
+                            timeout_graceful_shutdown=2)
+    _ReadyServer(config).run(sockets=[listener])
+
+
+if __name__ == "__main__":
+    main()
