@@ -56,6 +56,9 @@ PRESETS = (
     # grow links to the unconnected tiles quickly; on 1-1 in 100 generations, 0.3 solved 6 of 8
     # seeds, 0.5 10 of 10 (median 44.5 generations), 0.7 10 of 10 (median 42.5, at most 56)
     "mutation.add_connection_rate=0.7",
+    # divide by the gene count even for small genomes: links to 169 tiles are mostly unique, and
+    # N = 1 split the population into hundreds of species (with it: 10 of 10, median 28.5)
+    "speciation.small_genome_genes=0",
 )
 
 
