@@ -210,7 +210,8 @@ def set_value(config: Config, section: str, key: str, value: Any, source: str = 
             f"{source}: {name} = {value!r} is not allowed; choose one of {', '.join(meta['choices'])}")
     lo, hi = meta["lo"], meta["hi"]
     if lo is not None and not (lo <= value <= hi):
-        raise ConfigError(f"{source}: {name} = {value!r} is out of range; allowed: {lo:g} to {hi:g}")
+        raise ConfigError(
+            f"{source}: {name} = {value!r} is out of range; allowed: {_number(lo)} to {_number(hi)}")
     setattr(getattr(config, section), key, value)
 
 
@@ -282,7 +283,8 @@ def config_to_toml(config: Config, comments: bool = True) -> str:
             if comments:
                 meta = f.metadata
                 allowed = (f" (one of: {', '.join(meta['choices'])})" if meta["choices"] else
-                           f" ({meta['lo']:g} to {meta['hi']:g})" if meta["lo"] is not None else "")
+                           f" ({_number(meta['lo'])} to {_number(meta['hi'])})" if meta["lo"] is not None
+                           else "")
                 lines.append(f"# {meta['doc']}{allowed}")
             lines.append(f"{f.name} = {_toml_value(value)}")
         lines.append("")
@@ -291,6 +293,11 @@ def config_to_toml(config: Config, comments: bool = True) -> str:
         lines.append("# options of the task (see `neat tasks`), e.g. episodes = 5")
     lines.extend(f"{k} = {_toml_value(v)}" for k, v in config.task.items())
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    """A range bound as people write it: 0, 1, 1000000, 2**63-1 as digits, 1e-09, 0.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _toml_value(value: Any) -> str:
