@@ -129,7 +129,7 @@ class RunDirectory:
             text = (self.path / STATS).read_bytes()
         except OSError:
             return []
-        return [row for line in text.split(b"\n") if (row := _parse_row(line)) is not None]
+        return [row for line in text.split(b"\n") if (row := parse_stats_row(line)) is not None]
 
     def repair_stats(self, next_generation: int) -> int:
         """Keep only complete rows of generations below `next_generation` (the checkpoint's), so a
@@ -143,7 +143,7 @@ class RunDirectory:
         complete, _, torn = text.rpartition(b"\n")
         lines = complete.split(b"\n") if complete else []
         for line in lines:
-            row = _parse_row(line)
+            row = parse_stats_row(line)
             if row is not None and _generation(row) is not None and _generation(row) < next_generation:
                 kept.append(line + b"\n")
             elif line.strip():
@@ -197,7 +197,8 @@ class RunDirectory:
         return task if isinstance(task, str) else ""
 
 
-def _parse_row(line: bytes) -> dict[str, Any] | None:
+def parse_stats_row(line: bytes) -> dict[str, Any] | None:
+    """One stats.jsonl line as a dict, or None when it is not a complete JSON object (a torn line)."""
     try:
         row = json.loads(line)
     except ValueError:

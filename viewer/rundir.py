@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from neat.genome import Genome
-from neat.rundir import pid_alive
+from neat.rundir import parse_stats_row, pid_alive
 from neat.serialize import genome_from_dict
 from viewer.paths import (
     UnsafePathError,
@@ -268,19 +268,11 @@ def _refresh_stats(path: Path, cache: _StatsCache) -> None:
         data = f.read()
     end = data.rfind(b"\n") + 1
     for line in data[:end].splitlines():
-        row = _parse_row(line)
+        row = parse_stats_row(line)
         if row is not None:
             cache.rows.append(row)
         elif line.strip():
             log.warning("%s: skipping a line that is not a JSON object", path)
     cache.offset += end
-    tail = _parse_row(data[end:])
+    tail = parse_stats_row(data[end:])
     cache.tail = [tail] if tail is not None else []
-
-
-def _parse_row(line: bytes) -> dict[str, Any] | None:
-    try:
-        row = json.loads(line)
-    except ValueError:
-        return None
-    return row if isinstance(row, dict) else None
