@@ -196,6 +196,19 @@ def test_websocket_snapshot_replay_and_frame_pull(client: TestClient, runs_dir: 
         assert stats["from"] == 3 and [r["generation"] for r in stats["rows"]] == [3]
 
 
+def test_frame_steps_skip_frames_and_always_show_the_last(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "watch", "run": "alpha"})
+        assert _receive_until(ws, "replay")["frames"] == 12
+        indices = []
+        for _ in range(8):
+            ws.send_json({"type": "frame", "step": 5})
+            indices.append(_receive_until(ws, "frame")["index"])
+        assert indices == [0, 5, 10, 11, 0, 5, 10, 11]
+        ws.send_json({"type": "frame", "step": 0})
+        assert "step" in _receive_until(ws, "error")["message"]
+
+
 @pytest.mark.parametrize("message", [
     "not json", "[1, 2]", '{"no": "type"}', '{"type": "explode"}',
     '{"type": "select", "generation": -4}', '{"type": "watch", "run": "../etc"}',

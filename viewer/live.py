@@ -5,7 +5,10 @@ Protocol (JSON text messages, each with a "type"):
 client -> server
   {"type": "watch", "run": name | null, "generation": g | "latest"}  follow a run (gets a snapshot)
   {"type": "select", "generation": g | "latest"}  replay another generation's champion
-  {"type": "frame"}                                send the next replay frame (pull, one at a time)
+  {"type": "frame", "step": n}                     send the next replay frame (pull, one at a time),
+                                                   n (1..MAX_FRAME_STEP, default 1) frames after
+                                                   the last one sent: n > 1 plays faster than the
+                                                   page draws (at 1x the page draws every other frame)
   {"type": "ping", "t": any} / {"type": "pong", "t": any}
 server -> client
   runs (run list), snapshot (a run's summary, every stats row, champion generations), stats (rows
@@ -38,6 +41,7 @@ router = APIRouter()
 
 MESSAGE_TYPES = ("watch", "select", "frame", "ping", "pong")
 FOLLOW_RECHECK_SECONDS = 1.0
+MAX_FRAME_STEP = 16
 
 
 @router.websocket("/ws")
@@ -67,6 +71,7 @@ class LiveSession:
         self.episode_done = False
         self.switch_now = False
         self.frame_wanted = False
+        self.frame_step = 1  # frames the cursor moves on after each frame sent
         self.failed_replay: tuple[str, int] | None = None
         self.last_heard = time.monotonic()
         self.updates_due = asyncio.Event()
@@ -178,6 +183,11 @@ class LiveSession:
         self.frames_due.set()
 
     async def _on_frame(self, data: dict[str, Any]) -> None:
+        step = data.get("step", 1)
+        if not isinstance(step, int) or isinstance(step, bool) or not 1 <= step <= MAX_FRAME_STEP:
+            await self.send_error(f"step must be an integer from 1 to {MAX_FRAME_STEP}", "frame")
+            return
+        self.frame_step = step
         self.frame_wanted = True
         self.frames_due.set()
 
@@ -286,7 +296,8 @@ class LiveSession:
             f'{{"type":"frame","run":{json.dumps(replay.run)},"generation":{replay.generation},'
             f'"index":{index},"count":{len(replay.frames)},"frame":{replay.frames[index]}}}'
         )
-        self.cursor = (index + 1) % len(replay.frames)
+        last = len(replay.frames) - 1  # always shown, so the episode's end is seen
+        self.cursor = 0 if index == last else min(index + self.frame_step, last)
         if self.cursor == 0:
             self.episode_done = True
 

@@ -5,7 +5,9 @@ import { FitnessChart, SpeciesChart, speciesColor } from "./charts.js";
 import { LiveConnection } from "./connection.js";
 import { GameView } from "./game.js";
 
-const BASE_FPS = 60;
+const GAME_FPS = 60; // replay frames per second of game time at 1x
+const DRAW_FPS = 30; // most frames drawn per second; at 1x every other game frame is skipped
+const TEXT_INTERVAL_MS = 250; // the frame counter and fps text change at most this often
 const SCRUB_DEBOUNCE_MS = 120;
 
 const $ = (id) => document.getElementById(id);
@@ -37,7 +39,9 @@ class App {
     this.pending = null; // newest frame not drawn yet
     this.awaiting = false; // a frame request is in flight
     this.lastDraw = 0;
+    this.lastText = 0;
     this.drawTimes = [];
+    this.keysOn = "";
     this.brain = new BrainView($("brain"), $("brain-links"), $("tooltip"));
     this.game = new GameView($("game"));
     this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
@@ -124,7 +128,12 @@ class App {
   requestFrame() {
     if (this.awaiting || !this.replay || !this.replay.frames) return;
     this.awaiting = true;
-    this.conn.send({ type: "frame" });
+    this.conn.send({ type: "frame", step: this.frameStep() });
+  }
+
+  /** Game frames advanced per drawn frame: 1 up to DRAW_FPS game frames per second, then more. */
+  frameStep() {
+    return Math.max(1, Math.round((GAME_FPS * this.speed) / DRAW_FPS));
   }
 
   // -- messages ------------------------------------------------------------------------------
@@ -200,6 +209,7 @@ class App {
       + ` · ${msg.layout.nodes.length} neurons · ${msg.layout.links.filter((l) => l.enabled).length} links`;
     $("replay-caption").textContent = msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";
     const labels = msg.layout.nodes.filter((n) => n.kind === "output").map((n) => n.label);
+    this.keysOn = "";
     $("buttons").innerHTML = labels.map((l, i) => `<span class="key" data-output="${i}">${escapeHtml(l)}</span>`).join("");
     $("replay-notice").hidden = !msg.error;
     $("replay-notice").textContent = msg.error || "";
@@ -230,27 +240,34 @@ class App {
   tick(now) {
     requestAnimationFrame((t) => this.tick(t));
     if (!this.pending) return;
-    const interval = 1000 / (BASE_FPS * this.speed);
+    const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
     const first = this.pending.index === 0 || !this.playing;
-    if (!first && now - this.lastDraw < interval - 2) return;
-    this.drawFrame(this.pending);
+    if (!first && now - this.lastDraw < interval - 4) return;
+    this.drawFrame(this.pending, now);
     this.lastDraw = now;
     this.pending = null;
     if (this.playing) this.requestFrame();
   }
 
-  drawFrame(msg) {
+  /** Draw one frame; only DOM state that changed is written, text at most every TEXT_INTERVAL_MS. */
+  drawFrame(msg, now) {
     const frame = msg.frame;
     this.brain.setActivations(frame.activations, frame.action);
     this.game.draw(frame.world);
-    for (const key of $("buttons").children) {
-      key.classList.toggle("on", frame.action[Number(key.dataset.output)] > 0.5);
+    const keysOn = frame.action.map((a) => (a > 0.5 ? "1" : "0")).join("");
+    if (keysOn !== this.keysOn) {
+      this.keysOn = keysOn;
+      for (const key of $("buttons").children) {
+        key.classList.toggle("on", keysOn[Number(key.dataset.output)] === "1");
+      }
     }
-    const now = performance.now();
     this.drawTimes.push(now);
     while (this.drawTimes.length && now - this.drawTimes[0] > 1000) this.drawTimes.shift();
-    $("frame-counter").textContent = `frame ${msg.index + 1} / ${msg.count}`;
-    $("frame-counter").dataset.index = String(msg.index);
+    const counter = $("frame-counter");
+    counter.dataset.index = String(msg.index);
+    if (now - this.lastText < TEXT_INTERVAL_MS && this.playing) return;
+    this.lastText = now;
+    counter.textContent = `frame ${msg.index + 1} / ${msg.count}`;
     $("fps").textContent = `${this.drawTimes.length} fps`;
     $("fps").dataset.fps = String(this.drawTimes.length);
   }
