@@ -54,8 +54,8 @@ class App {
       onState: (state) => { $("conn").dataset.state = state; },
     });
     window.addEventListener("hashchange", () => this.route());
+    this.tickQueued = false;
     this.route();
-    requestAnimationFrame((t) => this.tick(t));
   }
 
   bindControls() {
@@ -225,6 +225,7 @@ class App {
     this.awaiting = false;
     if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation) return;
     this.pending = msg;
+    this.queueTick();
   }
 
   onError(msg) {
@@ -237,12 +238,22 @@ class App {
 
   // -- drawing -------------------------------------------------------------------------------
 
-  tick(now) {
+  /** Run `tick` at the next animation frame; nothing runs while no frame waits to be drawn. */
+  queueTick() {
+    if (this.tickQueued) return;
+    this.tickQueued = true;
     requestAnimationFrame((t) => this.tick(t));
+  }
+
+  tick(now) {
+    this.tickQueued = false;
     if (!this.pending) return;
     const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
     const first = this.pending.index === 0 || !this.playing;
-    if (!first && now - this.lastDraw < interval - 4) return;
+    if (!first && now - this.lastDraw < interval - 4) {
+      this.queueTick();
+      return;
+    }
     this.drawFrame(this.pending, now);
     this.lastDraw = now;
     this.pending = null;
