@@ -8,28 +8,24 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 import viewer_fake_run as fake
 
 from fitness import registry
+from tests.browser import ARTIFACTS, launch_chromium, needs_chromium, open_page
 from viewer import ViewerServer
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TIMEOUT_MS = 15_000
 NODE_COUNT = "document.querySelectorAll('#brain .nodes [data-node-id]').length"
 LINK_COUNT = "document.querySelectorAll('#brain .links [data-innovation]').length"
 
 log = logging.getLogger(__name__)
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +51,11 @@ def server(runs_dir: Path):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch_chromium()
 
 
 def _open(browser, url: str):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    return page, errors
+    return open_page(browser, url, TIMEOUT_MS)
 
 
 def _champion(server: ViewerServer, run: str, gen: str) -> dict:

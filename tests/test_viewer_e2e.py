@@ -13,7 +13,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,11 +22,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_viewer_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+from tests.browser import ARTIFACTS, launch_chromium, needs_chromium, open_page
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium not installed")
+pytest.importorskip("playwright.sync_api")
+
+pytestmark = needs_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 RUN = "live-xor"
@@ -99,19 +99,11 @@ def live_run(tmp_path: Path) -> Iterator[LiveRun]:
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch_chromium()
 
 
 def _open_tab(browser, url: str):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{url}/#/run/{RUN}")
-    return page, errors
+    return open_page(browser, f"{url}/#/run/{RUN}", TIMEOUT_MS)
 
 
 def _shot(page, name: str) -> None:
