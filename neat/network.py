@@ -50,7 +50,9 @@ class PackedNetworks:
         `index` holds every integer array in one int64 buffer: a header of the 8 section offsets,
         then node_start, node_act, eval_start, eval_end, eval_node, in_start, in_end, in_src.
         Three arrays instead of ten make each `activate` call cheap (numba reference-counts every
-        array it unpacks). len(net[1]) is the size of a node-value buffer.
+        array it unpacks). len(net[1]) is the size of a node-value buffer. The index is built on
+        first use: changes to the integer arrays after that are not seen (biases and weights are
+        shared, not copied).
         """
         sections = (self.node_start, self.node_act, self.eval_start, self.eval_end,
                     self.eval_node, self.in_start, self.in_end, self.in_src)
