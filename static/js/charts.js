@@ -1,6 +1,8 @@
 // Canvas charts: best/mean fitness per generation, and species sizes as a stacked area.
 // Each chart sets data-points on its canvas to the number of generations drawn.
 
+import { fitCanvas } from "./canvas.js";
+
 const AXIS = "#3a4658";
 const GRID = "#1b2330";
 const TEXT = "#8792a5";
@@ -54,13 +56,7 @@ class Chart {
   }
 
   frame() {
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(this.canvas.clientWidth * dpr);
-    const h = Math.round(this.canvas.clientHeight * dpr);
-    if (this.canvas.width !== w || this.canvas.height !== h) {
-      this.canvas.width = w;
-      this.canvas.height = h;
-    }
+    const [w, h, dpr] = fitCanvas(this.canvas);
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);

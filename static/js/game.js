@@ -1,5 +1,7 @@
 // The game view: draws a replay frame's `world` dict on a canvas, one renderer per world kind.
 
+import { fitCanvas } from "./canvas.js";
+
 const TILE_COLORS = {
   1: ["#6b4a2b", "#8a6238"], // ground
   2: ["#a34a2a", "#c8643a"], // block
@@ -25,19 +27,8 @@ export class GameView {
     this.ctx = canvas.getContext("2d");
   }
 
-  fit() {
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(this.canvas.clientWidth * dpr);
-    const h = Math.round(this.canvas.clientHeight * dpr);
-    if (this.canvas.width !== w || this.canvas.height !== h) {
-      this.canvas.width = w;
-      this.canvas.height = h;
-    }
-    return [w, h, dpr];
-  }
-
   clear(message) {
-    const [w, h, dpr] = this.fit();
+    const [w, h, dpr] = fitCanvas(this.canvas);
     const ctx = this.ctx;
     ctx.fillStyle = "#0e1520";
     ctx.fillRect(0, 0, w, h);
@@ -50,7 +41,7 @@ export class GameView {
   }
 
   draw(world) {
-    const [w, h, dpr] = this.fit();
+    const [w, h, dpr] = fitCanvas(this.canvas);
     const kind = worldKind(world || {});
     const draw = {
       platformer: drawPlatformer, cartpole: drawCartpole, "double-pole": drawDoublePole,
