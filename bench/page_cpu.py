@@ -1,0 +1,208 @@
+"""Benchmark: CPU the viewer page costs in headless chromium while it replays a platformer champion.
+
+A short platformer run (fixed seed) is evolved into a temporary folder first; then the viewer serves
+that finished run from a child process (nothing else competes for the cores) and one headless
+chromium page (software rendering, 1500x1000, as bench/viewer.py opens it) shows the run page.
+While the champion replays, and again while the replay is paused, the CPU seconds (utime + stime
+from /proc) of every chromium process (browser, renderer, GPU/compositor, utility) are summed over
+windows of `--seconds`; the figure is the median over `--samples` windows, in cores (CPU seconds
+per wall second). The viewer server's own CPU and the renderer's main-thread time by kind (Chrome
+DevTools Performance.getMetrics: script, layout, style recalculation, other tasks) are reported too.
+
+Prints a readable report, then one JSON line: page_cores_replaying, page_cores_paused, replay_fps
+(median of the page's data-fps during the replay windows), server_cores_replaying, main_thread
+(per-second seconds of TaskDuration, ScriptDuration, LayoutDuration, RecalcStyleDuration while
+replaying), samples, seconds.
+Target: page_cores_replaying well under 0.05 at >= 30 fps on 2 cores.
+
+Run: .venv/bin/python bench/page_cpu.py [--samples 3] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+RUN = "platformer-bench"
+VIEWPORT = {"width": 1500, "height": 1000}
+TIMEOUT_MS = 60_000
+SETTLE_SECONDS = 2.0  # after starting or pausing the replay, before a window starts
+METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def evolve(runs_dir: Path, generations: int, seed: int) -> None:
+    """A short platformer run in `runs_dir`/RUN (its champions are what the page replays)."""
+    subprocess.run([sys.executable, "-m", "neat", "run", "platformer", "--runs-dir", str(runs_dir),
+                    "--name", RUN, "--generations", str(generations), "--seed", str(seed),
+                    "--quiet"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def start_viewer(runs_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`neat view runs_dir` on a free port, once it accepts connections: (process, URL)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "neat", "view", str(runs_dir), "--port",
+                                str(port)], cwd=REPO, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"neat view did not start on port {port}")
+
+
+def process_table() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds so far) of every process now running."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1: stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        # fields[0] is the state (stat field 3): ppid is field 4, utime 14, stime 15
+        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / TICKS)
+    return table
+
+
+def tree_cpu(root: int, name_prefix: str = "") -> dict[int, float]:
+    """pid -> CPU seconds of `root`'s descendants (and itself) whose name starts with
+    `name_prefix`."""
+    table = process_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table and table[pid][1].startswith(name_prefix):
+            found[pid] = table[pid][2]
+        todo += children.get(pid, [])
+    return found
+
+
+def cores_used(before: dict[int, float], after: dict[int, float], seconds: float) -> float:
+    """CPU seconds per wall second between two tree_cpu() snapshots (new processes count whole)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()) / seconds
+
+
+def main_thread_metrics(cdp) -> dict[str, float]:
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {name: metrics.get(name, 0.0) for name in METRICS}
+
+
+def measure_window(page: Page, cdp, server_pid: int, seconds: float) -> dict[str, object]:
+    """One window: chromium and server cores, main-thread seconds per second, page fps samples."""
+    me = os.getpid()
+    start = time.perf_counter()
+    page_before, server_before = tree_cpu(me, "chrom"), tree_cpu(server_pid)
+    metrics_before = main_thread_metrics(cdp)
+    fps = []
+    while time.perf_counter() - start < seconds:
+        time.sleep(1.0)
+        fps.append(int(page.locator("#fps").get_attribute("data-fps") or 0))
+    elapsed = time.perf_counter() - start
+    metrics_after = main_thread_metrics(cdp)
+    page_after, server_after = tree_cpu(me, "chrom"), tree_cpu(server_pid)
+    return {
+        "page": cores_used(page_before, page_after, elapsed),
+        "server": cores_used(server_before, server_after, elapsed),
+        "main_thread": {k: (metrics_after[k] - metrics_before[k]) / elapsed for k in METRICS},
+        "fps": statistics.median(fps),
+    }
+
+
+def measure(url: str, server_pid: int, args: argparse.Namespace
+            ) -> tuple[list[dict], list[dict], str]:
+    """Replaying and paused windows of the run page at `url`, and the brain's caption."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/#/run/{RUN}")
+        page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        caption = page.locator("#brain-caption").inner_text()
+        time.sleep(SETTLE_SECONDS)
+        if args.screenshot:
+            page.screenshot(path=str(args.screenshot))
+        replaying = [measure_window(page, cdp, server_pid, args.seconds)
+                     for _ in range(args.samples)]
+        page.click("[data-testid=play]")
+        time.sleep(SETTLE_SECONDS)
+        paused = [measure_window(page, cdp, server_pid, args.seconds)
+                  for _ in range(args.samples)]
+        browser.close()
+    return replaying, paused, caption
+
+
+def median_of(windows: list[dict], key: str) -> float:
+    return statistics.median(w[key] for w in windows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=3, help="windows per state")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of one window")
+    parser.add_argument("--generations", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--screenshot", type=Path, help="save a screenshot of the replaying page")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        runs_dir = Path(folder)
+        evolve(runs_dir, args.generations, args.seed)
+        server, url = start_viewer(runs_dir)
+        try:
+            replaying, paused, caption = measure(url, server.pid, args)
+        finally:
+            server.terminate()
+            server.wait()
+    main_thread = {k: round(statistics.median(w["main_thread"][k] for w in replaying), 4)
+                   for k in METRICS}
+    figures = {
+        "page_cores_replaying": round(median_of(replaying, "page"), 4),
+        "page_cores_paused": round(median_of(paused, "page"), 4),
+        "replay_fps": median_of(replaying, "fps"),
+        "server_cores_replaying": round(median_of(replaying, "server"), 4),
+        "main_thread": main_thread,
+        "samples": args.samples,
+        "seconds": args.seconds,
+    }
+    print(f"platformer champion {caption.strip('· ')}, viewport {VIEWPORT['width']}x"
+          f"{VIEWPORT['height']}, {os.cpu_count()} cores, {args.samples} x {args.seconds:g} s")
+    print("state      chromium cores  server cores  page fps")
+    for state, windows in (("replaying", replaying), ("paused", paused)):
+        for w in windows:
+            print(f"{state:9s}  {w['page']:14.4f}  {w['server']:12.4f}  {w['fps']:8.0f}")
+    print("renderer main thread while replaying, seconds per second: "
+          + ", ".join(f"{k.removesuffix('Duration')} {v:.4f}" for k, v in main_thread.items()))
+    print(f"median: page {figures['page_cores_replaying']:.4f} cores replaying at "
+          f"{figures['replay_fps']:g} fps, {figures['page_cores_paused']:.4f} paused "
+          f"(target: well under 0.05 while replaying at >= 30 fps)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
