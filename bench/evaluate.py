@@ -3,7 +3,9 @@
 Prints a readable report, then one JSON line with: speedup_small, speedup_large (batched compiled
 activations per second over the pure-Python ReferenceNetwork), ns_per_connection and
 ns_per_connection_limit (3x a plain compiled dot-product loop over as many weights, both on one
-thread), cartpole_speedup (one generation: compiled task vs the same networks, each a
+thread, each network activated EPISODE_STEPS times in a row as the evaluators' episodes do),
+ns_per_connection_sweep and its _limit (the same, sweeping 10,000 networks once each, which
+streams every array from memory), cartpole_speedup (one generation: compiled task vs the same networks, each a
 ReferenceNetwork, driving gymnasium's CartPole-v1 through its Python API, one env per genome in a
 loop), cartpole_pop10000_seconds, and warm_start_seconds (a fresh Python process with a warm
 numba cache, from start to its first cartpole evaluation done).
@@ -30,8 +32,17 @@ from fitness.cartpole import make_task
 from fitness.cartpole_dynamics import initial_state
 from fitness.seeding import draw_base_seed, episode_seed
 from neat.activations import ACTIVATION_IDS
+from neat.borrow import borrow
 from neat.genome import INPUT, OUTPUT, Genome, GenomePool
-from neat.network import PackedNetworks, ReferenceNetwork, activate, activate_population, pack_population
+from neat.network import (
+    PackedNetworks,
+    ReferenceNetwork,
+    activate,
+    activate_population,
+    activate_with,
+    borrow_net,
+    pack_population,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 5
@@ -53,7 +64,29 @@ def activate_serially(net, recurrent, inputs, values, scratch, outputs, rounds) 
     """`rounds` activations of every network, one thread."""
     for _ in range(rounds):
         for g in range(inputs.shape[0]):
-            activate(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+            activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+
+
+@njit(cache=True)
+def activate_in_episodes(net, n_genomes, recurrent, values, scratch, steps) -> None:
+    """Each network activated `steps` times in a row, as the evaluators' episodes do; one thread."""
+    net, values, scratch = borrow_net(net), borrow(values), borrow(scratch)
+    for g in range(n_genomes):
+        for _ in range(steps):
+            activate(net, g, recurrent, values, scratch)
+
+
+@njit(cache=True)
+def dot_products_in_episodes(weights, x, per_network, steps) -> float:
+    """The same pattern of plain dot products: each network's share of weights `steps` times."""
+    total = 0.0
+    for start in range(0, len(weights), per_network):
+        for _ in range(steps):
+            s = 0.0
+            for k in range(start, start + per_network):
+                s += weights[k] * x[k]
+            total += s
+    return total
 
 
 @njit(cache=True)
@@ -124,7 +157,10 @@ def activation_rates(shape: tuple[int, int, int], n_connections: int) -> dict[st
     x = rng.standard_normal(connections)
     dot = median_seconds(lambda: dot_products(weights, x, rounds))
     numba.set_num_threads(original)
+    episode_ns, episode_dot_ns = episode_figures(rng, shape, n_connections)
     return {
+        "episode_ns_per_connection": episode_ns,
+        "episode_dot_ns_per_weight": episode_dot_ns,
         "compiled_rate": compiled_rate,
         "python_rate": python_rate,
         "speedup": compiled_rate / python_rate,
@@ -132,6 +168,29 @@ def activation_rates(shape: tuple[int, int, int], n_connections: int) -> dict[st
         "ns_per_connection": serial / (rounds * connections) * 1e9,
         "dot_ns_per_weight": dot / (rounds * connections) * 1e9,
     }
+
+
+EPISODE_POPULATION = 300  # the platformer's population
+EPISODE_STEPS = 200
+
+
+def episode_figures(rng: np.random.Generator, shape: tuple[int, int, int],
+                    n_connections: int) -> tuple[float, float]:
+    """ns per connection when each network plays an episode (EPISODE_STEPS activations in a row,
+    as every built-in task does), and a plain dot product over the same weights the same way."""
+    pool = layered_pool(rng, EPISODE_POPULATION, shape, n_connections)
+    packed = pack_population(pool, False)
+    values, scratch = packed.new_values(), packed.new_values()
+    for start in packed.node_start[:-1]:
+        values[start:start + shape[0]] = rng.standard_normal(shape[0])  # the input slots
+    seconds = median_seconds(lambda: activate_in_episodes(
+        packed.arrays, EPISODE_POPULATION, False, values, scratch, EPISODE_STEPS))
+    connections = evaluated_connections(packed)
+    weights, x = rng.standard_normal(connections), rng.standard_normal(connections)
+    dot = median_seconds(lambda: dot_products_in_episodes(
+        weights, x, connections // EPISODE_POPULATION, EPISODE_STEPS))
+    per_connection = 1e9 / (EPISODE_STEPS * connections)
+    return seconds * per_connection, dot * per_connection
 
 
 def controller_pool(size: int, rng: np.random.Generator) -> GenomePool:
@@ -222,8 +281,15 @@ def main() -> None:
         print(f"{name}: compiled batched {r['compiled_rate']:,.0f} activations/s, "
               f"ReferenceNetwork {r['python_rate']:,.0f}/s, speedup {r['speedup']:,.0f}x; "
               f"{r['connections_per_network']:.1f} connections evaluated per network")
-    print(f"ns per connection (one thread, large nets): {large['ns_per_connection']:.2f}; "
-          f"plain dot product: {large['dot_ns_per_weight']:.2f} ns per weight")
+    print(f"ns per connection, large nets, one thread, each network playing an episode of "
+          f"{EPISODE_STEPS} activations ({EPISODE_POPULATION} networks, as the evaluators run): "
+          f"{large['episode_ns_per_connection']:.2f}; plain dot product the same way: "
+          f"{large['episode_dot_ns_per_weight']:.2f} ns per weight "
+          f"({large['episode_ns_per_connection'] / large['episode_dot_ns_per_weight']:.1f}x)")
+    print(f"ns per connection, large nets, one thread, sweeping 10,000 networks once each (every "
+          f"array streamed from memory): {large['ns_per_connection']:.2f}; plain dot product over "
+          f"as many weights: {large['dot_ns_per_weight']:.2f} ns per weight "
+          f"({large['ns_per_connection'] / large['dot_ns_per_weight']:.1f}x)")
     cart = cartpole_figures()
     print(f"cartpole generation (150 genomes x 5 episodes, mean {cart['mean_steps']:.0f} steps): "
           f"compiled {cart['compiled_seconds'] * 1e3:.1f} ms, gymnasium CartPole-v1 + "
@@ -235,8 +301,10 @@ def main() -> None:
     print(json.dumps({
         "speedup_small": round(small["speedup"], 1),
         "speedup_large": round(large["speedup"], 1),
-        "ns_per_connection": round(large["ns_per_connection"], 3),
-        "ns_per_connection_limit": round(3 * large["dot_ns_per_weight"], 3),
+        "ns_per_connection": round(large["episode_ns_per_connection"], 3),
+        "ns_per_connection_limit": round(3 * large["episode_dot_ns_per_weight"], 3),
+        "ns_per_connection_sweep": round(large["ns_per_connection"], 3),
+        "ns_per_connection_sweep_limit": round(3 * large["dot_ns_per_weight"], 3),
         "cartpole_speedup": round(cart["speedup"], 1),
         "cartpole_pop10000_seconds": round(cart["pop10000_seconds"], 3),
         "warm_start_seconds": round(warm, 3),

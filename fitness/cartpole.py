@@ -49,9 +49,19 @@ from fitness.cartpole_dynamics import (
 from fitness.seeding import draw_base_seed, episode_seed
 from fitness.task import Frame, TaskSpec
 from fitness.task_options import read_options, require_between
+from neat.borrow import borrow
 from neat.errors import TaskError
 from neat.genome import Genome
-from neat.network import PackedNetworks, activate, pack_genome, reset_values
+from neat.network import (
+    PackedNetworks,
+    activate,
+    activate_with,
+    borrow_net,
+    input_view,
+    output_view,
+    pack_genome,
+    reset_values,
+)
 
 NAME = "cartpole"
 DEFAULTS: dict[str, Any] = {"episodes": 5}
@@ -63,13 +73,13 @@ SOLVED_AT = 475.0
 @njit(cache=True)
 def play_episode(net, g, recurrent, seed, values, scratch) -> int:
     """Steps network `g` balances in one episode started from `seed` (termination step counted)."""
-    inputs = np.empty(4)
-    outputs = np.empty(2)
+    net, values, scratch = borrow_net(net), borrow(values), borrow(scratch)
+    inputs, outputs = input_view(net, g, values), output_view(net, g, values, 2)
     x, x_dot, theta, theta_dot = initial_state(seed)
     reset_values(net, g, values)
     for step in range(MAX_STEPS):
         observe(x, x_dot, theta, theta_dot, inputs)
-        activate(net, g, recurrent, inputs, values, scratch, outputs)
+        activate(net, g, recurrent, values, scratch)
         x, x_dot, theta, theta_dot = step_state(x, x_dot, theta, theta_dot, choose_action(outputs))
         if is_terminal(x, theta):
             return step + 1
@@ -125,7 +135,7 @@ class CartPoleTask:
         frames = []
         for _ in range(MAX_STEPS):
             observe(*state, inputs)
-            activate(net, 0, recurrent, inputs, values, scratch, outputs)
+            activate_with(net, 0, recurrent, inputs, values, scratch, outputs)
             world = {"kind": "cartpole", "x": state[0], "theta": state[2],
                      "x_threshold": X_THRESHOLD}
             frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(), world, 1.0))

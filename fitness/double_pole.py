@@ -59,8 +59,18 @@ from fitness.double_pole_dynamics import (
 )
 from fitness.task import Frame, TaskSpec
 from fitness.task_options import read_options, require_between
+from neat.borrow import borrow
 from neat.genome import Genome
-from neat.network import PackedNetworks, activate, pack_genome, reset_values
+from neat.network import (
+    PackedNetworks,
+    activate,
+    activate_with,
+    borrow_net,
+    input_view,
+    output_view,
+    pack_genome,
+    reset_values,
+)
 
 MARKOV_NAME = "double-pole"
 NOVEL_NAME = "double-pole-novel"
@@ -102,14 +112,13 @@ def balance(net, g, recurrent, markov, start, max_steps, buffers, jiggle) -> int
     """Steps network `g` (reset first) keeps the system within bounds from `start`, at most
     `max_steps`. `buffers` = (values, scratch) population buffers; `jiggle` (100,) receives
     |x| + |x_dot| + |theta1| + |theta1_dot| of balanced step k at index k % 100."""
-    values, scratch = buffers
-    inputs = np.empty(6 if markov else 3)
-    outputs = np.empty(1)
+    net, values, scratch = borrow_net(net), borrow(buffers[0]), borrow(buffers[1])
+    inputs, outputs = input_view(net, g, values), output_view(net, g, values, 1)
     reset_values(net, g, values)
     s = start
     for step in range(max_steps):
         observe(s, markov, inputs)
-        activate(net, g, recurrent, inputs, values, scratch, outputs)
+        activate(net, g, recurrent, values, scratch)
         s = step_state(s, outputs[0])
         if is_failed(s):
             return step
@@ -208,7 +217,7 @@ class DoublePoleTask:
         frames = []
         for _ in range(self.replay_steps):
             observe(s, self.markov, inputs)
-            activate(net, 0, recurrent, inputs, values, scratch, outputs)
+            activate_with(net, 0, recurrent, inputs, values, scratch, outputs)
             world = {
                 "kind": "double-pole", "x": s[0], "theta1": s[2], "theta2": s[4],
                 "length1": 2 * HALF_LENGTH_1, "length2": 2 * HALF_LENGTH_2,

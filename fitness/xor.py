@@ -13,9 +13,20 @@ import numpy as np
 from numba import njit
 
 from fitness.task import Frame, TaskSpec
+from neat.borrow import borrow
 from neat.errors import ConfigError
 from neat.genome import Genome
-from neat.network import PackedNetworks, ReferenceNetwork, activate, pack_genome, reset_values
+from neat.network import (
+    PackedNetworks,
+    ReferenceNetwork,
+    activate,
+    activate_with,
+    borrow_net,
+    input_view,
+    output_view,
+    pack_genome,
+    reset_values,
+)
 
 PATTERNS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
@@ -37,17 +48,24 @@ def xor_outputs(net, recurrent, patterns, rows):
     outputs = np.empty((len(rows), len(patterns)))
     values = np.zeros(len(net[1]))
     scratch = np.zeros(len(net[1]))
-    out = np.empty(1)
-    pattern = np.empty(patterns.shape[1])  # a reused buffer: cheaper than a row view per call
+    _xor_rows(net, recurrent, patterns, rows, values, scratch, outputs)
+    return outputs
+
+
+@njit(cache=True)
+def _xor_rows(net, recurrent, patterns, rows, values, scratch, outputs):
+    """The loop of `xor_outputs`, on borrowed views of its arguments (neat.borrow)."""
+    net, values, scratch = borrow_net(net), borrow(values), borrow(scratch)
+    patterns, rows, outputs = borrow(patterns), borrow(rows), borrow(outputs)
     for r in range(len(rows)):
         g = rows[r]
+        inputs, output = input_view(net, g, values), output_view(net, g, values, 1)
         for p in range(len(patterns)):
-            for i in range(len(pattern)):
-                pattern[i] = patterns[p, i]
             reset_values(net, g, values)
-            activate(net, g, recurrent, pattern, values, scratch, out)
-            outputs[r, p] = out[0]
-    return outputs
+            for i in range(len(inputs)):
+                inputs[i] = patterns[p, i]
+            activate(net, g, recurrent, values, scratch)
+            outputs[r, p] = output[0]
 
 
 def xor_fitness_py(genome: Genome, recurrent: bool) -> float:
@@ -93,7 +111,7 @@ class XorTask:
             values = packed.new_values()
             scratch = packed.new_values()
             out = np.empty(1)
-            activate(packed.arrays, 0, recurrent, pattern, values, scratch, out)
+            activate_with(packed.arrays, 0, recurrent, pattern, values, scratch, out)
             frames.append(Frame(
                 observation=pattern.tolist(), activations=values.tolist(), action=out.tolist(),
                 world={"kind": "xor", "inputs": pattern.tolist(), "target": float(target),

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from neat.activations import apply_activation, apply_activation_py
+from neat.borrow import borrow
 from neat.genome import Genome, GenomePool
 
 
@@ -47,17 +48,20 @@ class PackedNetworks:
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The tuple `net` = (index, node_bias, in_weight) that compiled kernels take.
 
-        `index` holds every integer array in one int64 buffer: a header of the 8 section offsets,
-        then node_start, node_act, eval_start, eval_end, eval_node, in_start, in_end, in_src.
-        Three arrays instead of ten make each `activate` call cheap (numba reference-counts every
-        array it unpacks). len(net[1]) is the size of a node-value buffer. The index is built on
-        first use: changes to the integer arrays after that are not seen (biases and weights are
-        shared, not copied).
+        `index` holds every integer the activation reads in one int64 buffer, laid out for the
+        order it reads them in: a header (offsets of the three sections below, n_inputs), then
+        per genome (first node, end node, first eval entry, end eval entry), then per eval entry
+        (node, first connection, end connection, activation id), then in_src. len(net[1]) is
+        the size of a node-value buffer. The index is built on first use: changes to the integer
+        arrays after that are not seen (biases and weights are shared, not copied).
         """
-        sections = (self.node_start, self.node_act, self.eval_start, self.eval_end,
-                    self.eval_node, self.in_start, self.in_end, self.in_src)
-        offsets = np.cumsum([len(SECTION_NAMES)] + [len(a) for a in sections[:-1]])
-        index = np.concatenate([offsets, *sections], dtype=np.int64)
+        genomes = np.stack([self.node_start[:-1], self.node_start[1:], self.eval_start,
+                            self.eval_end], axis=1)
+        entries = np.stack([self.eval_node, self.in_start, self.in_end,
+                            self.node_act[self.eval_node]], axis=1)
+        offsets = np.cumsum([INDEX_HEADER, genomes.size, entries.size])
+        index = np.concatenate([offsets, [self.n_inputs], genomes.ravel(), entries.ravel(),
+                                self.in_src], dtype=np.int64)
         return index, self.node_bias, self.in_weight
 
     def new_values(self) -> np.ndarray:
@@ -65,8 +69,11 @@ class PackedNetworks:
         return np.zeros(len(self.node_bias), dtype=np.float64)
 
 
-SECTION_NAMES = ("node_start", "node_act", "eval_start", "eval_end", "eval_node", "in_start",
-                 "in_end", "in_src")
+_u = np.uint64
+INDEX_HEADER = 4
+"""Length of the header of `PackedNetworks.arrays[0]`: three section offsets and n_inputs."""
+GENOME_RECORD = 4
+ENTRY_RECORD = 4
 
 
 def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
@@ -210,55 +217,95 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
 
 
 @njit(cache=True)
-def activate(net, g, recurrent, inputs, values, scratch, outputs):
-    """One activation of genome `g`: read `inputs` (n_inputs,), write `outputs` (n_outputs,).
+def borrow_net(net):
+    """`net` as borrowed views (see neat.borrow): free to pass to `activate` once per step."""
+    return borrow(net[0]), borrow(net[1]), borrow(net[2])
+
+
+@njit(cache=True)
+def input_view(net, g, values):
+    """The input slots of genome `g` in `values`, shape (n_inputs,): write observations here."""
+    index = net[0]
+    n0 = index[index[0] + GENOME_RECORD * g]
+    return values[n0:n0 + index[3]]
+
+
+@njit(cache=True)
+def output_view(net, g, values, n_outputs):
+    """The output slots of genome `g` in `values`, shape (n_outputs,): `activate` fills them."""
+    index = net[0]
+    o0 = index[index[0] + GENOME_RECORD * g] + index[3]
+    return values[o0:o0 + n_outputs]
+
+
+@njit(cache=True, inline="always")
+def activate(net, g, recurrent, values, scratch):
+    """One activation of genome `g`: reads its `input_view`, fills its `output_view`.
 
     `values` and `scratch` are population-wide buffers of shape (N,); `values` keeps the state of
-    recurrent networks between calls.
+    recurrent networks between calls. Callers in a loop pass borrowed arrays (`borrow_net`).
+    Two choices make it fast: numba inlines it into each caller (a call passing six arrays costs
+    more than a small network's arithmetic), and every index is cast to unsigned (`_u`), so numba
+    skips its negative-index wraparound, which would double the instructions per connection.
     """
     index, node_bias, in_weight = net
-    node_start, node_act, eval_start, eval_end = index[0], index[1], index[2], index[3]
-    eval_node, in_start, in_end, in_src = index[4], index[5], index[6], index[7]
-    n0 = index[node_start + g]
-    for i in range(len(inputs)):
-        values[n0 + i] = inputs[i]
-    first, last = index[eval_start + g], index[eval_end + g]
+    record = index[0] + GENOME_RECORD * g
+    entries, sources = index[1], index[2]
+    first, last = index[_u(record + 2)], index[_u(record + 3)]
     for e in range(first, last):
-        v = index[eval_node + e]
+        entry = entries + ENTRY_RECORD * e
+        v = _u(index[_u(entry)])
         s = node_bias[v]
-        for k in range(index[in_start + e], index[in_end + e]):
-            s += in_weight[k] * values[index[in_src + k]]
+        for k in range(index[_u(entry + 1)], index[_u(entry + 2)]):
+            s += in_weight[_u(k)] * values[_u(index[_u(sources + k)])]
         if recurrent:
-            scratch[v] = apply_activation(index[node_act + v], s)
+            scratch[v] = apply_activation(index[_u(entry + 3)], s)
         else:
-            values[v] = apply_activation(index[node_act + v], s)
+            values[v] = apply_activation(index[_u(entry + 3)], s)
     if recurrent:
         for e in range(first, last):
-            v = index[eval_node + e]
+            v = _u(index[_u(entries + ENTRY_RECORD * e)])
             values[v] = scratch[v]
-    o0 = n0 + len(inputs)
-    for j in range(len(outputs)):
-        outputs[j] = values[o0 + j]
 
 
 @njit(cache=True)
 def reset_values(net, g, values):
-    """Zero the node values (the recurrent state) of genome `g`."""
+    """Zero the node values (the recurrent state and the inputs) of genome `g`."""
     index = net[0]
-    for i in range(index[index[0] + g], index[index[0] + g + 1]):
+    record = index[0] + GENOME_RECORD * g
+    for i in range(index[record], index[record + 1]):
         values[i] = 0.0
+
+
+@njit(cache=True, inline="always")
+def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
+    """`activate` with `inputs` (n_inputs,) copied in and `outputs` (n_outputs,) copied out."""
+    index = net[0]
+    n0 = index[index[0] + GENOME_RECORD * g]
+    for i in range(len(inputs)):
+        values[_u(n0 + i)] = inputs[i]
+    activate(net, g, recurrent, values, scratch)
+    o0 = n0 + len(inputs)
+    for j in range(len(outputs)):
+        outputs[j] = values[_u(o0 + j)]
 
 
 @njit(cache=True, parallel=True)
 def _activate_parallel(net, recurrent, inputs, values, scratch, outputs):
+    net = borrow_net(net)
+    values, scratch = borrow(values), borrow(scratch)
+    inputs, outputs = borrow(inputs), borrow(outputs)
     for g in prange(inputs.shape[0]):
-        activate(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
 
 
 @njit(cache=True)
 def _activate_serial(net, recurrent, inputs, values, scratch, outputs):
+    net = borrow_net(net)
+    values, scratch = borrow(values), borrow(scratch)
+    inputs, outputs = borrow(inputs), borrow(outputs)
     for g in range(inputs.shape[0]):
-        activate(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
 
 
 def activate_population(

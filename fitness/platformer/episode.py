@@ -29,7 +29,8 @@ from fitness.platformer.physics import (
     step,
 )
 from fitness.platformer.tiles import TILE
-from neat.network import activate, reset_values
+from neat.borrow import borrow
+from neat.network import activate, borrow_net, input_view, output_view, reset_values
 
 FLAG_BONUS = 1000.0
 TIME_PENALTY = 1.0 / 600.0  # tiles per frame: 0.1 tile per second of play at 60 frames/s
@@ -96,17 +97,29 @@ def play_genome(net: tuple, g: int, recurrent: bool, world: tuple, params: np.nd
     whole population (see neat.network.activate).
     """
     tiles, tile_map, enemy_spawn, start = world
-    values, scratch = buffers
     player = new_player(start[0], start[1])
     enemies = new_enemies(enemy_spawn)
-    inputs = np.empty(settings[GRID] * settings[GRID] + 4 * settings[EXTRA], dtype=np.float64)
-    outputs = np.empty(4, dtype=np.float64)
+    play_frames(net, g, recurrent, (tiles, tile_map), params, settings, buffers, player, enemies)
+    return episode_fitness(player, start[0]), player[P_FRAME]
+
+
+@njit(cache=True)
+def play_frames(net: tuple, g: int, recurrent: bool, level: tuple, params: np.ndarray,
+                settings: np.ndarray, buffers: tuple, player: np.ndarray,
+                enemies: np.ndarray) -> None:
+    """The frame loop of `play_genome`, on borrowed views of its arguments (see neat.borrow).
+
+    level = (tiles, tile_map); player and enemies are updated in place.
+    """
+    net, values, scratch = borrow_net(net), borrow(buffers[0]), borrow(buffers[1])
+    tiles, tile_map, params = borrow(level[0]), borrow(level[1]), borrow(params)
+    settings, player, enemies = borrow(settings), borrow(player), borrow(enemies)
+    inputs, outputs = input_view(net, g, values), output_view(net, g, values, 4)
     reset_values(net, g, values)
     while not episode_over(player, settings):
         observe(tile_map, player, enemies, params, settings[GRID], inputs)
-        activate(net, g, recurrent, inputs, values, scratch, outputs)
+        activate(net, g, recurrent, values, scratch)
         step(tiles, player, enemies, buttons_from_outputs(outputs), params)
-    return episode_fitness(player, start[0]), player[P_FRAME]
 
 
 @njit(cache=True, parallel=True)

@@ -48,7 +48,7 @@ from fitness.seeding import draw_base_seed
 from fitness.task import Frame, TaskSpec
 from neat.errors import TaskError
 from neat.genome import Genome
-from neat.network import PackedNetworks, activate, pack_genome
+from neat.network import PackedNetworks, activate_with, pack_genome
 
 PRESETS = (
     "population.size=300",
@@ -105,7 +105,7 @@ class PlatformerTask:
         while not episode_over(player, self.settings):
             before = episode_score(player, level.start_x)
             observe(tile_map, player, enemies, self.params, self.options.grid, inputs)
-            activate(net, 0, recurrent, inputs, values, scratch, outputs)
+            activate_with(net, 0, recurrent, inputs, values, scratch, outputs)
             step(tiles, player, enemies, buttons_from_outputs(outputs), self.params)
             frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(),
                                 self._world(level, player, enemies),
