@@ -40,7 +40,6 @@ from neat.network import (
     activate,
     activate_population,
     activate_with,
-    borrow_net,
     pack_population,
 )
 
@@ -70,7 +69,7 @@ def activate_serially(net, recurrent, inputs, values, scratch, outputs, rounds) 
 @njit(cache=True)
 def activate_in_episodes(net, n_genomes, recurrent, values, scratch, steps) -> None:
     """Each network activated `steps` times in a row, as the evaluators' episodes do; one thread."""
-    net, values, scratch = borrow_net(net), borrow(values), borrow(scratch)
+    net, values, scratch = borrow(net), borrow(values), borrow(scratch)
     for g in range(n_genomes):
         for _ in range(steps):
             activate(net, g, recurrent, values, scratch)

@@ -56,7 +56,6 @@ from neat.network import (
     PackedNetworks,
     activate,
     activate_with,
-    borrow_net,
     input_view,
     output_view,
     pack_genome,
@@ -73,7 +72,7 @@ SOLVED_AT = 475.0
 @njit(cache=True)
 def play_episode(net, g, recurrent, seed, values, scratch) -> int:
     """Steps network `g` balances in one episode started from `seed` (termination step counted)."""
-    net, values, scratch = borrow_net(net), borrow(values), borrow(scratch)
+    net, values, scratch = borrow(net), borrow(values), borrow(scratch)
     inputs, outputs = input_view(net, g, values), output_view(net, g, values, 2)
     x, x_dot, theta, theta_dot = initial_state(seed)
     reset_values(net, g, values)

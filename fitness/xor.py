@@ -21,7 +21,6 @@ from neat.network import (
     ReferenceNetwork,
     activate,
     activate_with,
-    borrow_net,
     input_view,
     output_view,
     pack_genome,
@@ -55,7 +54,7 @@ def xor_outputs(net, recurrent, patterns, rows):
 @njit(cache=True)
 def _xor_rows(net, recurrent, patterns, rows, values, scratch, outputs):
     """The loop of `xor_outputs`, on borrowed views of its arguments (neat.borrow)."""
-    net, values, scratch = borrow_net(net), borrow(values), borrow(scratch)
+    net, values, scratch = borrow(net), borrow(values), borrow(scratch)
     patterns, rows, outputs = borrow(patterns), borrow(rows), borrow(outputs)
     for r in range(len(rows)):
         g = rows[r]

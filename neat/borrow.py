@@ -13,26 +13,43 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic, overload
 
 
-def borrow(array):
-    """The same array as a view without reference counting; in plain Python, `array` itself."""
-    return array
+def borrow(arrays):
+    """The same array, or tuple of arrays, as views without reference counting; in plain Python,
+    `arrays` itself."""
+    return arrays
+
+
+def _is_borrowable(typ) -> bool:
+    if isinstance(typ, types.Array):
+        return True
+    return isinstance(typ, types.BaseTuple) and all(isinstance(t, types.Array) for t in typ)
+
+
+def _unowned_array(context, builder, typ, value):
+    view = context.make_array(typ)(context, builder, value=value)
+    view.meminfo = cgutils.get_null_value(view.meminfo.type)
+    return view._getvalue()
 
 
 @intrinsic
-def _unowned_view(typingctx, array):
-    if not isinstance(array, types.Array):
+def _unowned_view(typingctx, arrays):
+    if not _is_borrowable(arrays):
         return None
 
     def codegen(context, builder, signature, args):
-        view = context.make_array(array)(context, builder, value=args[0])
-        view.meminfo = cgutils.get_null_value(view.meminfo.type)
-        return view._getvalue()
+        if isinstance(arrays, types.Array):
+            return _unowned_array(context, builder, arrays, args[0])
+        views = args[0]
+        for i, typ in enumerate(arrays):
+            element = builder.extract_value(args[0], i)
+            views = builder.insert_value(views, _unowned_array(context, builder, typ, element), i)
+        return views
 
-    return array(array), codegen
+    return arrays(arrays), codegen
 
 
 @overload(borrow)
-def _borrow_compiled(array):
-    if isinstance(array, types.Array):
-        return lambda array: _unowned_view(array)
+def _borrow_compiled(arrays):
+    if _is_borrowable(arrays):
+        return lambda arrays: _unowned_view(arrays)
     return None

@@ -99,7 +99,7 @@ def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng):
     return nn
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _copy_node(pool, k, out, i):
     out[0][i] = pool[1][k]
     out[1][i] = pool[2][k]

@@ -18,7 +18,7 @@ WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, 
 N_RATES = 17
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _find_link(out, cs, nc, src, dst):
     conn_src, conn_dst = out[5], out[6]
     for c in range(cs, cs + nc):
@@ -27,7 +27,7 @@ def _find_link(out, cs, nc, src, dst):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _has_node(out, ns, nn, node):
     node_id = out[0]
     for i in range(ns, ns + nn):  # noqa: SIM110 (a plain loop compiles; any() over a generator does not)
@@ -68,7 +68,7 @@ def _link_innovation(links, counters, src, dst):
     return innov
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _append_conn(out, cs, nc, innov, src, dst, weight, enabled):
     c = cs + nc
     out[4][c] = innov
@@ -143,7 +143,7 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
     return nc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit):
     if rng.random() < perturb_rate:
         value += rng.normal(0.0, power) if power > 0 else 0.0
@@ -178,7 +178,7 @@ def mutate_toggle_enable(out, cs, nc, rng):
         out[8][c] = not out[8][c]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _swap_nodes(out, a, b):
     out[0][a], out[0][b] = out[0][b], out[0][a]
     out[1][a], out[1][b] = out[1][b], out[1][a]
@@ -186,7 +186,7 @@ def _swap_nodes(out, a, b):
     out[3][a], out[3][b] = out[3][b], out[3][a]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _swap_conns(out, a, b):
     out[4][a], out[4][b] = out[4][b], out[4][a]
     out[5][a], out[5][b] = out[5][b], out[5][a]

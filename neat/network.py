@@ -55,13 +55,9 @@ class PackedNetworks:
         the size of a node-value buffer. The index is built on first use: changes to the integer
         arrays after that are not seen (biases and weights are shared, not copied).
         """
-        genomes = np.stack([self.node_start[:-1], self.node_start[1:], self.eval_start,
-                            self.eval_end], axis=1)
-        entries = np.stack([self.eval_node, self.in_start, self.in_end,
-                            self.node_act[self.eval_node]], axis=1)
-        offsets = np.cumsum([INDEX_HEADER, genomes.size, entries.size])
-        index = np.concatenate([offsets, [self.n_inputs], genomes.ravel(), entries.ravel(),
-                                self.in_src], dtype=np.int64)
+        index = _build_index(self.n_inputs, self.node_start, self.node_act, self.eval_start,
+                             self.eval_end, self.eval_node, self.in_start, self.in_end,
+                             self.in_src)
         return index, self.node_bias, self.in_weight
 
     def new_values(self) -> np.ndarray:
@@ -74,6 +70,28 @@ INDEX_HEADER = 4
 """Length of the header of `PackedNetworks.arrays[0]`: three section offsets and n_inputs."""
 GENOME_RECORD = 4
 ENTRY_RECORD = 4
+
+
+@njit(cache=True)
+def _build_index(n_inputs, node_start, node_act, eval_start, eval_end, eval_node, in_start,
+                 in_end, in_src):
+    """The int64 buffer of `PackedNetworks.arrays` (layout in its docstring)."""
+    n_genomes, n_entries = len(eval_start), len(eval_node)
+    genomes = INDEX_HEADER
+    entries = genomes + GENOME_RECORD * n_genomes
+    sources = entries + ENTRY_RECORD * n_entries
+    index = np.empty(sources + len(in_src), dtype=np.int64)
+    index[0], index[1], index[2], index[3] = genomes, entries, sources, n_inputs
+    for g in range(n_genomes):
+        r = genomes + GENOME_RECORD * g
+        index[r], index[r + 1] = node_start[g], node_start[g + 1]
+        index[r + 2], index[r + 3] = eval_start[g], eval_end[g]
+    for e in range(n_entries):
+        r = entries + ENTRY_RECORD * e
+        index[r], index[r + 1], index[r + 2] = eval_node[e], in_start[e], in_end[e]
+        index[r + 3] = node_act[eval_node[e]]
+    index[sources:] = in_src
+    return index
 
 
 def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
@@ -111,45 +129,95 @@ PARALLEL_MIN_GENOMES = 512
 
 @njit(cache=True, parallel=True)
 def _pack_parallel(n_inputs, n_outputs, recurrent, pool, out):
+    max_nodes, max_conns = _largest_genome(pool)
     for g in prange(len(pool[0]) - 1):
-        _pack_one(g, n_inputs, n_outputs, recurrent, pool, out)
+        _pack_range(g, g + 1, n_inputs, n_outputs, recurrent, pool, out,
+                    _workspace(max_nodes, max_conns))
 
 
 @njit(cache=True)
 def _pack_serial(n_inputs, n_outputs, recurrent, pool, out):
-    for g in range(len(pool[0]) - 1):
-        _pack_one(g, n_inputs, n_outputs, recurrent, pool, out)
+    work = _workspace(*_largest_genome(pool))
+    _pack_range(0, len(pool[0]) - 1, n_inputs, n_outputs, recurrent, pool, out, work)
 
 
 @njit(cache=True)
-def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
+def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, work):
+    """Pack genomes first..last-1 on borrowed views of the arguments (see neat.borrow)."""
+    pool, out, work = borrow(pool), borrow(out), borrow(work)
+    for g in range(first, last):
+        _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work)
+
+
+@njit(cache=True)
+def _largest_genome(pool):
+    """(most nodes, most connections) of any genome in the pool."""
+    node_start, conn_start = pool[0], pool[2]
+    max_nodes = max_conns = 0
+    for g in range(len(node_start) - 1):
+        max_nodes = max(max_nodes, node_start[g + 1] - node_start[g])
+        max_conns = max(max_conns, conn_start[g + 1] - conn_start[g])
+    return max_nodes, max_conns
+
+
+@njit(cache=True)
+def _workspace(n, m):
+    """Scratch for packing one genome of at most n nodes and m connections: int64 rows
+    (src, dst, by_dst, by_src, cursor, dst_ptr, src_ptr, stack/queue, order, indegree), the
+    weights and the needed flags."""
+    return (np.empty((10, max(n, m) + 1), dtype=np.int64), np.empty(m, dtype=np.float64),
+            np.empty(n, dtype=np.bool_))
+
+
+@njit(cache=True, inline="always")
+def _stable_order(keys, m, n, ptr, cursor, order):
+    """Counting sort: order[:m] lists k = 0..m-1 by keys[k] (0..n-1), ties in input order, and
+    ptr[v]:ptr[v+1] is the run of key v."""
+    ptr[: n + 1] = 0
+    for k in range(m):
+        ptr[keys[k] + 1] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    cursor[:n] = ptr[:n]
+    for k in range(m):
+        order[cursor[keys[k]]] = k
+        cursor[keys[k]] += 1
+
+
+@njit(cache=True, inline="always")
+def _position(sorted_ids, lo, hi, value):
+    """Offset from `lo` of `value` in sorted_ids[lo:hi] (binary search; numba's searchsorted
+    allocates on every call)."""
+    first = lo
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sorted_ids[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - first
+
+
+@njit(cache=True, inline="always")
+def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
     node_start, node_id, conn_start, conn_src, conn_dst, conn_weight, conn_enabled = pool
     eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight = out
+    ints, w, needed = work
+    src, dst, by_dst, by_src, cursor = ints[0], ints[1], ints[2], ints[3], ints[4]
+    dst_ptr, src_ptr, stack, order, indegree = ints[5], ints[6], ints[7], ints[8], ints[9]
     n0, n1 = node_start[g], node_start[g + 1]
     c0, c1 = conn_start[g], conn_start[g + 1]
-    ids = node_id[n0:n1]
     n = n1 - n0
-    # enabled connections as local indices
-    src = np.empty(c1 - c0, dtype=np.int64)
-    dst = np.empty(c1 - c0, dtype=np.int64)
-    w = np.empty(c1 - c0, dtype=np.float64)
-    m = 0
+    m = 0  # enabled connections, as local node indices
     for c in range(c0, c1):
         if conn_enabled[c]:
-            src[m] = np.searchsorted(ids, conn_src[c])
-            dst[m] = np.searchsorted(ids, conn_dst[c])
+            src[m] = _position(node_id, n0, n1, conn_src[c])
+            dst[m] = _position(node_id, n0, n1, conn_dst[c])
             w[m] = conn_weight[c]
             m += 1
-    src, dst, w = src[:m], dst[:m], w[:m]
-    by_dst = np.argsort(dst, kind="mergesort")
-    dst_ptr = np.zeros(n + 1, dtype=np.int64)
-    for k in range(m):
-        dst_ptr[dst[k] + 1] += 1
-    for i in range(n):
-        dst_ptr[i + 1] += dst_ptr[i]
+    _stable_order(dst, m, n, dst_ptr, cursor, by_dst)
     # nodes needed for the outputs: walk backwards from the outputs
-    needed = np.zeros(n, dtype=np.bool_)
-    stack = np.empty(n, dtype=np.int64)
+    needed[:n] = False
     top = 0
     for o in range(n_inputs, n_inputs + n_outputs):
         needed[o] = True
@@ -164,7 +232,6 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
                 needed[s] = True
                 stack[top] = s
                 top += 1
-    order = np.empty(n, dtype=np.int64)
     n_order = 0
     if recurrent:
         for v in range(n_inputs, n):
@@ -172,17 +239,12 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
                 order[n_order] = v
                 n_order += 1
     else:  # Kahn's algorithm over needed non-input nodes
-        indegree = np.zeros(n, dtype=np.int64)
+        indegree[:n] = 0
         for k in range(m):
             if needed[dst[k]] and needed[src[k]] and src[k] >= n_inputs:
                 indegree[dst[k]] += 1
-        by_src = np.argsort(src, kind="mergesort")
-        src_ptr = np.zeros(n + 1, dtype=np.int64)
-        for k in range(m):
-            src_ptr[src[k] + 1] += 1
-        for i in range(n):
-            src_ptr[i + 1] += src_ptr[i]
-        queue = np.empty(n, dtype=np.int64)
+        _stable_order(src, m, n, src_ptr, cursor, by_src)
+        queue = stack
         head = 0
         tail = 0
         for v in range(n_inputs, n):
@@ -217,12 +279,6 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out):
 
 
 @njit(cache=True)
-def borrow_net(net):
-    """`net` as borrowed views (see neat.borrow): free to pass to `activate` once per step."""
-    return borrow(net[0]), borrow(net[1]), borrow(net[2])
-
-
-@njit(cache=True)
 def input_view(net, g, values):
     """The input slots of genome `g` in `values`, shape (n_inputs,): write observations here."""
     index = net[0]
@@ -243,7 +299,7 @@ def activate(net, g, recurrent, values, scratch):
     """One activation of genome `g`: reads its `input_view`, fills its `output_view`.
 
     `values` and `scratch` are population-wide buffers of shape (N,); `values` keeps the state of
-    recurrent networks between calls. Callers in a loop pass borrowed arrays (`borrow_net`).
+    recurrent networks between calls. Callers in a loop pass borrowed arrays (neat.borrow).
     Two choices make it fast: numba inlines it into each caller (a call passing six arrays costs
     more than a small network's arithmetic), and every index is cast to unsigned (`_u`), so numba
     skips its negative-index wraparound, which would double the instructions per connection.
@@ -292,7 +348,7 @@ def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
 
 @njit(cache=True, parallel=True)
 def _activate_parallel(net, recurrent, inputs, values, scratch, outputs):
-    net = borrow_net(net)
+    net = borrow(net)
     values, scratch = borrow(values), borrow(scratch)
     inputs, outputs = borrow(inputs), borrow(outputs)
     for g in prange(inputs.shape[0]):
@@ -301,7 +357,7 @@ def _activate_parallel(net, recurrent, inputs, values, scratch, outputs):
 
 @njit(cache=True)
 def _activate_serial(net, recurrent, inputs, values, scratch, outputs):
-    net = borrow_net(net)
+    net = borrow(net)
     values, scratch = borrow(values), borrow(scratch)
     inputs, outputs = borrow(inputs), borrow(outputs)
     for g in range(inputs.shape[0]):

@@ -9,6 +9,7 @@ import numpy as np
 from numba import njit
 
 from neat.activations import ACTIVATION_IDS
+from neat.borrow import borrow
 from neat.config import Config
 from neat.crossover import copy_into, crossover_into
 from neat.genome import GenomePool
@@ -187,6 +188,8 @@ def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters,
     """Write every child right after the previous one; returns the node and connection offsets.
     A child never needs more than its parents' genes plus one node and three links, so the `out`
     arrays sized by breed() always have room."""
+    pool, plan, out = borrow(pool), borrow(plan), borrow(out)
+    rates, options, counters = borrow(rates), borrow(options), borrow(counters)
     parent1, parent2, equal, elite = plan
     links.clear()  # innovations are matched within one generation (paper)
     splits.clear()

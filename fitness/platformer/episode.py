@@ -30,7 +30,7 @@ from fitness.platformer.physics import (
 )
 from fitness.platformer.tiles import TILE
 from neat.borrow import borrow
-from neat.network import activate, borrow_net, input_view, output_view, reset_values
+from neat.network import activate, input_view, output_view, reset_values
 
 FLAG_BONUS = 1000.0
 TIME_PENALTY = 1.0 / 600.0  # tiles per frame: 0.1 tile per second of play at 60 frames/s
@@ -111,7 +111,7 @@ def play_frames(net: tuple, g: int, recurrent: bool, level: tuple, params: np.nd
 
     level = (tiles, tile_map); player and enemies are updated in place.
     """
-    net, values, scratch = borrow_net(net), borrow(buffers[0]), borrow(buffers[1])
+    net, values, scratch = borrow(net), borrow(buffers[0]), borrow(buffers[1])
     tiles, tile_map, params = borrow(level[0]), borrow(level[1]), borrow(params)
     settings, player, enemies = borrow(settings), borrow(player), borrow(enemies)
     inputs, outputs = input_view(net, g, values), output_view(net, g, values, 4)
