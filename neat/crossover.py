@@ -12,6 +12,7 @@ from numba import njit
 
 from neat.genome import HIDDEN
 from neat.mutation import _append_conn, _find_link, creates_cycle, sort_child
+from neat.search import lower_bound
 
 
 @njit(cache=True)
@@ -19,26 +20,35 @@ def copy_into(pool, g, out, ns, cs):
     """Copy genome `g` of the pool into the child region. Returns (nn, nc)."""
     n0, n1 = pool[0][g], pool[0][g + 1]
     c0, c1 = pool[5][g], pool[5][g + 1]
+    for k in range(n1 - n0):  # element loops: numba's slice assignment costs more here
+        _copy_node(pool, n0 + k, out, ns + k)
+    for k in range(c1 - c0):
+        c = c0 + k
+        _append_conn(out, cs, k, pool[6][c], pool[7][c], pool[8][c], pool[9][c], pool[10][c])
     nn, nc = n1 - n0, c1 - c0
-    out[0][ns : ns + nn] = pool[1][n0:n1]
-    out[1][ns : ns + nn] = pool[2][n0:n1]
-    out[2][ns : ns + nn] = pool[3][n0:n1]
-    out[3][ns : ns + nn] = pool[4][n0:n1]
-    out[4][cs : cs + nc] = pool[6][c0:c1]
-    out[5][cs : cs + nc] = pool[7][c0:c1]
-    out[6][cs : cs + nc] = pool[8][c0:c1]
-    out[7][cs : cs + nc] = pool[9][c0:c1]
-    out[8][cs : cs + nc] = pool[10][c0:c1]
     return nn, nc
 
 
 @njit(cache=True)
-def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_forward):
-    """Child of parents g1 (the fitter, or equal when `equal`) and g2. Returns (nn, nc)."""
+def crossover_workspace(pool):
+    """Scratch for `crossover_into` on parents from `pool`: node marks (2, most nodes) and
+    candidate genes (most connections)."""
+    node_start, conn_start = pool[0], pool[5]
+    most_nodes = most_conns = 0
+    for g in range(len(node_start) - 1):
+        most_nodes = max(most_nodes, node_start[g + 1] - node_start[g])
+        most_conns = max(most_conns, conn_start[g + 1] - conn_start[g])
+    return np.zeros((2, most_nodes), dtype=np.bool_), np.empty(most_conns, dtype=np.int64)
+
+
+@njit(cache=True)
+def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_forward, work):
+    """Child of parents g1 (the fitter, or equal when `equal`) and g2. Returns (nn, nc).
+    `work` comes from `crossover_workspace`."""
     innov, src, dst, weight, enabled = pool[6], pool[7], pool[8], pool[9], pool[10]
     i, i_end = pool[5][g1], pool[5][g1 + 1]
     j, j_end = pool[5][g2], pool[5][g2 + 1]
-    cand = np.empty(j_end - j, dtype=np.int64)  # genes of g2 kept only if they fit (equal fitness)
+    cand = work[1]  # genes of g2 kept only if they fit (equal fitness)
     n_cand = 0
     nc = 0
     while i < i_end or j < j_end:
@@ -65,37 +75,46 @@ def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_fo
         if feed_forward and creates_cycle(out, cs, nc, src[c], dst[c]):
             continue
         nc = _append_conn(out, cs, nc, innov[c], src[c], dst[c], weight[c], enabled[c])
-    nn = _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng)
+    nn = _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, work[0])
     sort_child(out, ns, nn, cs, nc)
     return nn, nc
 
 
 @njit(cache=True)
-def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng):
+def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, used):
     """Node genes of the child: inputs, outputs and every node its links use; attributes from a
-    random parent when both have the node."""
-    used = set()
-    for c in range(cs, cs + nc):
-        used.add(out[5][c])
-        used.add(out[6][c])
+    random parent when both have the node. used (2, most nodes): all False on entry and exit."""
     node_start, node_id, node_kind = pool[0], pool[1], pool[2]
     a0, a1 = node_start[g1], node_start[g1 + 1]
     b0, b1 = node_start[g2], node_start[g2 + 1]
+    for c in range(cs, cs + nc):  # mark the nodes the child's links use, in either parent
+        for node in (out[5][c], out[6][c]):
+            a = lower_bound(node_id, a0, a1, node)
+            if a < a1 and node_id[a] == node:
+                used[0, a - a0] = True
+            b = lower_bound(node_id, b0, b1, node)
+            if b < b1 and node_id[b] == node:
+                used[1, b - b0] = True
     nn = 0
-    for a in range(a0, a1):
-        if node_kind[a] != HIDDEN or node_id[a] in used:
+    b = b0
+    for a in range(a0, a1):  # g1's nodes in order, then g2's missing from g1 (sorted later)
+        while b < b1 and node_id[b] < node_id[a]:
+            b += 1
+        if node_kind[a] != HIDDEN or used[0, a - a0]:
             src = a
-            b = b0 + np.searchsorted(node_id[b0:b1], node_id[a])
             if b < b1 and node_id[b] == node_id[a] and rng.random() >= 0.5:
                 src = b
             _copy_node(pool, src, out, ns + nn)
             nn += 1
+    a = a0
     for b in range(b0, b1):
-        if node_kind[b] == HIDDEN and node_id[b] in used:
-            a = a0 + np.searchsorted(node_id[a0:a1], node_id[b])
-            if not (a < a1 and node_id[a] == node_id[b]):
-                _copy_node(pool, b, out, ns + nn)
-                nn += 1
+        while a < a1 and node_id[a] < node_id[b]:
+            a += 1
+        if node_kind[b] == HIDDEN and used[1, b - b0] and not (a < a1 and node_id[a] == node_id[b]):
+            _copy_node(pool, b, out, ns + nn)
+            nn += 1
+    used[0, : a1 - a0] = False
+    used[1, : b1 - b0] = False
     return nn
 
 

@@ -20,6 +20,7 @@ from numba import njit, prange
 from neat.activations import apply_activation, apply_activation_py
 from neat.borrow import borrow
 from neat.genome import Genome, GenomePool
+from neat.search import lower_bound
 
 
 @dataclass
@@ -185,20 +186,6 @@ def _stable_order(keys, m, n, ptr, cursor, order):
 
 
 @njit(cache=True, inline="always")
-def _position(sorted_ids, lo, hi, value):
-    """Offset from `lo` of `value` in sorted_ids[lo:hi] (binary search; numba's searchsorted
-    allocates on every call)."""
-    first = lo
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if sorted_ids[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo - first
-
-
-@njit(cache=True, inline="always")
 def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
     node_start, node_id, conn_start, conn_src, conn_dst, conn_weight, conn_enabled = pool
     eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight = out
@@ -211,8 +198,8 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
     m = 0  # enabled connections, as local node indices
     for c in range(c0, c1):
         if conn_enabled[c]:
-            src[m] = _position(node_id, n0, n1, conn_src[c])
-            dst[m] = _position(node_id, n0, n1, conn_dst[c])
+            src[m] = lower_bound(node_id, n0, n1, conn_src[c]) - n0
+            dst[m] = lower_bound(node_id, n0, n1, conn_dst[c]) - n0
             w[m] = conn_weight[c]
             m += 1
     _stable_order(dst, m, n, dst_ptr, cursor, by_dst)

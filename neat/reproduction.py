@@ -11,7 +11,7 @@ from numba import njit
 from neat.activations import ACTIVATION_IDS
 from neat.borrow import borrow
 from neat.config import Config
-from neat.crossover import copy_into, crossover_into
+from neat.crossover import copy_into, crossover_into, crossover_workspace
 from neat.genome import GenomePool
 from neat.innovation import InnovationTracker
 from neat.mutation import (
@@ -188,21 +188,31 @@ def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters,
     """Write every child right after the previous one; returns the node and connection offsets.
     A child never needs more than its parents' genes plus one node and three links, so the `out`
     arrays sized by breed() always have room."""
-    pool, plan, out = borrow(pool), borrow(plan), borrow(out)
-    rates, options, counters = borrow(rates), borrow(options), borrow(counters)
-    parent1, parent2, equal, elite = plan
     links.clear()  # innovations are matched within one generation (paper)
     splits.clear()
+    node_start = np.zeros(len(plan[0]) + 1, dtype=np.int64)
+    conn_start = np.zeros(len(plan[0]) + 1, dtype=np.int64)
+    _breed_children(pool, plan, out, rng, rates, options, links, splits, counters, flags,
+                    crossover_workspace(pool), (node_start, conn_start))
+    return node_start, conn_start
+
+
+@njit(cache=True)
+def _breed_children(pool, plan, out, rng, rates, options, links, splits, counters, flags, work,
+                    starts):
+    """The loop of `_breed_kernel`, on borrowed views of its arguments (see neat.borrow)."""
+    pool, plan, out, work = borrow(pool), borrow(plan), borrow(out), borrow(work)
+    rates, options, counters = borrow(rates), borrow(options), borrow(counters)
+    node_start, conn_start = borrow(starts)
+    parent1, parent2, equal, elite = plan
     disabled_rate, mutate_after_crossover, feed_forward = flags
-    node_start = np.zeros(len(parent1) + 1, dtype=np.int64)
-    conn_start = np.zeros(len(parent1) + 1, dtype=np.int64)
     for k in range(len(parent1)):
         ns, cs = node_start[k], conn_start[k]
         if parent2[k] < 0:
             nn, nc = copy_into(pool, parent1[k], out, ns, cs)
         else:
             nn, nc = crossover_into(pool, parent1[k], parent2[k], equal[k], out, ns, cs, rng,
-                                    disabled_rate, feed_forward)
+                                    disabled_rate, feed_forward, work)
         if not elite[k] and (parent2[k] < 0 or mutate_after_crossover):
             if rng.random() < rates[ADD_NODE]:
                 nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
@@ -219,4 +229,3 @@ def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters,
             sort_child(out, ns, nn, cs, nc)
         node_start[k + 1] = ns + nn
         conn_start[k + 1] = cs + nc
-    return node_start, conn_start
