@@ -177,19 +177,21 @@ def test_websocket_snapshot_replay_and_frame_pull(client: TestClient, runs_dir: 
         n_nodes = len(replay["layout"]["nodes"])
         indices, outputs = [], []
         for _ in range(3):
-            ws.send_json({"type": "frame"})
-            frame = _receive_until(ws, "frame")
-            indices.append(frame["index"])
-            outputs.append(frame["frame"]["activations"][fake.N_INPUTS])
-            assert len(frame["frame"]["activations"]) == n_nodes
-            assert frame["frame"]["world"]["kind"] == "platformer"
+            ws.send_json({"type": "frames"})
+            batch = _receive_until(ws, "frames")
+            assert batch["count"] == 12 and len(batch["frames"]) == len(batch["indices"]) == 1
+            frame = batch["frames"][0]
+            indices += batch["indices"]
+            outputs.append(frame["activations"][fake.N_INPUTS])
+            assert len(frame["activations"]) == n_nodes
+            assert frame["world"]["kind"] == "platformer"
         assert indices == [0, 1, 2]
         assert len(set(outputs)) > 1  # the activations change during the episode
         ws.send_json({"type": "select", "generation": 0})
         replay = _receive_until(ws, "replay")
         assert replay["generation"] == 0 and replay["following"] is False
-        ws.send_json({"type": "frame"})
-        assert _receive_until(ws, "frame")["generation"] == 0
+        ws.send_json({"type": "frames"})
+        assert _receive_until(ws, "frames")["generation"] == 0
         # A new generation arrives as appended stats rows.
         fake.append_generation(runs_dir / "alpha", 3, "fake-grid", 4, 10)
         stats = _receive_until(ws, "stats")
@@ -202,11 +204,26 @@ def test_frame_steps_skip_frames_and_always_show_the_last(client: TestClient) ->
         assert _receive_until(ws, "replay")["frames"] == 12
         indices = []
         for _ in range(8):
-            ws.send_json({"type": "frame", "step": 5})
-            indices.append(_receive_until(ws, "frame")["index"])
+            ws.send_json({"type": "frames", "step": 5})
+            indices += _receive_until(ws, "frames")["indices"]
         assert indices == [0, 5, 10, 11, 0, 5, 10, 11]
-        ws.send_json({"type": "frame", "step": 0})
+        ws.send_json({"type": "frames", "step": 0})
         assert "step" in _receive_until(ws, "error")["message"]
+
+
+def test_frame_batches_end_with_the_episode(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "watch", "run": "alpha"})
+        assert _receive_until(ws, "replay")["frames"] == 12
+        batches = []
+        for _ in range(3):
+            ws.send_json({"type": "frames", "step": 2, "count": 4})
+            batch = _receive_until(ws, "frames")
+            assert len(batch["frames"]) == len(batch["indices"])
+            batches.append(batch["indices"])
+        assert batches == [[0, 2, 4, 6], [8, 10, 11], [0, 2, 4, 6]]
+        ws.send_json({"type": "frames", "count": 65})
+        assert "count" in _receive_until(ws, "error")["message"]
 
 
 @pytest.mark.parametrize("message", [
@@ -245,7 +262,7 @@ def test_a_stalled_client_does_not_block_another(runs_dir: Path) -> None:
         with connect(f"ws://127.0.0.1:{server.port}/ws") as healthy:
             healthy.send(json.dumps({"type": "watch", "run": "alpha"}))
             _receive_ws_until(healthy, "snapshot")
-            request = json.dumps({"type": "frame"})
+            request = json.dumps({"type": "frames"})
             for _ in range(1000):  # the stalled client keeps asking for frames, never reads them
                 _send_masked(stalled, request)
                 time.sleep(0.001)  # pace requests: back-to-back ones coalesce into one frame

@@ -125,7 +125,7 @@ def test_activations_change_during_replay_and_pause_stops_it(
     page, errors = _open(browser, f"{server.url}/#/run/alpha")
     page.wait_for_function(f"{NODE_COUNT} > 0")
     fills = ("Array.from(document.querySelectorAll('#brain .nodes [data-node-id]'), "
-             "e => e.getAttribute('fill')).join()")
+             "e => e.dataset.activation).join()")
     page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
                            ".dataset.index) > 0")
     before = page.evaluate(fills)

@@ -5,15 +5,19 @@ Protocol (JSON text messages, each with a "type"):
 client -> server
   {"type": "watch", "run": name | null, "generation": g | "latest"}  follow a run (gets a snapshot)
   {"type": "select", "generation": g | "latest"}  replay another generation's champion
-  {"type": "frame", "step": n}                     send the next replay frame (pull, one at a time),
-                                                   n (1..MAX_FRAME_STEP, default 1) frames after
-                                                   the last one sent: n > 1 plays faster than the
-                                                   page draws (at 1x the page draws every other frame)
+  {"type": "frames", "step": n, "count": k}       send the next k (1..MAX_FRAME_BATCH, default 1)
+                                                   replay frames (pull: the page asks again when it
+                                                   runs low), each n (1..MAX_FRAME_STEP, default 1)
+                                                   frames after the one before: n > 1 plays faster
+                                                   than the page draws (at 1x the page draws every
+                                                   other frame). A batch ends with the episode's last
+                                                   frame, so the next champion starts a batch.
   {"type": "ping", "t": any} / {"type": "pong", "t": any}
 server -> client
   runs (run list), snapshot (a run's summary, every stats row, champion generations), stats (rows
-  appended since the last message), replay (champion, layout and frame count), frame, ping, pong,
-  error (malformed or impossible requests; the connection stays open).
+  appended since the last message), replay (champion, layout and frame count), frames (indices and
+  frames of one batch, with the episode's frame count), ping, pong, error (malformed or impossible
+  requests; the connection stays open).
 
 Nothing is queued per client: every update is read fresh when the client can take it, so a slow
 client skips intermediate states. A send that takes longer than `send_timeout` drops the client
@@ -39,9 +43,10 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 
-MESSAGE_TYPES = ("watch", "select", "frame", "ping", "pong")
+MESSAGE_TYPES = ("watch", "select", "frames", "ping", "pong")
 FOLLOW_RECHECK_SECONDS = 1.0
 MAX_FRAME_STEP = 16
+MAX_FRAME_BATCH = 64
 
 
 @router.websocket("/ws")
@@ -72,6 +77,7 @@ class LiveSession:
         self.switch_now = False
         self.frame_wanted = False
         self.frame_step = 1  # frames the cursor moves on after each frame sent
+        self.frame_count = 1  # frames wanted in the next batch
         self.failed_replay: tuple[str, int] | None = None
         self.last_heard = time.monotonic()
         self.updates_due = asyncio.Event()
@@ -120,7 +126,7 @@ class LiveSession:
     # -- receiving ---------------------------------------------------------------------------
 
     async def _receive(self) -> None:
-        handlers = {"watch": self._on_watch, "select": self._on_select, "frame": self._on_frame,
+        handlers = {"watch": self._on_watch, "select": self._on_select, "frames": self._on_frames,
                     "ping": self._on_ping, "pong": self._on_pong}
         while True:
             message = await self.ws.receive()
@@ -182,12 +188,15 @@ class LiveSession:
         self.failed_replay = None
         self.frames_due.set()
 
-    async def _on_frame(self, data: dict[str, Any]) -> None:
-        step = data.get("step", 1)
-        if not isinstance(step, int) or isinstance(step, bool) or not 1 <= step <= MAX_FRAME_STEP:
-            await self.send_error(f"step must be an integer from 1 to {MAX_FRAME_STEP}", "frame")
+    async def _on_frames(self, data: dict[str, Any]) -> None:
+        step, count = data.get("step", 1), data.get("count", 1)
+        if not _int_in(step, 1, MAX_FRAME_STEP):
+            await self.send_error(f"step must be an integer from 1 to {MAX_FRAME_STEP}", "frames")
             return
-        self.frame_step = step
+        if not _int_in(count, 1, MAX_FRAME_BATCH):
+            await self.send_error(f"count must be an integer from 1 to {MAX_FRAME_BATCH}", "frames")
+            return
+        self.frame_step, self.frame_count = step, count
         self.frame_wanted = True
         self.frames_due.set()
 
@@ -247,7 +256,7 @@ class LiveSession:
             replay = self.replay
             if self.frame_wanted and replay is not None and replay.frames:
                 self.frame_wanted = False
-                await self._send_frame(replay)
+                await self._send_frames(replay)
 
     def _target_generation(self, run: str) -> int | None:
         if not self.follow:
@@ -290,13 +299,19 @@ class LiveSession:
             "layout": replay.layout,
         })
 
-    async def _send_frame(self, replay: Replay) -> None:
-        index = self.cursor % len(replay.frames)
-        await self.send(
-            f'{{"type":"frame","run":{json.dumps(replay.run)},"generation":{replay.generation},'
-            f'"index":{index},"count":{len(replay.frames)},"frame":{replay.frames[index]}}}'
-        )
+    async def _send_frames(self, replay: Replay) -> None:
+        """Send the next batch of frames from the cursor, up to the episode's last frame."""
         last = len(replay.frames) - 1  # always shown, so the episode's end is seen
+        index = self.cursor % len(replay.frames)
+        indices = [index]
+        while len(indices) < self.frame_count and index < last:
+            index = min(index + self.frame_step, last)
+            indices.append(index)
+        frames = ",".join(replay.frames[i] for i in indices)
+        await self.send(
+            f'{{"type":"frames","run":{json.dumps(replay.run)},"generation":{replay.generation},'
+            f'"count":{len(replay.frames)},"indices":{json.dumps(indices)},"frames":[{frames}]}}'
+        )
         self.cursor = 0 if index == last else min(index + self.frame_step, last)
         if self.cursor == 0:
             self.episode_done = True
@@ -316,6 +331,11 @@ def _consume_result(task: asyncio.Task) -> None:
     """Mark a finished task's exception as seen (the session has ended; nothing to report)."""
     if not task.cancelled():
         task.exception()
+
+
+def _int_in(value: Any, low: int, high: int) -> bool:
+    """Whether `value` is an int (not a bool) from `low` to `high`."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _plain(value: Any) -> Any:

@@ -1,9 +1,13 @@
-// The network: neurons as SVG (each carries data-node-id and data-activation), links painted on a
-// canvas under the SVG. Every link also stays in the SVG as an unpainted path with data-innovation,
-// so tests, users' scripts and the hover tooltip still find it.
+// The network, painted on one canvas under an SVG. Links are painted on an offscreen link layer
+// (again only when some link's shade changes, on hover and on resize) that is copied to the canvas
+// and covered with the neurons; a replay frame that changes no link repaints only the neurons
+// whose shade or pressed state changed, each over its box of the link layer. The SVG holds the
+// labels, and every neuron
+// and link as an unpainted shape carrying data-node-id / data-activation or data-innovation, so
+// the hover tooltip, tests and users' scripts find them; a frame writes no style or presentation
+// attribute, so it costs no style recalculation, layout or SVG repaint.
 // Activations light neurons (amber for positive, blue for negative) and links (opacity by signal).
-// A replay frame only touches neurons whose shade changed and repaints the link canvas only when
-// some link's shade changed.
+// The canvas counts repaints: data-link-paints (link layer) and data-node-paints (neurons).
 
 const STEPS = 20; // palette steps per sign
 const BASE = [27, 36, 49];
@@ -31,6 +35,14 @@ const LINK_COLORS = { pos: "#3ddc97", neg: "#ff5c7a", disabled: "#6b7587" };
 const DISABLED_ALPHA = 0.5;
 const DASH_RECURRENT = [5, 3];
 const DASH_DISABLED = [2, 4];
+
+// Neuron strokes (layout units), as the SVG drew them before the neurons moved to a canvas.
+const CELL_STROKE = ["#2a3544", 0.8];
+const NODE_STROKE = ["#5c6b80", 1.2];
+const OUTPUT_STROKE = ["#ffb547", 1.6];
+const PRESSED_STROKE = ["#ffffff", 3];
+const PRESSED_GLOW = "rgba(255,181,71,.9)";
+const GLOW_RADIUS = 6; // layout units
 
 // Link geometry kinds in `geometry` (7 numbers per link: kind, then up to 6 coordinates).
 const LINE = 0;
@@ -67,11 +79,19 @@ function pathData(g) {
 }
 
 export class BrainView {
-  /** @param {SVGSVGElement} svg @param {HTMLCanvasElement} canvas @param {HTMLElement} tooltip */
+  /**
+   * @param {SVGSVGElement} svg labels and hover targets
+   * @param {HTMLCanvasElement} canvas @param {HTMLElement} tooltip
+   */
   constructor(svg, canvas, tooltip) {
     this.svg = svg;
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
+    this.linkLayer = document.createElement("canvas"); // offscreen: never composited by the page
+    this.linkCtx = this.linkLayer.getContext("2d");
+    this.linkPaints = 0;
+    this.nodePaints = 0;
+    this.view = null; // [scale, offset x, offset y, dpr]: layout units -> device pixels
     this.tooltip = tooltip;
     this.layout = null;
     this.nodeEls = [];
@@ -126,16 +146,24 @@ export class BrainView {
       parts.push(`<path class="${cls}" d="${pathData(geometry)}" stroke-width="${this.linkWidth[widthLevel].toFixed(2)}" data-innovation="${l.innovation}" data-index="${index}"/>`);
     });
     parts.push(`</g><g class="nodes">`);
+    this.nodeSize = new Float64Array(nodes.length); // cell side or disc radius, layout units
     for (const [i, n] of nodes.entries()) {
-      const common = `fill="${PALETTE[STEPS]}" data-node-id="${n.id}" data-index="${i}" data-activation="0"`;
+      const common = `data-node-id="${n.id}" data-index="${i}" data-activation="0"`;
       if (n.grid) {
         const s = layout.cell * 0.92;
+        this.nodeSize[i] = s;
         parts.push(`<rect class="node cell input" x="${n.x - s / 2}" y="${n.y - s / 2}" width="${s}" height="${s}" rx="2" ${common}/>`);
       } else {
         const rr = n.kind === "output" ? r * 1.5 : r;
+        this.nodeSize[i] = rr;
         parts.push(`<circle class="node ${n.kind}" cx="${n.x}" cy="${n.y}" r="${rr}" ${common}/>`);
       }
     }
+    this.nodeReach = this.nodeSize.map((size, i) => {
+      if (nodes[i].grid) return size / 2 + CELL_STROKE[1];
+      return size + (nodes[i].kind === "output" ? PRESSED_STROKE[1] + 3 * GLOW_RADIUS : NODE_STROKE[1]);
+    });
+    this.overlaps = overlappingNodes(nodes, this.nodeReach);
     parts.push(`</g><g class="labels">`);
     for (const n of nodes) {
       if (n.kind === "input" && !n.grid && layout.input_grid) {
@@ -165,7 +193,7 @@ export class BrainView {
     this.values = new Float64Array(this.nodeEls.length);
     this.focused = -1;
     this.svg.classList.remove("focus");
-    this.paintLinks();
+    this.paint();
     const ms = performance.now() - t0;
     this.svg.dataset.drawMs = ms.toFixed(1);
     this.svg.dataset.nodes = String(this.nodeEls.length);
@@ -177,13 +205,24 @@ export class BrainView {
   setActivations(activations, action) {
     if (!this.layout || activations.length !== this.nodeEls.length) return;
     this.values.set(activations);
+    const changed = [];
     for (let i = 0; i < this.nodeEls.length; i++) {
       const k = paletteIndex(activations[i]);
       if (k !== this.nodeShade[i]) {
         this.nodeShade[i] = k;
-        const el = this.nodeEls[i];
-        el.setAttribute("fill", PALETTE[k]);
-        el.dataset.activation = String((k - STEPS) / STEPS);
+        this.nodeEls[i].dataset.activation = String((k - STEPS) / STEPS);
+        changed.push(i);
+      }
+    }
+    const nodes = this.layout.nodes;
+    let o = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      if (nodes[i].kind !== "output") continue;
+      const on = action && action[o] > 0.5 ? 1 : 0;
+      o += 1;
+      if (on !== this.pressed[i]) {
+        this.pressed[i] = on;
+        if (!changed.includes(i)) changed.push(i);
       }
     }
     let linksChanged = false;
@@ -197,17 +236,7 @@ export class BrainView {
       }
     }
     if (linksChanged) this.paintLinks();
-    const nodes = this.layout.nodes;
-    let o = 0;
-    for (let i = 0; i < nodes.length; i++) {
-      if (nodes[i].kind !== "output") continue;
-      const on = action && action[o] > 0.5 ? 1 : 0;
-      o += 1;
-      if (on !== this.pressed[i]) {
-        this.pressed[i] = on;
-        this.nodeEls[i].classList.toggle("pressed", on === 1);
-      }
-    }
+    else if (changed.length) this.repaintNodes(changed);
   }
 
   setShowDisabled(show) {
@@ -216,36 +245,131 @@ export class BrainView {
     this.paintLinks();
   }
 
-  /** Repaint the link canvas at the next animation frame (after a resize). */
+  /** Repaint both layers at the next animation frame (after a resize). */
   queuePaint() {
     if (this.paintQueued) return;
     this.paintQueued = true;
     requestAnimationFrame(() => {
       this.paintQueued = false;
-      this.paintLinks();
+      this.paint();
     });
   }
 
-  /** Paint every link on the canvas, one stroke per (style, opacity) bucket. */
-  paintLinks() {
-    const ctx = this.ctx;
+  /** Size the canvas and the link layer to the SVG's box; repaint links and every neuron. */
+  paint() {
     const dpr = window.devicePixelRatio || 1;
     const cw = this.svg.clientWidth;
     const ch = this.svg.clientHeight;
     const w = Math.round(cw * dpr);
     const h = Math.round(ch * dpr);
-    if (this.canvas.width !== w || this.canvas.height !== h) {
-      this.canvas.width = w;
-      this.canvas.height = h;
+    for (const canvas of [this.canvas, this.linkLayer]) {
+      if (canvas.width !== w || canvas.height !== h) {
+        canvas.width = w;
+        canvas.height = h;
+      }
     }
+    this.view = null;
+    if (this.layout && w && h) {
+      const scale = Math.min(cw / this.layout.width, ch / this.layout.height);
+      this.view = [scale, (cw - this.layout.width * scale) / 2, (ch - this.layout.height * scale) / 2, dpr];
+    }
+    this.paintLinks();
+  }
+
+  /** Copy the link layer to the canvas and paint every neuron over it. */
+  compose() {
+    const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, w, h);
-    if (!this.layout || !w || !h) return;
-    const scale = Math.min(cw / this.layout.width, ch / this.layout.height);
-    const ox = (cw - this.layout.width * scale) / 2;
-    const oy = (ch - this.layout.height * scale) / 2;
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!this.view) return;
+    ctx.drawImage(this.linkLayer, 0, 0);
+    this.useView(ctx);
+    for (let i = 0; i < this.nodeEls.length; i++) this.paintNode(ctx, i);
+    this.countNodePaints(this.nodeEls.length);
+  }
+
+  /** Set `ctx`'s transform to map layout units to device pixels. */
+  useView(ctx) {
+    const [scale, ox, oy, dpr] = this.view;
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * ox, dpr * oy);
-    this.linkWidth[HAIRLINE] = 1 / (dpr * scale);
+  }
+
+  /** Repaint neurons `indices` (and the parts of neighbours they overlap), each over its box of
+   * the link layer. */
+  repaintNodes(indices) {
+    if (!this.view) return;
+    const ctx = this.ctx;
+    const [scale, ox, oy, dpr] = this.view;
+    const nodes = this.layout.nodes;
+    let painted = 0;
+    for (const i of indices) {
+      const n = nodes[i];
+      const reach = this.nodeReach[i];
+      // the neuron's box in whole device pixels, so clearing it leaves no half-covered seams
+      const x0 = Math.floor(dpr * (ox + (n.x - reach) * scale));
+      const y0 = Math.floor(dpr * (oy + (n.y - reach) * scale));
+      const x1 = Math.ceil(dpr * (ox + (n.x + reach) * scale));
+      const y1 = Math.ceil(dpr * (oy + (n.y + reach) * scale));
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.beginPath();
+      ctx.rect(x0, y0, x1 - x0, y1 - y0);
+      ctx.clip();
+      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
+      ctx.drawImage(this.linkLayer, x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0);
+      this.useView(ctx);
+      for (const j of this.overlaps[i]) this.paintNode(ctx, j);
+      ctx.restore();
+      painted += this.overlaps[i].length;
+    }
+    this.countNodePaints(painted);
+  }
+
+  /** Paint neuron `i` with its current shade (and glow when it is a pressed button). */
+  paintNode(ctx, i) {
+    const n = this.layout.nodes[i];
+    const size = this.nodeSize[i];
+    ctx.fillStyle = PALETTE[this.nodeShade[i]];
+    ctx.beginPath();
+    let stroke = NODE_STROKE;
+    if (n.grid) {
+      ctx.roundRect(n.x - size / 2, n.y - size / 2, size, size, 2);
+      stroke = CELL_STROKE;
+    } else {
+      ctx.arc(n.x, n.y, size, 0, 2 * Math.PI);
+      if (n.kind === "output") stroke = this.pressed[i] ? PRESSED_STROKE : OUTPUT_STROKE;
+    }
+    const glow = n.kind === "output" && this.pressed[i] === 1;
+    if (glow) {
+      ctx.save();
+      ctx.shadowColor = PRESSED_GLOW;
+      ctx.shadowBlur = 2 * GLOW_RADIUS * this.view[0] * this.view[3];
+    }
+    ctx.fill();
+    ctx.strokeStyle = stroke[0];
+    ctx.lineWidth = stroke[1];
+    ctx.stroke();
+    if (glow) ctx.restore();
+  }
+
+  countNodePaints(count) {
+    this.nodePaints += count;
+    this.canvas.dataset.nodePaints = String(this.nodePaints);
+  }
+
+  /** Paint every link on the link layer, one stroke per (style, opacity) bucket; then compose. */
+  paintLinks() {
+    const ctx = this.linkCtx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.linkLayer.width, this.linkLayer.height);
+    this.linkPaints += 1;
+    this.canvas.dataset.linkPaints = String(this.linkPaints);
+    if (!this.view) {
+      this.compose();
+      return;
+    }
+    this.useView(ctx);
+    this.linkWidth[HAIRLINE] = 1 / (this.view[0] * this.view[3]);
     ctx.lineCap = "round";
     const focus = this.focused >= 0 ? new Set(this.adjacent[this.focused]) : null;
     const buckets = new Map();
@@ -286,6 +410,7 @@ export class BrainView {
     }
     ctx.globalAlpha = 1;
     ctx.setLineDash([]);
+    this.compose();
   }
 
   hover(event) {
@@ -323,4 +448,25 @@ export class BrainView {
     this.tooltip.hidden = true;
     this.focus(-1);
   }
+}
+
+/** For each neuron, the neurons (itself included, in drawing order) whose reach overlaps its own
+ * (`reach`: half the side of the square around each neuron that its paint stays in). */
+function overlappingNodes(nodes, reach) {
+  // sweep by left edge: a neuron overlaps only those whose left edge lies before its right edge
+  const order = nodes.map((n, i) => i).sort((a, b) => nodes[a].x - reach[a] - (nodes[b].x - reach[b]));
+  const overlaps = nodes.map((n, i) => [i]);
+  for (let a = 0; a < order.length; a++) {
+    const i = order[a];
+    for (let b = a + 1; b < order.length; b++) {
+      const j = order[b];
+      if (nodes[j].x - reach[j] >= nodes[i].x + reach[i]) break; // and so is every later one
+      if (Math.abs(nodes[i].y - nodes[j].y) < reach[i] + reach[j]) {
+        overlaps[i].push(j);
+        overlaps[j].push(i);
+      }
+    }
+  }
+  for (const list of overlaps) list.sort((x, y) => x - y);
+  return overlaps;
 }

@@ -1,4 +1,6 @@
 // The game view: draws a replay frame's `world` dict on a canvas, one renderer per world kind.
+// The platformer's tiles are painted on an offscreen layer, again only when the tiles in view
+// change; a frame copies that layer and draws the player, enemies and text over it.
 
 import { fitCanvas } from "./canvas.js";
 
@@ -25,6 +27,7 @@ export class GameView {
   constructor(canvas) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
+    this.tiles = new TileLayer();
   }
 
   clear(message) {
@@ -48,7 +51,7 @@ export class GameView {
       vector: drawVector, xor: drawXor,
     }[kind] || drawUnknown;
     this.ctx.save();
-    draw(this.ctx, world, w, h, dpr);
+    draw(this.ctx, world, w, h, dpr, this.tiles);
     this.ctx.restore();
   }
 }
@@ -64,12 +67,40 @@ function hud(ctx, lines, dpr, w) {
   });
 }
 
-function drawPlatformer(ctx, world, w, h, dpr) {
-  const rows = world.tiles.length;
-  const cols = rows ? world.tiles[0].length : 1;
+/** The platformer's sky and tiles, painted offscreen at the game canvas's size. */
+class TileLayer {
+  constructor() {
+    this.canvas = document.createElement("canvas");
+    this.ctx = this.canvas.getContext("2d");
+    this.key = null; // the tile rows painted, and the size, as one string
+  }
+
+  /** The layer showing `tiles` (rows of tile codes) in a w x h canvas; repainted only on change. */
+  update(tiles, w, h) {
+    const key = `${w}x${h}:${tiles.join(";")}`;
+    if (key === this.key) return this.canvas;
+    this.key = key;
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    paintTiles(this.ctx, tiles, w, h);
+    return this.canvas;
+  }
+}
+
+/** Where tile (0, 0) lands and the tile size, in device pixels: [ox, oy, size]. */
+function tileGeometry(tiles, w, h) {
+  const rows = tiles.length;
+  const cols = rows ? tiles[0].length : 1;
   const size = Math.min(h / rows, w / cols);
-  const ox = (w - cols * size) / 2;
-  const oy = (h - rows * size) / 2;
+  return [(w - cols * size) / 2, (h - rows * size) / 2, size];
+}
+
+function paintTiles(ctx, tiles, w, h) {
+  const rows = tiles.length;
+  const cols = rows ? tiles[0].length : 1;
+  const [ox, oy, size] = tileGeometry(tiles, w, h);
   const sky = ctx.createLinearGradient(0, 0, 0, h);
   sky.addColorStop(0, "#1c2f52");
   sky.addColorStop(1, "#3d5f8c");
@@ -78,7 +109,7 @@ function drawPlatformer(ctx, world, w, h, dpr) {
   ctx.fillStyle = sky;
   ctx.fillRect(ox, oy, cols * size, rows * size);
   for (let r = 0; r < rows; r++) {
-    const row = world.tiles[r];
+    const row = tiles[r];
     for (let c = 0; c < cols; c++) {
       const colors = TILE_COLORS[row[c]];
       if (!colors) continue;
@@ -95,6 +126,11 @@ function drawPlatformer(ctx, world, w, h, dpr) {
       ctx.fillRect(x + 1, y + 1, size - 2, size * 0.22);
     }
   }
+}
+
+function drawPlatformer(ctx, world, w, h, dpr, tiles) {
+  const [ox, oy, size] = tileGeometry(world.tiles, w, h);
+  ctx.drawImage(tiles.update(world.tiles, w, h), 0, 0);
   const x0 = world.x0 || 0;
   const y0 = world.y0 || 0;
   const box = (b, fill, edge) => {

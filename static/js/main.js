@@ -7,7 +7,11 @@ import { GameView } from "./game.js";
 
 const GAME_FPS = 60; // replay frames per second of game time at 1x
 const DRAW_FPS = 30; // most frames drawn per second; at 1x every other game frame is skipped
-const TEXT_INTERVAL_MS = 250; // the frame counter and fps text change at most this often
+const TEXT_INTERVAL_MS = 250; // the frame counter text changes at most this often
+const FPS_INTERVAL_MS = 1000; // the frame rate text changes at most this often
+const BATCH = 32; // replay frames asked for at once (about a second of drawing)
+const LOW_WATER = 12; // ask for the next batch when this few frames are left to draw
+const WAKE_EARLY_MS = 8; // a timer wakes this long before a frame is due, then waits for vsync
 const SCRUB_DEBOUNCE_MS = 120;
 
 const $ = (id) => document.getElementById(id);
@@ -36,13 +40,15 @@ class App {
     this.replay = null; // the last "replay" message (without frames)
     this.playing = true;
     this.speed = 1;
-    this.pending = null; // newest frame not drawn yet
-    this.awaiting = false; // a frame request is in flight
+    this.buffer = []; // "frames" of the current replay not drawn yet: [{index, count, frame}]
+    this.awaiting = false; // a frames request is in flight
     this.lastDraw = 0;
     this.lastText = 0;
-    this.drawTimes = [];
+    this.lastFps = 0;
+    this.drawn = 0; // frames drawn since lastFps
+    this.showFirst = false; // a new replay's first frame is still to be shown
     this.keysOn = "";
-    this.brain = new BrainView($("brain"), $("brain-links"), $("tooltip"));
+    this.brain = new BrainView($("brain"), $("brain-canvas"), $("tooltip"));
     this.game = new GameView($("game"));
     this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
     this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
@@ -89,7 +95,7 @@ class App {
     this.champions = [];
     this.summary = null;
     this.replay = null;
-    this.pending = null;
+    this.buffer = [];
     this.follow = true;
     this.selected = null;
     $("run-list-view").hidden = run !== null;
@@ -122,13 +128,15 @@ class App {
     this.playing = playing;
     $("play").textContent = playing ? "❚❚" : "▶";
     $("play").setAttribute("aria-label", playing ? "pause" : "play");
-    this.requestFrame();
+    this.requestFrames();
+    this.queueTick();
   }
 
-  requestFrame() {
-    if (this.awaiting || !this.replay || !this.replay.frames) return;
+  /** Ask for the next batch of frames unless one is on its way or enough are buffered. */
+  requestFrames() {
+    if (this.awaiting || !this.replay || !this.replay.frames || this.buffer.length > LOW_WATER) return;
     this.awaiting = true;
-    this.conn.send({ type: "frame", step: this.frameStep() });
+    this.conn.send({ type: "frames", step: this.frameStep(), count: BATCH });
   }
 
   /** Game frames advanced per drawn frame: 1 up to DRAW_FPS game frames per second, then more. */
@@ -144,7 +152,7 @@ class App {
       case "snapshot": return this.onSnapshot(msg);
       case "stats": return this.onStats(msg);
       case "replay": return this.onReplay(msg);
-      case "frame": return this.onFrame(msg);
+      case "frames": return this.onFrames(msg);
       case "error": return this.onError(msg);
       default: return undefined;
     }
@@ -200,8 +208,9 @@ class App {
     const sameBrain = this.replay && this.replay.generation === msg.generation
       && this.replay.champion_id === msg.champion_id;
     this.replay = msg;
-    this.pending = null;
+    this.buffer = [];
     this.awaiting = false;
+    this.showFirst = true;
     if (!sameBrain) this.brain.draw(msg.layout);
     $("brain").dataset.generation = String(msg.generation);
     $("brain").dataset.championId = String(msg.champion_id);
@@ -218,13 +227,13 @@ class App {
     this.fitness.setSelected(msg.generation);
     this.species.setSelected(msg.generation);
     this.renderSpeciesTable();
-    this.requestFrame(); // even when paused: show the first frame
+    this.requestFrames(); // even when paused: show the first frame
   }
 
-  onFrame(msg) {
+  onFrames(msg) {
     this.awaiting = false;
     if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation) return;
-    this.pending = msg;
+    msg.frames.forEach((frame, i) => this.buffer.push({ index: msg.indices[i], count: msg.count, frame }));
     this.queueTick();
   }
 
@@ -238,31 +247,41 @@ class App {
 
   // -- drawing -------------------------------------------------------------------------------
 
-  /** Run `tick` at the next animation frame; nothing runs while no frame waits to be drawn. */
-  queueTick() {
+  /** Run `tick` at the next animation frame, or at the first one after `delay` ms; nothing runs
+   * while no frame waits to be drawn, and the page renders only when it draws. */
+  queueTick(delay = 0) {
     if (this.tickQueued) return;
     this.tickQueued = true;
-    requestAnimationFrame((t) => this.tick(t));
+    const tick = () => requestAnimationFrame((t) => this.tick(t));
+    if (delay > 0) setTimeout(tick, delay);
+    else tick();
   }
 
   tick(now) {
     this.tickQueued = false;
-    if (!this.pending) return;
-    const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
-    const first = this.pending.index === 0 || !this.playing;
-    if (!first && now - this.lastDraw < interval - 4) {
-      this.queueTick();
+    const next = this.buffer[0];
+    if (!next) return;
+    if (!this.playing) { // paused: only a new replay's first frame is shown
+      if (this.showFirst) this.drawFrame(this.buffer.shift(), now);
       return;
     }
-    this.drawFrame(this.pending, now);
+    const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
+    const wait = this.lastDraw + interval - 4 - now;
+    if (next.index !== 0 && wait > 0) {
+      this.queueTick(wait - WAKE_EARLY_MS);
+      return;
+    }
+    this.drawFrame(this.buffer.shift(), now);
     this.lastDraw = now;
-    this.pending = null;
-    if (this.playing) this.requestFrame();
+    this.requestFrames();
+    if (this.buffer.length) this.queueTick(interval - WAKE_EARLY_MS);
   }
 
-  /** Draw one frame; only DOM state that changed is written, text at most every TEXT_INTERVAL_MS. */
-  drawFrame(msg, now) {
-    const frame = msg.frame;
+  /** Draw one frame; only DOM state that changed is written, the counter at most every
+   * TEXT_INTERVAL_MS, the frame rate once a second. */
+  drawFrame(next, now) {
+    this.showFirst = false;
+    const frame = next.frame;
     this.brain.setActivations(frame.activations, frame.action);
     this.game.draw(frame.world);
     const keysOn = frame.action.map((a) => (a > 0.5 ? "1" : "0")).join("");
@@ -272,15 +291,21 @@ class App {
         key.classList.toggle("on", keysOn[Number(key.dataset.output)] === "1");
       }
     }
-    this.drawTimes.push(now);
-    while (this.drawTimes.length && now - this.drawTimes[0] > 1000) this.drawTimes.shift();
+    this.drawn += 1;
     const counter = $("frame-counter");
-    counter.dataset.index = String(msg.index);
+    counter.dataset.index = String(next.index);
+    if (now - this.lastFps >= FPS_INTERVAL_MS && this.playing) {
+      const fps = Math.round((1000 * this.drawn) / (now - this.lastFps));
+      if (now - this.lastFps < 2 * FPS_INTERVAL_MS) {
+        $("fps").textContent = `${fps} fps`;
+        $("fps").dataset.fps = String(fps);
+      }
+      this.lastFps = now;
+      this.drawn = 0;
+    }
     if (now - this.lastText < TEXT_INTERVAL_MS && this.playing) return;
     this.lastText = now;
-    counter.textContent = `frame ${msg.index + 1} / ${msg.count}`;
-    $("fps").textContent = `${this.drawTimes.length} fps`;
-    $("fps").dataset.fps = String(this.drawTimes.length);
+    counter.textContent = `frame ${next.index + 1} / ${next.count}`;
   }
 
   renderStatus() {
