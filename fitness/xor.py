@@ -22,6 +22,7 @@ from neat.network import (
     activate,
     activate_with,
     input_view,
+    network_count,
     output_view,
     pack_genome,
     reset_values,
@@ -42,29 +43,37 @@ SPEC = TaskSpec(
 
 
 @njit(cache=True)
-def xor_outputs(net, recurrent, patterns, rows):
-    """Output of networks `rows` on every pattern (each from a reset state), shape (len(rows), 4)."""
-    outputs = np.empty((len(rows), len(patterns)))
+def xor_scores(net, recurrent, patterns, targets):
+    """Fitness (4 - sum of |output - target|)^2 of every network, shape (G,), and whether all its
+    outputs are on the right side of 0.5, shape (G,); each pattern from a reset state."""
+    n_genomes = network_count(net)
+    fitness = np.empty(n_genomes)
+    right = np.empty(n_genomes, dtype=np.bool_)
     values = np.zeros(len(net[1]))
     scratch = np.zeros(len(net[1]))
-    _xor_rows(net, recurrent, patterns, rows, values, scratch, outputs)
-    return outputs
+    _score_all(net, recurrent, patterns, targets, values, scratch, fitness, right)
+    return fitness, right
 
 
 @njit(cache=True)
-def _xor_rows(net, recurrent, patterns, rows, values, scratch, outputs):
-    """The loop of `xor_outputs`, on borrowed views of its arguments (neat.borrow)."""
+def _score_all(net, recurrent, patterns, targets, values, scratch, fitness, right):
+    """The loop of `xor_scores`, on borrowed views of its arguments (neat.borrow)."""
     net, values, scratch = borrow(net), borrow(values), borrow(scratch)
-    patterns, rows, outputs = borrow(patterns), borrow(rows), borrow(outputs)
-    for r in range(len(rows)):
-        g = rows[r]
+    patterns, targets = borrow(patterns), borrow(targets)
+    fitness, right = borrow(fitness), borrow(right)
+    for g in range(len(fitness)):
         inputs, output = input_view(net, g, values), output_view(net, g, values, 1)
+        error = 0.0
+        right[g] = True
         for p in range(len(patterns)):
             reset_values(net, g, values)
             for i in range(len(inputs)):
                 inputs[i] = patterns[p, i]
             activate(net, g, recurrent, values, scratch)
-            outputs[r, p] = output[0]
+            error += abs(output[0] - targets[p])
+            if (output[0] > 0.5) != (targets[p] > 0.5):
+                right[g] = False
+        fitness[g] = (4.0 - error) ** 2
 
 
 def xor_fitness_py(genome: Genome, recurrent: bool) -> float:
@@ -79,29 +88,21 @@ def xor_fitness_py(genome: Genome, recurrent: bool) -> float:
 class XorTask:
     spec = SPEC
 
+    def __init__(self) -> None:
+        self._last: tuple[PackedNetworks, np.ndarray] | None = None  # networks, solved flags
+
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
         """(4 - sum of |output - target|)^2 per network, shape (G,); deterministic."""
-        errors = np.abs(self.outputs(packed) - TARGETS).sum(axis=1)
-        return (4.0 - errors) ** 2
-
-    def outputs(self, packed: PackedNetworks, rows: np.ndarray | None = None) -> np.ndarray:
-        """Outputs of networks `rows` (default: all) on the four patterns, shape (len(rows), 4)."""
-        if rows is None:
-            rows = np.arange(len(packed))
-        return xor_outputs(packed.arrays, packed.recurrent, PATTERNS, rows.astype(np.int64))
+        fitness, right = xor_scores(packed.arrays, packed.recurrent, PATTERNS, TARGETS)
+        self._last = (packed, right)
+        return fitness
 
     def solved(self, packed: PackedNetworks, fitness: np.ndarray) -> np.ndarray:
-        """True where all four outputs are on the right side of 0.5.
-
-        Such a network errs by at most 0.5 per pattern, so its fitness is at least 4: only those
-        networks are run again.
-        """
-        solved = np.zeros(len(packed), dtype=bool)
-        candidates = np.flatnonzero(np.asarray(fitness) >= 4.0)
-        if len(candidates):
-            right = (self.outputs(packed, candidates) > 0.5) == (TARGETS > 0.5)
-            solved[candidates] = right.all(axis=1)
-        return solved
+        """True where all four outputs are on the right side of 0.5 (kept from the evaluation of
+        the same networks when there was one)."""
+        if self._last is not None and self._last[0] is packed:
+            return self._last[1]
+        return xor_scores(packed.arrays, packed.recurrent, PATTERNS, TARGETS)[1]
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
         packed = pack_genome(genome, recurrent)

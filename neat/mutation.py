@@ -9,6 +9,7 @@ caller sorts the child afterwards with `sort_child`.
 import numpy as np
 from numba import njit
 
+from neat.draws import random_below
 from neat.genome import HIDDEN, INPUT, OUTPUT
 
 # indices into the float64 `rates` array built by reproduction.mutation_rates()
@@ -92,7 +93,7 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
             n_enabled += 1
     if n_enabled == 0:
         return nn, nc
-    pick = rng.integers(0, n_enabled)
+    pick = random_below(rng, n_enabled)
     chosen = -1
     for c in range(cs, cs + nc):
         if conn_enabled[c]:
@@ -125,8 +126,8 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
     """Add a link between two unconnected nodes (no cycles when feed-forward). Returns nc."""
     node_id, node_kind = out[0], out[1]
     for _ in range(int(rates[CONN_TRIES])):
-        s = ns + rng.integers(0, nn)
-        d = ns + rng.integers(0, nn)
+        s = ns + random_below(rng, nn)
+        d = ns + random_below(rng, nn)
         if node_kind[d] == INPUT:
             continue
         if feed_forward and node_kind[s] == OUTPUT:
@@ -167,14 +168,14 @@ def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
     if rates[ACT_RATE] > 0:
         for i in range(ns, ns + nn):
             if out[1][i] != INPUT and rng.random() < rates[ACT_RATE]:
-                out[3][i] = activation_options[rng.integers(0, len(activation_options))]
+                out[3][i] = activation_options[random_below(rng, len(activation_options))]
 
 
 @njit(cache=True)
 def mutate_toggle_enable(out, cs, nc, rng):
     """Flip the enabled flag of one random connection."""
     if nc > 0:
-        c = cs + rng.integers(0, nc)
+        c = cs + random_below(rng, nc)
         out[8][c] = not out[8][c]
 
 
@@ -207,7 +208,7 @@ def mutate_delete_connection(out, cs, nc, rng):
     """Remove one random connection. Returns nc."""
     if nc == 0:
         return nc
-    return _remove_conn(out, cs, nc, cs + rng.integers(0, nc))
+    return _remove_conn(out, cs, nc, cs + random_below(rng, nc))
 
 
 @njit(cache=True)
@@ -219,7 +220,7 @@ def mutate_delete_node(out, ns, nn, cs, nc, rng):
             n_hidden += 1
     if n_hidden == 0:
         return nn, nc
-    pick = rng.integers(0, n_hidden)
+    pick = random_below(rng, n_hidden)
     for i in range(ns, ns + nn):
         if out[1][i] == HIDDEN:
             if pick == 0:

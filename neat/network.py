@@ -266,6 +266,12 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
 
 
 @njit(cache=True)
+def network_count(net):
+    """How many networks `net` holds."""
+    return (net[0][1] - net[0][0]) // GENOME_RECORD
+
+
+@njit(cache=True)
 def input_view(net, g, values):
     """The input slots of genome `g` in `values`, shape (n_inputs,): write observations here."""
     index = net[0]

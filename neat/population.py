@@ -88,6 +88,9 @@ class Population:
 
     def state(self) -> PopulationState:
         """The population's state (shared arrays, not copies): see `from_state`."""
+        if self.representatives is not None:
+            for k, s in enumerate(self.species):
+                s.representative = self.representatives.genome(k, copy=False)
         return PopulationState(
             self.n_inputs, self.n_outputs, self.generation, self.evaluations, self.pool,
             self.tracker.counters, self.species, self.next_species_key, self.next_genome_key,

@@ -12,6 +12,7 @@ from neat.activations import ACTIVATION_IDS
 from neat.borrow import borrow
 from neat.config import Config
 from neat.crossover import copy_into, crossover_into, crossover_workspace
+from neat.draws import random_below
 from neat.genome import GenomePool
 from neat.innovation import InnovationTracker
 from neat.mutation import (
@@ -122,12 +123,12 @@ def _plan_kernel(ranked, start, survivors, quotas, elite_ok, fitness, rng, cross
             child += 1
             first = 1
         for _ in range(first, quotas[k]):
-            a = ranked[start[k] + rng.integers(0, survivors[k])]
-            b = ranked[start[k] + rng.integers(0, survivors[k])]
+            a = ranked[start[k] + random_below(rng, survivors[k])]
+            b = ranked[start[k] + random_below(rng, survivors[k])]
             if rng.random() < crossover_rate:
                 if n_species > 1 and rng.random() < interspecies_rate:
-                    o = (k + 1 + rng.integers(0, n_species - 1)) % n_species
-                    b = ranked[start[o] + rng.integers(0, survivors[o])]
+                    o = (k + 1 + random_below(rng, n_species - 1)) % n_species
+                    b = ranked[start[o] + random_below(rng, survivors[o])]
                 if fitness[b] > fitness[a]:
                     a, b = b, a
                 parent2[child] = b

@@ -202,11 +202,9 @@ def surviving_species(species: list[Species], index: np.ndarray, fitness: np.nda
 def choose_representatives(species: list[Species], pool: GenomePool,
                            rng: np.random.Generator) -> GenomePool:
     """Each species is represented in the next generation by a random member of this one (paper).
-    Returns the representatives as a pool, in species order."""
+    Returns the representatives as a pool, in species order (`Species.representative` is set from
+    it only when a population's state is taken: see Population.state)."""
     sizes = np.array([len(s.members) for s in species])
     picks = rng.integers(0, sizes)
     rows = np.array([s.members[p] for s, p in zip(species, picks.tolist(), strict=True)], np.int64)
-    reps = pool.take(rows)
-    for k, s in enumerate(species):
-        s.representative = reps.genome(k, copy=False)
-    return reps
+    return pool.take(rows)
