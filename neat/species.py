@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from neat.borrow import borrow
 from neat.config import SpeciationConfig, StagnationConfig
 from neat.genome import Genome, GenomePool
 
@@ -30,7 +31,7 @@ class Species:
         return generation - self.last_improved
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def distance(innov_a, weight_a, innov_b, weight_b, c1, c2, c3, small_genes):
     """Compatibility distance c1*E/N + c2*D/N + c3*W between two genomes' connection genes.
 
@@ -84,8 +85,8 @@ def _assign(pool_conn, rep_conn, coefficients, threshold):
     numbered from R in order, and represents it for the genomes after it.
     Returns (species index per genome, pool position of each new founder).
     """
-    conn_start, innov, weight = pool_conn
-    rep_start, rep_innov, rep_weight = rep_conn
+    conn_start, innov, weight = borrow(pool_conn)
+    rep_start, rep_innov, rep_weight = borrow(rep_conn)
     c1, c2, c3, small = coefficients
     n_reps = len(rep_start) - 1
     n = len(conn_start) - 1
