@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-from fitness.seeding import next_uniform
+from neat.draws import next_uniform
 
 GRAVITY = 9.8  # m/s^2
 MASS_CART = 1.0  # kg

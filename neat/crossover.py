@@ -10,6 +10,7 @@ conn_weight, conn_enabled); the child is written into a region of `out` (see nea
 import numpy as np
 from numba import njit
 
+from neat.draws import next_uniform
 from neat.genome import HIDDEN
 from neat.mutation import _append_conn, _find_link, creates_cycle, sort_child
 from neat.search import lower_bound
@@ -53,10 +54,10 @@ def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_fo
     nc = 0
     while i < i_end or j < j_end:
         if i < i_end and j < j_end and innov[i] == innov[j]:
-            take = i if rng.random() < 0.5 else j
+            take = i if next_uniform(rng) < 0.5 else j
             on = enabled[take]
             if not enabled[i] or not enabled[j]:
-                on = not (rng.random() < disabled_rate)
+                on = not (next_uniform(rng) < disabled_rate)
             nc = _append_conn(out, cs, nc, innov[i], src[i], dst[i], weight[take], on)
             i += 1
             j += 1
@@ -102,7 +103,7 @@ def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, used):
             b += 1
         if node_kind[a] != HIDDEN or used[0, a - a0]:
             src = a
-            if b < b1 and node_id[b] == node_id[a] and rng.random() >= 0.5:
+            if b < b1 and node_id[b] == node_id[a] and next_uniform(rng) >= 0.5:
                 src = b
             _copy_node(pool, src, out, ns + nn)
             nn += 1

@@ -9,7 +9,7 @@ caller sorts the child afterwards with `sort_child`.
 import numpy as np
 from numba import njit
 
-from neat.draws import random_below
+from neat.draws import next_normal, next_uniform, random_below
 from neat.genome import HIDDEN, INPUT, OUTPUT
 
 # indices into the float64 `rates` array built by reproduction.mutation_rates()
@@ -137,7 +137,7 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
             continue
         if feed_forward and creates_cycle(out, cs, nc, src, dst):
             continue
-        weight = rng.normal(0.0, rates[WEIGHT_INIT]) if rates[WEIGHT_INIT] > 0 else 0.0
+        weight = next_normal(rng, rates[WEIGHT_INIT]) if rates[WEIGHT_INIT] > 0 else 0.0
         weight = min(max(weight, -rates[WEIGHT_MAX]), rates[WEIGHT_MAX])
         return _append_conn(out, cs, nc, _link_innovation(links, counters, src, dst), src, dst,
                             weight, True)
@@ -146,28 +146,28 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
 
 @njit(cache=True, inline="always")
 def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit):
-    if rng.random() < perturb_rate:
-        value += rng.normal(0.0, power) if power > 0 else 0.0
+    if next_uniform(rng) < perturb_rate:
+        value += next_normal(rng, power) if power > 0 else 0.0
     else:
-        value = rng.normal(0.0, init_stdev) if init_stdev > 0 else 0.0
+        value = next_normal(rng, init_stdev) if init_stdev > 0 else 0.0
     return min(max(value, -limit), limit)
 
 
 @njit(cache=True)
 def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
     """Weight, bias and activation mutation (per-genome chance, then per-gene perturb or replace)."""
-    if rng.random() < rates[WEIGHT_RATE]:
+    if next_uniform(rng) < rates[WEIGHT_RATE]:
         for c in range(cs, cs + nc):
             out[7][c] = _mutate_value(out[7][c], rng, rates[WEIGHT_PERTURB], rates[WEIGHT_POWER],
                                       rates[WEIGHT_INIT], rates[WEIGHT_MAX])
-    if rng.random() < rates[BIAS_RATE]:
+    if next_uniform(rng) < rates[BIAS_RATE]:
         for i in range(ns, ns + nn):
             if out[1][i] != INPUT:
                 out[2][i] = _mutate_value(out[2][i], rng, rates[BIAS_PERTURB], rates[BIAS_POWER],
                                           rates[BIAS_INIT], rates[WEIGHT_MAX])
     if rates[ACT_RATE] > 0:
         for i in range(ns, ns + nn):
-            if out[1][i] != INPUT and rng.random() < rates[ACT_RATE]:
+            if out[1][i] != INPUT and next_uniform(rng) < rates[ACT_RATE]:
                 out[3][i] = activation_options[random_below(rng, len(activation_options))]
 
 

@@ -12,7 +12,7 @@ from neat.activations import ACTIVATION_IDS
 from neat.borrow import borrow
 from neat.config import Config
 from neat.crossover import copy_into, crossover_into, crossover_workspace
-from neat.draws import random_below
+from neat.draws import new_stream, next_uniform, random_below
 from neat.genome import GenomePool
 from neat.innovation import InnovationTracker
 from neat.mutation import (
@@ -97,7 +97,8 @@ def plan_offspring(index: np.ndarray, alive: list[int], quotas: np.ndarray, fitn
     elite_ok = (rep.elitism_min_species_size > 0) & (sizes >= rep.elitism_min_species_size)
     parent1, parent2, equal, elite = _plan_kernel(
         ranked.astype(np.int64), all_start[alive].astype(np.int64), survivors,
-        quotas.astype(np.int64), elite_ok, fitness, rng, rep.crossover_rate, rep.interspecies_rate)
+        quotas.astype(np.int64), elite_ok, fitness, new_stream(rng), rep.crossover_rate,
+        rep.interspecies_rate)
     return BreedingPlan(parent1, parent2, equal, elite)
 
 
@@ -105,7 +106,8 @@ def plan_offspring(index: np.ndarray, alive: list[int], quotas: np.ndarray, fitn
 def _plan_kernel(ranked, start, survivors, quotas, elite_ok, fitness, rng, crossover_rate,
                  interspecies_rate):
     """Parents of every child. `ranked` holds each species' members, best first, species k at
-    ranked[start[k]:start[k+1]]; parents come from its first survivors[k] members."""
+    ranked[start[k]:start[k+1]]; parents come from its first survivors[k] members. `rng` is a
+    neat.draws stream."""
     total = quotas.sum()
     parent1 = np.empty(total, dtype=np.int64)
     parent2 = np.full(total, -1, dtype=np.int64)
@@ -125,8 +127,8 @@ def _plan_kernel(ranked, start, survivors, quotas, elite_ok, fitness, rng, cross
         for _ in range(first, quotas[k]):
             a = ranked[start[k] + random_below(rng, survivors[k])]
             b = ranked[start[k] + random_below(rng, survivors[k])]
-            if rng.random() < crossover_rate:
-                if n_species > 1 and rng.random() < interspecies_rate:
+            if next_uniform(rng) < crossover_rate:
+                if n_species > 1 and next_uniform(rng) < interspecies_rate:
                     o = (k + 1 + random_below(rng, n_species - 1)) % n_species
                     b = ranked[start[o] + random_below(rng, survivors[o])]
                 if fitness[b] > fitness[a]:
@@ -173,7 +175,8 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
            pool.conn_enabled)
     options = np.array([ACTIVATION_IDS[a] for a in config.genome.activation_options], np.int8)
     node_start, conn_start = _breed_kernel(
-        src, (plan.parent1, plan.parent2, plan.equal, plan.elite), out, rng, mutation_rates(config),
+        src, (plan.parent1, plan.parent2, plan.equal, plan.elite), out, new_stream(rng),
+        mutation_rates(config),
         options, tracker.links, tracker.splits, tracker.counters,
         (config.reproduction.disabled_gene_rate, config.reproduction.mutate_after_crossover,
          config.genome.feed_forward))
@@ -188,7 +191,7 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
 def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters, flags):
     """Write every child right after the previous one; returns the node and connection offsets.
     A child never needs more than its parents' genes plus one node and three links, so the `out`
-    arrays sized by breed() always have room."""
+    arrays sized by breed() always have room. `rng` is a neat.draws stream."""
     links.clear()  # innovations are matched within one generation (paper)
     splits.clear()
     node_start = np.zeros(len(plan[0]) + 1, dtype=np.int64)
@@ -203,7 +206,7 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
                     starts):
     """The loop of `_breed_kernel`, on borrowed views of its arguments (see neat.borrow)."""
     pool, plan, out, work = borrow(pool), borrow(plan), borrow(out), borrow(work)
-    rates, options, counters = borrow(rates), borrow(options), borrow(counters)
+    rng, rates, options, counters = borrow(rng), borrow(rates), borrow(options), borrow(counters)
     node_start, conn_start = borrow(starts)
     parent1, parent2, equal, elite = plan
     disabled_rate, mutate_after_crossover, feed_forward = flags
@@ -215,16 +218,16 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
             nn, nc = crossover_into(pool, parent1[k], parent2[k], equal[k], out, ns, cs, rng,
                                     disabled_rate, feed_forward, work)
         if not elite[k] and (parent2[k] < 0 or mutate_after_crossover):
-            if rng.random() < rates[ADD_NODE]:
+            if next_uniform(rng) < rates[ADD_NODE]:
                 nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
-            if rng.random() < rates[ADD_CONN]:
+            if next_uniform(rng) < rates[ADD_CONN]:
                 nc = mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters,
                                            feed_forward)
-            if rng.random() < rates[DELETE_CONN]:
+            if next_uniform(rng) < rates[DELETE_CONN]:
                 nc = mutate_delete_connection(out, cs, nc, rng)
-            if rng.random() < rates[DELETE_NODE]:
+            if next_uniform(rng) < rates[DELETE_NODE]:
                 nn, nc = mutate_delete_node(out, ns, nn, cs, nc, rng)
-            if rng.random() < rates[TOGGLE]:
+            if next_uniform(rng) < rates[TOGGLE]:
                 mutate_toggle_enable(out, cs, nc, rng)
             mutate_parameters(out, ns, nn, cs, nc, rng, rates, options)
             sort_child(out, ns, nn, cs, nc)

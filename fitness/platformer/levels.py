@@ -25,7 +25,7 @@ from fitness.platformer.tiles import (
     PLATFORM,
     TILE,
 )
-from fitness.seeding import next_uniform, splitmix64
+from neat.draws import next_uniform, splitmix64
 
 DIFFICULTIES = (0, 1, 2, 3)
 MIN_LENGTH, MAX_LENGTH = 40, 600
