@@ -159,12 +159,8 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
           tracker: InnovationTracker, rng: np.random.Generator) -> GenomePool:
     """Build the next generation from `plan` in one compiled call. Children of the plan get keys
     first_key, first_key+1, ...; elites keep their key."""
-    second = plan.parent2[plan.parent2 >= 0]
-    nodes = pool.node_counts()
-    conns = pool.conn_counts()
-    # room for every child: both parents' genes plus one add-node and one add-connection
-    node_room = int(nodes[plan.parent1].sum() + nodes[second].sum()) + len(plan.parent1)
-    conn_room = int(conns[plan.parent1].sum() + conns[second].sum()) + 3 * len(plan.parent1)
+    node_room, conn_room = _room_for_children(pool.node_start, pool.conn_start, plan.parent1,
+                                              plan.parent2)
     out = (np.empty(node_room, np.int64), np.empty(node_room, np.int8),
            np.empty(node_room, np.float64), np.empty(node_room, np.int8),
            np.empty(conn_room, np.int64), np.empty(conn_room, np.int64),
@@ -185,6 +181,19 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
     n_nodes, n_conns = node_start[-1], conn_start[-1]
     return GenomePool(pool.n_inputs, pool.n_outputs, keys.astype(np.int64), node_start, conn_start,
                       *(a[:n_nodes] for a in out[:4]), *(a[:n_conns] for a in out[4:]))
+
+
+@njit(cache=True)
+def _room_for_children(node_start, conn_start, parent1, parent2):
+    """Gene counts that always hold the children: both parents' genes plus one node and three
+    links (an add-node mutation adds one node and two links, an add-connection one link)."""
+    nodes = conns = 0
+    for k in range(len(parent1)):
+        for parent in (parent1[k], parent2[k]):
+            if parent >= 0:
+                nodes += node_start[parent + 1] - node_start[parent]
+                conns += conn_start[parent + 1] - conn_start[parent]
+    return nodes + len(parent1), conns + 3 * len(parent1)
 
 
 @njit(cache=True)
