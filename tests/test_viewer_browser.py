@@ -155,3 +155,26 @@ def test_a_500_node_2000_link_genome_draws_quickly(server: ViewerServer, browser
     _shot(page, "viewer-big-genome")
     assert errors == []
     page.close()
+
+
+def test_replay_repaints_neurons_and_the_link_layer_at_most_every_150_ms(
+    server: ViewerServer, browser
+) -> None:
+    page, errors = _open(browser, f"{server.url}/#/run/alpha")
+    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
+                           ".dataset.index) > 0")
+    paints = """() => {
+        const canvas = document.querySelector('[data-testid=brain-canvas]');
+        return [Number(canvas.dataset.linkPaints), Number(canvas.dataset.nodePaints),
+                performance.now()];
+    }"""
+    links_before, nodes_before, start = page.evaluate(paints)
+    page.wait_for_timeout(1500)  # a window of replay to count repaints in
+    links_after, nodes_after, end = page.evaluate(paints)
+    fps = int(page.locator("#fps").get_attribute("data-fps"))
+    link_paints = links_after - links_before
+    assert nodes_after > nodes_before  # neurons light up frame by frame
+    assert link_paints <= (end - start) / 150 + 2
+    assert link_paints < fps * (end - start) / 1000  # most frames leave the link layer alone
+    assert errors == []
+    page.close()

@@ -1,11 +1,12 @@
-// The network, painted on one canvas under an SVG. Links are painted on an offscreen link layer
-// (again only when some link's shade changes, on hover and on resize) that is copied to the canvas
-// and covered with the neurons; a replay frame that changes no link repaints only the neurons
-// whose shade or pressed state changed, each over its box of the link layer. The SVG holds the
-// labels, and every neuron
-// and link as an unpainted shape carrying data-node-id / data-activation or data-innovation, so
-// the hover tooltip, tests and users' scripts find them; a frame writes no style or presentation
-// attribute, so it costs no style recalculation, layout or SVG repaint.
+// The network, painted on one opaque canvas under an SVG. The background, links and labels are
+// painted on an offscreen link layer (on hover, on resize, and when some link's shade changed, at
+// most every LINK_REPAINT_MS) that is copied to the canvas and covered with the neurons; any other
+// replay frame repaints only the neurons whose shade or pressed state changed, each over its box of
+// the link layer. The SVG paints nothing but a hovered neuron's outline: it holds every neuron and
+// link as an invisible shape carrying data-node-id / data-activation or data-innovation, so the
+// hover tooltip, tests and users' scripts find them. A frame writes no style or presentation
+// attribute (no style recalculation, layout or SVG repaint), and being opaque, the canvas leaves
+// the compositor nothing to blend under it.
 // Activations light neurons (amber for positive, blue for negative) and links (opacity by signal).
 // The canvas counts repaints: data-link-paints (link layer) and data-node-paints (neurons).
 
@@ -25,6 +26,8 @@ const PALETTE = Array.from({ length: 2 * STEPS + 1 }, (_, i) => {
 const OPACITY_LEVELS = 12;
 const IDLE_LEVEL = -1; // before the first frame: links at IDLE_ALPHA
 const IDLE_ALPHA = 0.35;
+const LINK_REPAINT_MS = 150; // link shades follow the signal at up to ~7 Hz: repainting every
+// link and the whole canvas is most of a frame's cost, neurons alone are cheap
 const DIM = 0.12; // opacity factor of links not touching the hovered neuron
 const WIDTH_LEVELS = 8;
 const HAIRLINE = WIDTH_LEVELS; // width level of links drawn one device pixel wide
@@ -44,6 +47,18 @@ const PRESSED_STROKE = ["#ffffff", 3];
 const PRESSED_GLOW = "rgba(255,181,71,.9)";
 const GLOW_RADIUS = 6; // layout units
 
+// Background (the panel's colour, then the brain box's rounded radial gradient) and labels.
+const PANEL = "#121821";
+const BOX_RADIUS = 7; // CSS pixels
+const GRADIENT = ["#121a26", "#0c1118"];
+const MONO = `ui-monospace, "SF Mono", "JetBrains Mono", Menlo, Consolas, monospace`;
+const LABEL_STYLES = {
+  input: ["#aab4c5", `12px ${MONO}`],
+  out: ["#ffb547", `700 14px ${MONO}`],
+  hid: ["#7d889b", `9px ${MONO}`],
+  caption: ["#8792a5", "11px system-ui, sans-serif"],
+};
+
 // Link geometry kinds in `geometry` (7 numbers per link: kind, then up to 6 coordinates).
 const LINE = 0;
 const QUAD = 1;
@@ -53,10 +68,6 @@ const GEOMETRY_STRIDE = 7;
 function paletteIndex(value) {
   const v = Number.isFinite(value) ? Math.max(-1, Math.min(1, value)) : 0;
   return Math.round((v + 1) * STEPS);
-}
-
-function escapeXml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Geometry of the link from `a` to `b` as [kind, x0, y0, ...control points, x1, y1]. */
@@ -86,10 +97,13 @@ export class BrainView {
   constructor(svg, canvas, tooltip) {
     this.svg = svg;
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
+    this.ctx = canvas.getContext("2d", { alpha: false });
     this.linkLayer = document.createElement("canvas"); // offscreen: never composited by the page
-    this.linkCtx = this.linkLayer.getContext("2d");
+    this.linkCtx = this.linkLayer.getContext("2d", { alpha: false });
+    this.labels = [];
     this.linkPaints = 0;
+    this.linksStale = false; // some link's shade changed since the link layer was painted
+    this.lastLinkPaint = -Infinity; // performance.now() of that paint
     this.nodePaints = 0;
     this.view = null; // [scale, offset x, offset y, dpr]: layout units -> device pixels
     this.tooltip = tooltip;
@@ -164,25 +178,8 @@ export class BrainView {
       return size + (nodes[i].kind === "output" ? PRESSED_STROKE[1] + 3 * GLOW_RADIUS : NODE_STROKE[1]);
     });
     this.overlaps = overlappingNodes(nodes, this.nodeReach);
-    parts.push(`</g><g class="labels">`);
-    for (const n of nodes) {
-      if (n.kind === "input" && !n.grid && layout.input_grid) {
-        parts.push(`<text class="label" x="${n.x}" y="${n.y + r + 13}" text-anchor="middle">${escapeXml(n.label)}</text>`);
-      } else if (n.kind === "input" && !n.grid) {
-        parts.push(`<text class="label" x="${n.x - r - 6}" y="${n.y + 4}" text-anchor="end">${escapeXml(n.label)}</text>`);
-      } else if (n.kind === "output") {
-        parts.push(`<text class="label out" x="${n.x + r * 1.5 + 8}" y="${n.y + 5}">${escapeXml(n.label)}</text>`);
-      } else if (n.kind === "hidden" && hidden <= 40) {
-        parts.push(`<text class="label hid" x="${n.x}" y="${n.y - r - 3}" text-anchor="middle">${escapeXml(n.label)}</text>`);
-      }
-    }
-    if (layout.input_grid) {
-      const cells = nodes.filter((n) => n.grid);
-      const top = Math.min(...cells.map((n) => n.y)) - layout.cell / 2 - 8;
-      const left = Math.min(...cells.map((n) => n.x)) - layout.cell / 2;
-      parts.push(`<text class="caption" x="${left}" y="${top}">what it sees · ${layout.input_grid[0]}×${layout.input_grid[1]}</text>`);
-    }
     parts.push(`</g>`);
+    this.labels = nodeLabels(layout, r, hidden);
     this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
     this.svg.innerHTML = parts.join("");
     this.nodeEls = Array.from(this.svg.querySelectorAll(".nodes > [data-node-id]"));
@@ -225,17 +222,16 @@ export class BrainView {
         if (!changed.includes(i)) changed.push(i);
       }
     }
-    let linksChanged = false;
     for (let j = 0; j < this.linkShade.length; j++) {
       const src = this.linkSource[j];
       const signal = src >= 0 ? Math.abs(activations[src] * this.linkWeight[j]) : 0;
       const k = Math.round(Math.min(1, signal) * OPACITY_LEVELS);
       if (k !== this.linkShade[j]) {
         this.linkShade[j] = k;
-        linksChanged = true;
+        this.linksStale = true;
       }
     }
-    if (linksChanged) this.paintLinks();
+    if (this.linksStale && performance.now() - this.lastLinkPaint >= LINK_REPAINT_MS) this.paintLinks();
     else if (changed.length) this.repaintNodes(changed);
   }
 
@@ -280,9 +276,9 @@ export class BrainView {
   compose() {
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    if (!this.view) return;
+    if (!this.canvas.width || !this.canvas.height) return;
     ctx.drawImage(this.linkLayer, 0, 0);
+    if (!this.view) return;
     this.useView(ctx);
     for (let i = 0; i < this.nodeEls.length; i++) this.paintNode(ctx, i);
     this.countNodePaints(this.nodeEls.length);
@@ -315,7 +311,6 @@ export class BrainView {
       ctx.beginPath();
       ctx.rect(x0, y0, x1 - x0, y1 - y0);
       ctx.clip();
-      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
       ctx.drawImage(this.linkLayer, x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0);
       this.useView(ctx);
       for (const j of this.overlaps[i]) this.paintNode(ctx, j);
@@ -357,13 +352,15 @@ export class BrainView {
     this.canvas.dataset.nodePaints = String(this.nodePaints);
   }
 
-  /** Paint every link on the link layer, one stroke per (style, opacity) bucket; then compose. */
+  /** Paint the background, every link (one stroke per (style, opacity) bucket) and the labels on
+   * the link layer; then compose. */
   paintLinks() {
     const ctx = this.linkCtx;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.linkLayer.width, this.linkLayer.height);
+    paintBackground(ctx, this.linkLayer.width, this.linkLayer.height);
     this.linkPaints += 1;
     this.canvas.dataset.linkPaints = String(this.linkPaints);
+    this.linksStale = false;
+    this.lastLinkPaint = performance.now();
     if (!this.view) {
       this.compose();
       return;
@@ -410,6 +407,13 @@ export class BrainView {
     }
     ctx.globalAlpha = 1;
     ctx.setLineDash([]);
+    for (const [text, x, y, align, style] of this.labels) {
+      ctx.fillStyle = LABEL_STYLES[style][0];
+      ctx.font = LABEL_STYLES[style][1];
+      ctx.textAlign = align;
+      ctx.letterSpacing = style === "caption" ? "0.88px" : "0px";
+      ctx.fillText(text, x, y);
+    }
     this.compose();
   }
 
@@ -469,4 +473,49 @@ function overlappingNodes(nodes, reach) {
   }
   for (const list of overlaps) list.sort((x, y) => x - y);
   return overlaps;
+}
+
+/** The brain box's background on a w x h (device pixels) opaque canvas: the panel's colour outside
+ * the rounded box, inside it CSS's `radial-gradient(ellipse at 50% 40%, GRADIENT[0] 0%,
+ * GRADIENT[1] 75%)` (a farthest-corner ellipse). */
+function paintBackground(ctx, w, h) {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = PANEL;
+  ctx.fillRect(0, 0, w, h);
+  if (!w || !h) return;
+  const dpr = window.devicePixelRatio || 1;
+  const [cx, cy] = [0.5 * w, 0.4 * h];
+  const [rx, ry] = [Math.SQRT2 * 0.5 * w, Math.SQRT2 * 0.6 * h];
+  const gradient = ctx.createRadialGradient(0, 0, 0, 0, 0, ry);
+  gradient.addColorStop(0, GRADIENT[0]);
+  gradient.addColorStop(0.75, GRADIENT[1]);
+  gradient.addColorStop(1, GRADIENT[1]);
+  ctx.save();
+  ctx.beginPath();
+  ctx.roundRect(0, 0, w, h, BOX_RADIUS * dpr);
+  ctx.clip();
+  ctx.setTransform(rx / ry, 0, 0, 1, cx, cy);
+  ctx.fillStyle = gradient;
+  ctx.fillRect(-cx * (ry / rx), -cy, w * (ry / rx), h);
+  ctx.restore();
+}
+
+/** The labels of `layout`'s neurons as [text, x, y, canvas textAlign, LABEL_STYLES key] (layout
+ * units; `r` the neuron radius; hidden neurons are labelled when there are at most 40). */
+function nodeLabels(layout, r, hidden) {
+  const labels = [];
+  for (const n of layout.nodes) {
+    if (n.kind === "input" && !n.grid && layout.input_grid) labels.push([n.label, n.x, n.y + r + 13, "center", "input"]);
+    else if (n.kind === "input" && !n.grid) labels.push([n.label, n.x - r - 6, n.y + 4, "right", "input"]);
+    else if (n.kind === "output") labels.push([n.label, n.x + r * 1.5 + 8, n.y + 5, "left", "out"]);
+    else if (n.kind === "hidden" && hidden <= 40) labels.push([n.label, n.x, n.y - r - 3, "center", "hid"]);
+  }
+  if (layout.input_grid) {
+    const cells = layout.nodes.filter((n) => n.grid);
+    const top = Math.min(...cells.map((n) => n.y)) - layout.cell / 2 - 8;
+    const left = Math.min(...cells.map((n) => n.x)) - layout.cell / 2;
+    const text = `what it sees · ${layout.input_grid[0]}×${layout.input_grid[1]}`.toUpperCase();
+    labels.push([text, left, top, "left", "caption"]);
+  }
+  return labels;
 }

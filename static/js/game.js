@@ -1,6 +1,7 @@
 // The game view: draws a replay frame's `world` dict on a canvas, one renderer per world kind.
 // The platformer's tiles are painted on an offscreen layer, again only when the tiles in view
-// change; a frame copies that layer and draws the player, enemies and text over it.
+// change; a frame copies from that layer only the boxes the last frame's player, enemies and text
+// covered (all of it when the tiles changed), then draws this frame's over it.
 
 import { fitCanvas } from "./canvas.js";
 
@@ -26,11 +27,12 @@ export class GameView {
   /** @param {HTMLCanvasElement} canvas */
   constructor(canvas) {
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
+    this.ctx = canvas.getContext("2d", { alpha: false }); // opaque: nothing under it is composited
     this.tiles = new TileLayer();
   }
 
   clear(message) {
+    this.tiles.invalidate();
     const [w, h, dpr] = fitCanvas(this.canvas);
     const ctx = this.ctx;
     ctx.fillStyle = "#0e1520";
@@ -50,14 +52,24 @@ export class GameView {
       platformer: drawPlatformer, cartpole: drawCartpole, "double-pole": drawDoublePole,
       vector: drawVector, xor: drawXor,
     }[kind] || drawUnknown;
+    if (kind !== "platformer") this.tiles.invalidate();
     this.ctx.save();
     draw(this.ctx, world, w, h, dpr, this.tiles);
     this.ctx.restore();
   }
 }
 
-function hud(ctx, lines, dpr, w) {
-  ctx.font = `600 ${12 * dpr}px ui-monospace, Menlo, monospace`;
+const HUD_FONT = "600 12px ui-monospace, Menlo, monospace";
+
+/** The box hud() draws `lines` in (device pixels), as [x, y, w, h]. */
+function hudBox(ctx, lines, dpr) {
+  ctx.font = HUD_FONT.replace("12px", `${12 * dpr}px`);
+  const width = Math.max(...lines.map((line) => ctx.measureText(line).width));
+  return outerBox(0, 0, width + 14 * dpr, (26 + 16 * (lines.length - 1)) * dpr + 1);
+}
+
+function hud(ctx, lines, dpr) {
+  ctx.font = HUD_FONT.replace("12px", `${12 * dpr}px`);
   ctx.textAlign = "left";
   lines.forEach((line, i) => {
     ctx.fillStyle = "rgba(0,0,0,.45)";
@@ -73,19 +85,25 @@ class TileLayer {
     this.canvas = document.createElement("canvas");
     this.ctx = this.canvas.getContext("2d");
     this.key = null; // the tile rows painted, and the size, as one string
+    this.dirty = []; // [x, y, w, h] boxes (device pixels) the last frame drew over the layer
   }
 
-  /** The layer showing `tiles` (rows of tile codes) in a w x h canvas; repainted only on change. */
+  /** Make the next update() report a change (the game canvas was drawn over by other means). */
+  invalidate() {
+    this.key = null;
+  }
+
+  /** Show `tiles` (rows of tile codes) in a w x h canvas; whether that repainted the layer. */
   update(tiles, w, h) {
     const key = `${w}x${h}:${tiles.join(";")}`;
-    if (key === this.key) return this.canvas;
+    if (key === this.key) return false;
     this.key = key;
     if (this.canvas.width !== w || this.canvas.height !== h) {
       this.canvas.width = w;
       this.canvas.height = h;
     }
     paintTiles(this.ctx, tiles, w, h);
-    return this.canvas;
+    return true;
   }
 }
 
@@ -128,26 +146,39 @@ function paintTiles(ctx, tiles, w, h) {
   }
 }
 
-function drawPlatformer(ctx, world, w, h, dpr, tiles) {
+function drawPlatformer(ctx, world, w, h, dpr, layer) {
   const [ox, oy, size] = tileGeometry(world.tiles, w, h);
-  ctx.drawImage(tiles.update(world.tiles, w, h), 0, 0);
   const x0 = world.x0 || 0;
   const y0 = world.y0 || 0;
-  const box = (b, fill, edge) => {
-    const x = ox + (b.x - x0) * size;
-    const y = oy + (b.y - y0) * size;
-    ctx.fillStyle = fill;
-    ctx.fillRect(x, y, b.w * size, b.h * size);
-    ctx.strokeStyle = edge;
-    ctx.lineWidth = 1.5 * dpr;
-    ctx.strokeRect(x, y, b.w * size, b.h * size);
-  };
-  for (const e of world.enemies || []) box(e, "#7b3fa0", "#d59cff");
-  if (world.player) box(world.player, world.dead ? "#6b7587" : "#e63946", "#ffd6d9");
+  const boxes = [];
+  for (const e of world.enemies || []) boxes.push([e, "#7b3fa0", "#d59cff"]);
+  if (world.player) boxes.push([world.player, world.dead ? "#6b7587" : "#e63946", "#ffd6d9"]);
   const lines = [`frame ${world.frame ?? "–"}`, `distance ${Number(world.distance ?? 0).toFixed(1)}`];
   if (world.dead) lines.push("✖ dead");
   if (world.won) lines.push("★ reached the flag");
-  hud(ctx, lines, dpr, w);
+  const edge = 1.5 * dpr;
+  const rects = boxes.map(([b]) => [ox + (b.x - x0) * size, oy + (b.y - y0) * size, b.w * size, b.h * size]);
+  const dirty = rects.map(([x, y, bw, bh]) => outerBox(x - edge, y - edge, bw + 2 * edge, bh + 2 * edge));
+  dirty.push(hudBox(ctx, lines, dpr));
+  if (layer.update(world.tiles, w, h)) ctx.drawImage(layer.canvas, 0, 0);
+  else for (const [x, y, bw, bh] of layer.dirty.concat(dirty)) ctx.drawImage(layer.canvas, x, y, bw, bh, x, y, bw, bh);
+  layer.dirty = dirty;
+  ctx.lineWidth = edge;
+  boxes.forEach(([, fill, stroke], i) => {
+    const [x, y, bw, bh] = rects[i];
+    ctx.fillStyle = fill;
+    ctx.fillRect(x, y, bw, bh);
+    ctx.strokeStyle = stroke;
+    ctx.strokeRect(x, y, bw, bh);
+  });
+  hud(ctx, lines, dpr);
+}
+
+/** The whole-pixel box around (x, y, w, h), as [x, y, w, h]. */
+function outerBox(x, y, w, h) {
+  const left = Math.floor(x);
+  const top = Math.floor(y);
+  return [left, top, Math.ceil(x + w) - left, Math.ceil(y + h) - top];
 }
 
 function drawTrack(ctx, w, h, dpr) {
@@ -191,7 +222,7 @@ function drawCart(ctx, world, w, h, dpr, poles) {
   ctx.arc(cx, top, 4 * dpr, 0, 2 * Math.PI);
   ctx.fill();
   const angles = poles.map(([t]) => `${((t * 180) / Math.PI).toFixed(1)}°`).join("  ");
-  hud(ctx, [`x ${world.x.toFixed(2)}`, `θ ${angles}`], dpr, w);
+  hud(ctx, [`x ${world.x.toFixed(2)}`, `θ ${angles}`], dpr);
 }
 
 function drawCartpole(ctx, world, w, h, dpr) {
@@ -223,7 +254,7 @@ function drawVector(ctx, world, w, h, dpr) {
     ctx.fillStyle = v >= 0 ? "#3ddc97" : "#ff5c7a";
     ctx.fillRect(w * 0.05 + i * bw + bw * 0.15, mid - Math.max(bh, 0), bw * 0.7, Math.abs(bh));
   });
-  hud(ctx, [`${values.length} values`], dpr, w);
+  hud(ctx, [`${values.length} values`], dpr);
 }
 
 function drawXor(ctx, world, w, h, dpr) {
@@ -248,7 +279,7 @@ function drawXor(ctx, world, w, h, dpr) {
     ctx.fillText(name, x, h * 0.8);
   });
   const ok = Math.abs((world.output ?? 0) - (world.target ?? 0)) < 0.5;
-  hud(ctx, [ok ? "✔ correct" : "✖ wrong"], dpr, w);
+  hud(ctx, [ok ? "✔ correct" : "✖ wrong"], dpr);
 }
 
 function drawUnknown(ctx, world, w, h, dpr) {

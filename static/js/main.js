@@ -129,7 +129,7 @@ class App {
     $("play").textContent = playing ? "❚❚" : "▶";
     $("play").setAttribute("aria-label", playing ? "pause" : "play");
     this.requestFrames();
-    this.queueTick();
+    this.scheduleTick();
   }
 
   /** Ask for the next batch of frames unless one is on its way or enough are buffered. */
@@ -234,7 +234,7 @@ class App {
     this.awaiting = false;
     if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation) return;
     msg.frames.forEach((frame, i) => this.buffer.push({ index: msg.indices[i], count: msg.count, frame }));
-    this.queueTick();
+    this.scheduleTick();
   }
 
   onError(msg) {
@@ -247,34 +247,29 @@ class App {
 
   // -- drawing -------------------------------------------------------------------------------
 
-  /** Run `tick` at the next animation frame, or at the first one after `delay` ms; nothing runs
-   * while no frame waits to be drawn, and the page renders only when it draws. */
-  queueTick(delay = 0) {
-    if (this.tickQueued) return;
+  /** Draw the next buffered frame at the first animation frame after it is due: a timer waits
+   * out the frame interval, so the page renders only when it draws (30 times a second at 1x). */
+  scheduleTick() {
+    if (this.tickQueued || !this.buffer.length) return;
     this.tickQueued = true;
-    const tick = () => requestAnimationFrame((t) => this.tick(t));
+    const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
+    const delay = this.playing ? this.lastDraw + interval - WAKE_EARLY_MS - performance.now() : 0;
+    const tick = () => requestAnimationFrame(() => this.tick());
     if (delay > 0) setTimeout(tick, delay);
     else tick();
   }
 
-  tick(now) {
+  tick() {
     this.tickQueued = false;
-    const next = this.buffer[0];
-    if (!next) return;
+    if (!this.buffer.length) return;
     if (!this.playing) { // paused: only a new replay's first frame is shown
-      if (this.showFirst) this.drawFrame(this.buffer.shift(), now);
+      if (this.showFirst) this.drawFrame(this.buffer.shift(), performance.now());
       return;
     }
-    const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
-    const wait = this.lastDraw + interval - 4 - now;
-    if (next.index !== 0 && wait > 0) {
-      this.queueTick(wait - WAKE_EARLY_MS);
-      return;
-    }
-    this.drawFrame(this.buffer.shift(), now);
-    this.lastDraw = now;
+    this.lastDraw = performance.now();
+    this.drawFrame(this.buffer.shift(), this.lastDraw);
     this.requestFrames();
-    if (this.buffer.length) this.queueTick(interval - WAKE_EARLY_MS);
+    this.scheduleTick();
   }
 
   /** Draw one frame; only DOM state that changed is written, the counter at most every
