@@ -7,10 +7,14 @@ While the champion replays, and again while the replay is paused, the CPU second
 from /proc) of every chromium process (browser, renderer, GPU/compositor, utility) are summed over
 windows of `--seconds`; the figure is the median over `--samples` windows, in cores (CPU seconds
 per wall second). The viewer server's own CPU and the renderer's main-thread time by kind (Chrome
-DevTools Performance.getMetrics: script, layout, style recalculation, other tasks) are reported too.
+DevTools Performance.getMetrics: script, layout, style recalculation, other tasks) are reported too,
+as are the chromium cores by process type while replaying. For scale, the same windows are measured
+on a blank page that only changes a 4x4 pixel canvas square 30 times a second: what any page that
+updates at 30 fps costs in this browser (floor_cores_30fps).
 
 Prints a readable report, then one JSON line: page_cores_replaying, page_cores_paused, replay_fps
-(median of the page's data-fps during the replay windows), server_cores_replaying, main_thread
+(median of the page's data-fps during the replay windows), floor_cores_30fps,
+server_cores_replaying, by_process (chromium cores by process type while replaying), main_thread
 (per-second seconds of TaskDuration, ScriptDuration, LayoutDuration, RecalcStyleDuration while
 replaying), samples, seconds.
 Target: page_cores_replaying well under 0.05 at >= 30 fps on 2 cores.
@@ -41,6 +45,11 @@ RUN = "platformer-bench"
 VIEWPORT = {"width": 1500, "height": 1000}
 TIMEOUT_MS = 60_000
 SETTLE_SECONDS = 2.0  # after starting or pausing the replay, before a window starts
+FLOOR_PAGE = """<canvas id="c" width="4" height="4"></canvas><script>
+const ctx = document.getElementById("c").getContext("2d");
+let n = 0;
+setInterval(() => { ctx.fillStyle = n++ % 2 ? "#123" : "#321"; ctx.fillRect(0, 0, 4, 4); }, 1000 / 30);
+</script>"""
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -107,6 +116,25 @@ def cores_used(before: dict[int, float], after: dict[int, float], seconds: float
     return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()) / seconds
 
 
+def process_type(pid: int) -> str:
+    """Chromium's --type of process `pid` (renderer, gpu-process, utility...), "browser" if none."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    return command.split("--type=")[1].split()[0] if "--type=" in command else "browser"
+
+
+def cores_by_type(before: dict[int, float], after: dict[int, float],
+                  seconds: float) -> dict[str, float]:
+    """cores_used() split by chromium process type."""
+    by_type: dict[str, float] = {}
+    for pid, cpu in after.items():
+        kind = process_type(pid)
+        by_type[kind] = by_type.get(kind, 0.0) + (cpu - before.get(pid, 0.0)) / seconds
+    return by_type
+
+
 def main_thread_metrics(cdp) -> dict[str, float]:
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     return {name: metrics.get(name, 0.0) for name in METRICS}
@@ -127,6 +155,7 @@ def measure_window(page: Page, cdp, server_pid: int, seconds: float) -> dict[str
     page_after, server_after = tree_cpu(me, "chrom"), tree_cpu(server_pid)
     return {
         "page": cores_used(page_before, page_after, elapsed),
+        "by_process": cores_by_type(page_before, page_after, elapsed),
         "server": cores_used(server_before, server_after, elapsed),
         "main_thread": {k: (metrics_after[k] - metrics_before[k]) / elapsed for k in METRICS},
         "fps": statistics.median(fps),
@@ -134,8 +163,8 @@ def measure_window(page: Page, cdp, server_pid: int, seconds: float) -> dict[str
 
 
 def measure(url: str, server_pid: int, args: argparse.Namespace
-            ) -> tuple[list[dict], list[dict], str]:
-    """Replaying and paused windows of the run page at `url`, and the brain's caption."""
+            ) -> tuple[list[dict], list[dict], list[float], str]:
+    """Replaying and paused windows of the run page at `url`, floor windows, the brain's caption."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=VIEWPORT)
@@ -154,8 +183,22 @@ def measure(url: str, server_pid: int, args: argparse.Namespace
         time.sleep(SETTLE_SECONDS)
         paused = [measure_window(page, cdp, server_pid, args.seconds)
                   for _ in range(args.samples)]
+        page.close()
+        floor = [measure_floor(browser, args.seconds) for _ in range(args.samples)]
         browser.close()
-    return replaying, paused, caption
+    return replaying, paused, floor, caption
+
+
+def measure_floor(browser, seconds: float) -> float:
+    """Chromium cores over one window on FLOOR_PAGE (a page changing 4x4 pixels at 30 fps)."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_content(FLOOR_PAGE)
+    time.sleep(SETTLE_SECONDS)
+    before, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
+    time.sleep(seconds)
+    cores = cores_used(before, tree_cpu(os.getpid(), "chrom"), time.perf_counter() - start)
+    page.close()
+    return cores
 
 
 def median_of(windows: list[dict], key: str) -> float:
@@ -175,7 +218,7 @@ def main() -> None:
         evolve(runs_dir, args.generations, args.seed)
         server, url = start_viewer(runs_dir)
         try:
-            replaying, paused, caption = measure(url, server.pid, args)
+            replaying, paused, floor, caption = measure(url, server.pid, args)
         finally:
             server.terminate()
             server.wait()
@@ -185,7 +228,10 @@ def main() -> None:
         "page_cores_replaying": round(median_of(replaying, "page"), 4),
         "page_cores_paused": round(median_of(paused, "page"), 4),
         "replay_fps": median_of(replaying, "fps"),
+        "floor_cores_30fps": round(statistics.median(floor), 4),
         "server_cores_replaying": round(median_of(replaying, "server"), 4),
+        "by_process": {k: round(statistics.median(w["by_process"].get(k, 0.0) for w in replaying), 4)
+                       for k in sorted({k for w in replaying for k in w["by_process"]})},
         "main_thread": main_thread,
         "samples": args.samples,
         "seconds": args.seconds,
@@ -193,14 +239,20 @@ def main() -> None:
     print(f"platformer champion {caption.strip('· ')}, viewport {VIEWPORT['width']}x"
           f"{VIEWPORT['height']}, {os.cpu_count()} cores, {args.samples} x {args.seconds:g} s")
     print("state      chromium cores  server cores  page fps")
-    for state, windows in (("replaying", replaying), ("paused", paused)):
-        for w in windows:
-            print(f"{state:9s}  {w['page']:14.4f}  {w['server']:12.4f}  {w['fps']:8.0f}")
+    for w in replaying:
+        print(f"replaying  {w['page']:14.4f}  {w['server']:12.4f}  {w['fps']:8.0f}")
+    for w in paused:
+        print(f"paused     {w['page']:14.4f}  {w['server']:12.4f}         -")
+    for cores in floor:
+        print(f"floor      {cores:14.4f}             -        30  (blank page, 4x4 px at 30 fps)")
+    print("chromium cores by process while replaying: "
+          + ", ".join(f"{k} {v:.4f}" for k, v in figures["by_process"].items()))
     print("renderer main thread while replaying, seconds per second: "
           + ", ".join(f"{k.removesuffix('Duration')} {v:.4f}" for k, v in main_thread.items()))
     print(f"median: page {figures['page_cores_replaying']:.4f} cores replaying at "
-          f"{figures['replay_fps']:g} fps, {figures['page_cores_paused']:.4f} paused "
-          f"(target: well under 0.05 while replaying at >= 30 fps)")
+          f"{figures['replay_fps']:g} fps, {figures['page_cores_paused']:.4f} paused; any page at "
+          f"30 fps: {figures['floor_cores_30fps']:.4f} (target: well under 0.05 while replaying at "
+          f">= 30 fps)")
     print(json.dumps(figures))
 
 
