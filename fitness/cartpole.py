@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from fitness.cartpole_dynamics import (
     MAX_STEPS,
@@ -46,6 +46,7 @@ from fitness.cartpole_dynamics import (
     observe,
     step_state,
 )
+from fitness.parallel import for_each_chunk
 from fitness.seeding import draw_base_seed, episode_seed
 from fitness.task import Frame, TaskSpec
 from fitness.task_options import read_options, require_between
@@ -85,16 +86,15 @@ def play_episode(net, g, recurrent, seed, values, scratch) -> int:
     return MAX_STEPS
 
 
-@njit(cache=True, parallel=True)
-def evaluate_population(net, recurrent, genome_ids, base, episodes, fitness) -> None:
-    """Mean episode length of every network into `fitness` (G,); one genome per prange task."""
-    values = np.zeros(len(net[1]))
-    scratch = np.zeros(len(net[1]))
-    for g in prange(len(genome_ids)):
+@njit(cache=True, nogil=True)
+def evaluate_range(first, last, net, recurrent, genome_ids, base, episodes, fitness, buffers):
+    """Mean episode length of networks first..last-1 into `fitness` (G,) (see fitness.parallel);
+    buffers = (values, scratch) node buffers of the whole population."""
+    for g in range(first, last):
         total = 0
         for episode in range(episodes):
             seed = episode_seed(base, genome_ids[g], episode)
-            total += play_episode(net, g, recurrent, seed, values, scratch)
+            total += play_episode(net, g, recurrent, seed, buffers[0], buffers[1])
         fitness[g] = total / episodes
 
 
@@ -119,8 +119,10 @@ class CartPoleTask:
         check_sizes(NAME, packed, 4, 2)
         fitness = np.empty(len(packed))
         base = draw_base_seed(rng)
-        evaluate_population(packed.arrays, packed.recurrent, packed.genome_ids, base,
-                            self.episodes, fitness)
+        net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
+        for_each_chunk(lambda first, last: evaluate_range(
+            first, last, net, packed.recurrent, packed.genome_ids, base, self.episodes, fitness,
+            buffers), len(packed))
         return fitness
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from fitness.cartpole import check_sizes
 from fitness.double_pole_dynamics import (
@@ -57,6 +57,7 @@ from fitness.double_pole_dynamics import (
     is_failed,
     step_state,
 )
+from fitness.parallel import for_each_chunk
 from fitness.task import Frame, TaskSpec
 from fitness.task_options import read_options, require_between
 from neat.borrow import borrow
@@ -170,11 +171,11 @@ def novel_fitness(net, g, recurrent, buffers) -> float:
     return fitness
 
 
-@njit(cache=True, parallel=True)
-def evaluate_population(net, recurrent, markov, max_steps, fitness) -> None:
-    """Fitness of every network into `fitness` (G,); one genome per prange task."""
-    buffers = (np.zeros(len(net[1])), np.zeros(len(net[1])))
-    for g in prange(len(fitness)):
+@njit(cache=True, nogil=True)
+def evaluate_range(first, last, net, recurrent, markov, max_steps, fitness, buffers):
+    """Fitness of networks first..last-1 into `fitness` (G,) (see fitness.parallel); buffers =
+    (values, scratch) node buffers of the whole population."""
+    for g in range(first, last):
         if markov:
             jiggle = np.zeros(JIGGLE_WINDOW)
             fitness[g] = balance(net, g, recurrent, True, START_STATE, max_steps, buffers, jiggle)
@@ -202,7 +203,10 @@ class DoublePoleTask:
         """Fitness per network, shape (G,); deterministic, so `rng` is not used."""
         check_sizes(self.spec.name, packed, self.spec.n_inputs, 1)
         fitness = np.empty(len(packed))
-        evaluate_population(packed.arrays, packed.recurrent, self.markov, self.max_steps, fitness)
+        net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
+        for_each_chunk(lambda first, last: evaluate_range(
+            first, last, net, packed.recurrent, self.markov, self.max_steps, fitness, buffers),
+            len(packed))
         return fitness
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:

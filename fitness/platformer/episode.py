@@ -1,5 +1,6 @@
 """One episode as the evaluator plays it: the episode-end rule, the fitness, and the compiled loop
-that plays a whole population (game step + network activation per frame, `prange` over genomes).
+that plays a range of a population (game step + network activation per frame; fitness.parallel
+spreads the ranges over threads).
 
 Fitness, in tiles: furthest distance right of the start (player's left edge), minus
 TIME_PENALTY per frame played, plus FLAG_BONUS when the flag is reached; never below 0. Any
@@ -12,7 +13,7 @@ furthest x, or after `max_frames` frames.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from fitness.platformer.levels import Level
 from fitness.platformer.observe import observe, padded_tile_map
@@ -122,20 +123,17 @@ def play_frames(net: tuple, g: int, recurrent: bool, level: tuple, params: np.nd
         step(tiles, player, enemies, buttons_from_outputs(outputs), params)
 
 
-@njit(cache=True, parallel=True)
-def play_population(net: tuple, recurrent: bool, world: tuple, params: np.ndarray,
-                    settings: np.ndarray, fitness: np.ndarray, frames: np.ndarray) -> None:
-    """Play one episode per genome of the packed population `net`, all in parallel.
+@njit(cache=True, nogil=True)
+def play_range(first: int, last: int, net: tuple, recurrent: bool, world: tuple,
+               params: np.ndarray, settings: np.ndarray, results: tuple, buffers: tuple) -> None:
+    """Play one episode each with networks first..last-1 of `net` (see fitness.parallel).
 
-    Writes fitness float64 (G,) and frames played int64 (G,) in place. (They are separate
-    arguments: numba drops writes to arrays unpacked from a tuple inside a parallel loop.)
+    results = (fitness float64 (G,), frames played int64 (G,)), written in place; buffers =
+    (values, scratch) node buffers of the whole population.
     """
-    values = np.zeros(len(net[1]), dtype=np.float64)
-    scratch = np.zeros(len(net[1]), dtype=np.float64)
-    for g in prange(len(fitness)):
-        score, played = play_genome(net, g, recurrent, world, params, settings, (values, scratch))
-        fitness[g] = score
-        frames[g] = played
+    fitness, frames = results
+    for g in range(first, last):
+        fitness[g], frames[g] = play_genome(net, g, recurrent, world, params, settings, buffers)
 
 
 @njit(cache=True)

@@ -23,13 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from fitness.parallel import for_each_chunk
 from fitness.platformer.episode import (
     FLAG_BONUS,
     buttons_from_outputs,
     distance_tiles,
     episode_over,
     episode_score,
-    play_population,
+    play_range,
     settings_array,
     world_arrays,
 )
@@ -88,8 +89,10 @@ class PlatformerTask:
             world = world_arrays(build_level(self.options, draw_base_seed(rng)), self.options.grid)
         fitness = np.zeros(len(packed), dtype=np.float64)
         frames = np.zeros(len(packed), dtype=np.int64)
-        play_population(packed.arrays, packed.recurrent, world, self.params, self.settings,
-                        fitness, frames)
+        net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
+        for_each_chunk(lambda first, last: play_range(
+            first, last, net, packed.recurrent, world, self.params, self.settings,
+            (fitness, frames), buffers), len(packed))
         return fitness, frames
 
     def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
