@@ -32,14 +32,16 @@ def copy_into(pool, g, out, ns, cs):
 
 @njit(cache=True)
 def crossover_workspace(pool):
-    """Scratch for `crossover_into` on parents from `pool`: node marks (2, most nodes) and
-    candidate genes (most connections)."""
+    """Scratch for breeding children of parents from `pool`: node marks (2, most nodes) and
+    candidate genes (most connections) for `crossover_into`, and a queue for `creates_cycle`
+    (room for a child's links)."""
     node_start, conn_start = pool[0], pool[5]
     most_nodes = most_conns = 0
     for g in range(len(node_start) - 1):
         most_nodes = max(most_nodes, node_start[g + 1] - node_start[g])
         most_conns = max(most_conns, conn_start[g + 1] - conn_start[g])
-    return np.zeros((2, most_nodes), dtype=np.bool_), np.empty(most_conns, dtype=np.int64)
+    return (np.zeros((2, most_nodes), dtype=np.bool_), np.empty(most_conns, dtype=np.int64),
+            np.empty(2 * most_conns + 4, dtype=np.int64))
 
 
 @njit(cache=True)
@@ -73,7 +75,7 @@ def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_fo
         c = cand[k]
         if _find_link(out, cs, nc, src[c], dst[c]) >= 0:
             continue
-        if feed_forward and creates_cycle(out, cs, nc, src[c], dst[c]):
+        if feed_forward and creates_cycle(out, cs, nc, src[c], dst[c], work[2]):
             continue
         nc = _append_conn(out, cs, nc, innov[c], src[c], dst[c], weight[c], enabled[c])
     nn = _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, work[0])

@@ -38,23 +38,32 @@ def _has_node(out, ns, nn, node):
 
 
 @njit(cache=True)
-def creates_cycle(out, cs, nc, src, dst):
-    """True if a link src -> dst would close a cycle among the child's links (enabled or not)."""
+def creates_cycle(out, cs, nc, src, dst, queue):
+    """True if a link src -> dst would close a cycle among the child's links (enabled or not).
+
+    A breadth-first search from `dst`; `queue` (at least nc + 1 long) holds every node reached,
+    so it doubles as the visited list (no allocation: this runs for most add-connection tries)."""
     if src == dst:
         return True
     conn_src, conn_dst = out[5], out[6]
-    stack = [dst]
-    seen = {dst}
-    while len(stack) > 0:
-        v = stack.pop()
+    queue[0] = dst
+    head, tail = 0, 1
+    while head < tail:
+        v = queue[head]
+        head += 1
         for c in range(cs, cs + nc):
             if conn_src[c] == v:
                 w = conn_dst[c]
                 if w == src:
                     return True
-                if w not in seen:
-                    seen.add(w)
-                    stack.append(w)
+                seen = False
+                for k in range(tail):
+                    if queue[k] == w:
+                        seen = True
+                        break
+                if not seen:
+                    queue[tail] = w
+                    tail += 1
     return False
 
 
@@ -122,8 +131,9 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
 
 
 @njit(cache=True)
-def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed_forward):
-    """Add a link between two unconnected nodes (no cycles when feed-forward). Returns nc."""
+def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed_forward, queue):
+    """Add a link between two unconnected nodes (no cycles when feed-forward). Returns nc.
+    `queue`: scratch for `creates_cycle`."""
     node_id, node_kind = out[0], out[1]
     for _ in range(int(rates[CONN_TRIES])):
         s = ns + random_below(rng, nn)
@@ -135,7 +145,7 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
         src, dst = node_id[s], node_id[d]
         if _find_link(out, cs, nc, src, dst) >= 0:
             continue
-        if feed_forward and creates_cycle(out, cs, nc, src, dst):
+        if feed_forward and creates_cycle(out, cs, nc, src, dst, queue):
             continue
         weight = next_normal(rng, rates[WEIGHT_INIT]) if rates[WEIGHT_INIT] > 0 else 0.0
         weight = min(max(weight, -rates[WEIGHT_MAX]), rates[WEIGHT_MAX])

@@ -231,7 +231,7 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
                 nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
             if next_uniform(rng) < rates[ADD_CONN]:
                 nc = mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters,
-                                           feed_forward)
+                                           feed_forward, work[2])
             if next_uniform(rng) < rates[DELETE_CONN]:
                 nc = mutate_delete_connection(out, cs, nc, rng)
             if next_uniform(rng) < rates[DELETE_NODE]:
