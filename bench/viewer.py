@@ -11,7 +11,9 @@ benchmark checks. The run's loop wall time (first to last line of the run) is re
 
 Prints a readable report, then one JSON line: overhead (median over pairs of b/a - 1, on the
 evolution time), wall_overhead (the same on loop wall time), replay_fps (median page frame rate
-during (b)), pairs, generations, population.
+during (b)), page_cores (median over pairs of the CPU seconds per second all chromium processes used
+while the page followed the run; bench/page_cpu.py measures the page alone), pairs, generations,
+population.
 Target: overhead at most 0.05 on 2 cores.
 
 Run: .venv/bin/python bench/viewer.py [--pairs 3] [--generations 60]
@@ -34,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from page_cpu import cores_used, tree_cpu
 from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,6 +59,7 @@ class RunResult:
     wall: float
     first_watched: int = 0  # first generation that started with the page showing the replay
     fps: list[int] = field(default_factory=list)
+    page_cores: float = 0.0  # chromium CPU seconds per second while the page followed the run
 
 
 class NeatRun:
@@ -137,16 +141,19 @@ def run_with_page(runs_dir: Path, name: str, args: argparse.Namespace,
         page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0",
                                timeout=LINE_TIMEOUT * 1000)
         first_watched = run.generations_done() + 1
+        chromium, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
         fps = []
         while run.process.poll() is None:
             page.wait_for_timeout(FPS_SAMPLE_MS)
             if run.process.poll() is None:
                 fps.append(int(page.locator("#fps").get_attribute("data-fps") or 0))
+        page_cores = cores_used(chromium, tree_cpu(os.getpid(), "chrom"),
+                                time.perf_counter() - start)
         result = run.finish()
     finally:
         page.close()
         run.kill()
-    result.first_watched, result.fps = first_watched, fps
+    result.first_watched, result.fps, result.page_cores = first_watched, fps, page_cores
     return result
 
 
@@ -161,7 +168,7 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    overheads, wall_overheads, fps_all = [], [], []
+    overheads, wall_overheads, fps_all, page_cores = [], [], [], []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         runs_dir = Path(folder)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -169,7 +176,8 @@ def main() -> None:
         run_without_viewer(runs_dir, "warm-up", warm)  # compile caches, page cache
         print(f"platformer, population {args.population}, {args.generations} generations, "
               f"seed {args.seed}, {os.cpu_count()} cores")
-        print("pair  watched  plain s  viewer s  overhead  wall plain  wall viewer  page fps")
+        print("pair  watched  plain s  viewer s  overhead  wall plain  wall viewer  page fps  "
+              "page cores")
         for pair in range(args.pairs):
             runs = {}
             for view in ((False, True) if pair % 2 == 0 else (True, False)):
@@ -184,21 +192,25 @@ def main() -> None:
             overheads.append(b / a - 1)
             wall_overheads.append(viewed.wall / plain.wall - 1)
             fps_all += viewed.fps
+            page_cores.append(viewed.page_cores)
             fps = statistics.median(viewed.fps) if viewed.fps else 0
             print(f"{pair:4d}  {first:3d}..{args.generations - 1:<3d} {a:8.3f}  {b:8.3f}  "
-                  f"{overheads[-1]:+8.1%}  {plain.wall:9.2f}s  {viewed.wall:10.2f}s  {fps:8.0f}")
+                  f"{overheads[-1]:+8.1%}  {plain.wall:9.2f}s  {viewed.wall:10.2f}s  {fps:8.0f}  "
+                  f"{viewed.page_cores:10.3f}")
         browser.close()
     figures = {
         "overhead": round(statistics.median(overheads), 4),
         "wall_overhead": round(statistics.median(wall_overheads), 4),
         "replay_fps": statistics.median(fps_all) if fps_all else 0,
+        "page_cores": round(statistics.median(page_cores), 4),
         "pairs": args.pairs,
         "generations": args.generations,
         "population": args.population,
     }
     print(f"median overhead {figures['overhead']:+.1%} on evolution time, "
           f"{figures['wall_overhead']:+.1%} on loop wall time; page replay "
-          f"{figures['replay_fps']} fps (target: overhead at most 5%)")
+          f"{figures['replay_fps']} fps using {figures['page_cores']:.3f} cores "
+          f"(target: overhead at most 5%)")
     print(json.dumps(figures))
 
 
