@@ -11,7 +11,7 @@ const TEXT_INTERVAL_MS = 250; // the frame counter text changes at most this oft
 const FPS_INTERVAL_MS = 1000; // the frame rate text changes at most this often
 const BATCH = 32; // replay frames asked for at once (about a second of drawing)
 const LOW_WATER = 12; // ask for the next batch when this few frames are left to draw
-const WAKE_EARLY_MS = 8; // a timer wakes this long before a frame is due, then waits for vsync
+const WAKE_EARLY_MS = 4; // a timer wakes this long before a frame is due, then waits for vsync
 const SCRUB_DEBOUNCE_MS = 120;
 
 const $ = (id) => document.getElementById(id);
@@ -42,7 +42,8 @@ class App {
     this.speed = 1;
     this.buffer = []; // "frames" of the current replay not drawn yet: [{index, count, frame}]
     this.awaiting = false; // a frames request is in flight
-    this.lastDraw = 0;
+    this.due = 0; // performance.now() at which the next frame is due: due times keep a fixed
+    // grid, so a frame drawn late does not make the rate drift from DRAW_FPS
     this.lastText = 0;
     this.lastFps = 0;
     this.drawn = 0; // frames drawn since lastFps
@@ -137,6 +138,11 @@ class App {
     if (this.awaiting || !this.replay || !this.replay.frames || this.buffer.length > LOW_WATER) return;
     this.awaiting = true;
     this.conn.send({ type: "frames", step: this.frameStep(), count: BATCH });
+  }
+
+  /** Milliseconds between drawn frames. */
+  frameInterval() {
+    return (1000 * this.frameStep()) / (GAME_FPS * this.speed);
   }
 
   /** Game frames advanced per drawn frame: 1 up to DRAW_FPS game frames per second, then more. */
@@ -252,8 +258,7 @@ class App {
   scheduleTick() {
     if (this.tickQueued || !this.buffer.length) return;
     this.tickQueued = true;
-    const interval = (1000 * this.frameStep()) / (GAME_FPS * this.speed);
-    const delay = this.playing ? this.lastDraw + interval - WAKE_EARLY_MS - performance.now() : 0;
+    const delay = this.playing ? this.due - WAKE_EARLY_MS - performance.now() : 0;
     const tick = () => requestAnimationFrame(() => this.tick());
     if (delay > 0) setTimeout(tick, delay);
     else tick();
@@ -266,8 +271,9 @@ class App {
       if (this.showFirst) this.drawFrame(this.buffer.shift(), performance.now());
       return;
     }
-    this.lastDraw = performance.now();
-    this.drawFrame(this.buffer.shift(), this.lastDraw);
+    const now = performance.now();
+    this.drawFrame(this.buffer.shift(), now);
+    this.due = Math.max(this.due, now - this.frameInterval()) + this.frameInterval();
     this.requestFrames();
     this.scheduleTick();
   }
