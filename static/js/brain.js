@@ -301,7 +301,7 @@ export class BrainView {
     for (const i of indices) {
       const n = nodes[i];
       const reach = this.nodeReach[i];
-      // the neuron's box in whole device pixels, so clearing it leaves no half-covered seams
+      // the neuron's box in whole device pixels, so the copied link layer leaves no half-covered seams
       const x0 = Math.floor(dpr * (ox + (n.x - reach) * scale));
       const y0 = Math.floor(dpr * (oy + (n.y - reach) * scale));
       const x1 = Math.ceil(dpr * (ox + (n.x + reach) * scale));
