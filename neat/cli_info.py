@@ -86,8 +86,8 @@ def command_view(args: argparse.Namespace) -> int:
         raise ConfigError(f"{folder} is not a folder of runs")
     from viewer import serve
 
-    print(f"Viewer: http://{args.host}:{args.port}/  (Ctrl-C to stop)")
-    serve(folder, host=args.host, port=args.port)
+    serve(folder, host=args.host, port=args.port,
+          announce=lambda url: print(f"Viewer: {url}/  (Ctrl-C to stop)", flush=True))
     return 0
 
 

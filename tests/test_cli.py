@@ -6,7 +6,11 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import re
+import subprocess
+import sys
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import networkx as nx
@@ -338,3 +342,20 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
     assert "best 3.5 mean 1.25 species 1 1,000 eval/s" in lines[0]
     assert "\r" in live.getvalue() and live.getvalue().count("\n") == 1
     assert "gen 4/4 [####################]" in live.getvalue()
+
+
+def test_view_on_port_0_prints_the_port_it_serves(xor_run):
+    """`neat view --port 0` binds a free port and prints that one, not 0."""
+    process = subprocess.Popen([sys.executable, "-m", "neat", "view", str(xor_run.parent),
+                                "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match and match.group(1) != "0", line
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"http://127.0.0.1:{match.group(1)}/api/runs", timeout=10) as response:
+            assert xor_run.name in response.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,16 @@ STARTUP_TIMEOUT = 30.0  # seconds
 CHILD_READY = "ready"  # what the child process (viewer/child.py) prints once it serves
 
 
-def serve(runs_dir: Path | str, host: str = "127.0.0.1", port: int = 8000, **settings: Any) -> None:
-    """Serve the viewer for `runs_dir` at http://host:port/ until interrupted."""
-    uvicorn.run(create_app(runs_dir, **settings), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=2)
+def serve(runs_dir: Path | str, host: str = "127.0.0.1", port: int = 8000,
+          announce: Callable[[str], None] | None = None, **settings: Any) -> None:
+    """Serve the viewer for `runs_dir` at http://host:port/ until interrupted. Port 0 picks a free
+    port; `announce` gets the URL once the port is bound (so it is the real one)."""
+    listener = socket.create_server((host, port))
+    if announce is not None:
+        announce(f"http://{host}:{listener.getsockname()[1]}")
+    config = uvicorn.Config(create_app(runs_dir, **settings), log_level="warning",
+                            timeout_graceful_shutdown=2)
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 class _NotifyingServer(uvicorn.Server):
