@@ -15,6 +15,8 @@ from neat.genome import HIDDEN
 from neat.mutation import _append_conn, _find_link, creates_cycle, sort_child
 from neat.search import lower_bound
 
+_u = np.uint64  # indexing with unsigned ints skips numba's negative-index wraparound
+
 
 @njit(cache=True)
 def copy_into(pool, g, out, ns, cs):
@@ -24,7 +26,7 @@ def copy_into(pool, g, out, ns, cs):
     for k in range(n1 - n0):  # element loops: numba's slice assignment costs more here
         _copy_node(pool, n0 + k, out, ns + k)
     for k in range(c1 - c0):
-        c = c0 + k
+        c = _u(c0 + k)
         _append_conn(out, cs, k, pool[6][c], pool[7][c], pool[8][c], pool[9][c], pool[10][c])
     nn, nc = n1 - n0, c1 - c0
     return nn, nc
@@ -54,17 +56,18 @@ def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_fo
     cand = work[1]  # genes of g2 kept only if they fit (equal fitness)
     n_cand = 0
     nc = 0
-    while i < i_end or j < j_end:
-        if i < i_end and j < j_end and innov[i] == innov[j]:
-            take = i if next_uniform(rng) < 0.5 else j
+    while i < i_end or j < j_end:  # indices cast to unsigned (_u): no wraparound checks
+        if i < i_end and j < j_end and innov[_u(i)] == innov[_u(j)]:
+            take = _u(i) if next_uniform(rng) < 0.5 else _u(j)
             on = enabled[take]
-            if not enabled[i] or not enabled[j]:
+            if not enabled[_u(i)] or not enabled[_u(j)]:
                 on = not (next_uniform(rng) < disabled_rate)
-            nc = _append_conn(out, cs, nc, innov[i], src[i], dst[i], weight[take], on)
+            nc = _append_conn(out, cs, nc, innov[_u(i)], src[_u(i)], dst[_u(i)], weight[take], on)
             i += 1
             j += 1
-        elif j >= j_end or (i < i_end and innov[i] < innov[j]):
-            nc = _append_conn(out, cs, nc, innov[i], src[i], dst[i], weight[i], enabled[i])
+        elif j >= j_end or (i < i_end and innov[_u(i)] < innov[_u(j)]):
+            nc = _append_conn(out, cs, nc, innov[_u(i)], src[_u(i)], dst[_u(i)], weight[_u(i)],
+                              enabled[_u(i)])
             i += 1
         else:
             if equal:
@@ -90,30 +93,37 @@ def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, used):
     node_start, node_id, node_kind = pool[0], pool[1], pool[2]
     a0, a1 = node_start[g1], node_start[g1 + 1]
     b0, b1 = node_start[g2], node_start[g2 + 1]
-    for c in range(cs, cs + nc):  # mark the nodes the child's links use, in either parent
-        for node in (out[5][c], out[6][c]):
-            a = lower_bound(node_id, a0, a1, node)
-            if a < a1 and node_id[a] == node:
-                used[0, a - a0] = True
-            b = lower_bound(node_id, b0, b1, node)
-            if b < b1 and node_id[b] == node:
-                used[1, b - b0] = True
+    n_io = 0  # inputs and outputs: ids 0..n_io-1, first in every genome, always inherited
+    while a0 + n_io < a1 and node_kind[_u(a0 + n_io)] != HIDDEN:
+        n_io += 1
+    marks_a, marks_b = used[0], used[1]
+    for c in range(cs, cs + nc):  # mark the hidden nodes the child's links use, in either parent
+        for node in (out[5][_u(c)], out[6][_u(c)]):
+            if node < n_io:
+                continue
+            a = lower_bound(node_id, a0 + n_io, a1, node)
+            if a < a1 and node_id[_u(a)] == node:
+                marks_a[_u(a - a0)] = True
+            b = lower_bound(node_id, b0 + n_io, b1, node)
+            if b < b1 and node_id[_u(b)] == node:
+                marks_b[_u(b - b0)] = True
     nn = 0
     b = b0
     for a in range(a0, a1):  # g1's nodes in order, then g2's missing from g1 (sorted later)
-        while b < b1 and node_id[b] < node_id[a]:
+        while b < b1 and node_id[_u(b)] < node_id[_u(a)]:
             b += 1
-        if node_kind[a] != HIDDEN or used[0, a - a0]:
+        if node_kind[_u(a)] != HIDDEN or marks_a[_u(a - a0)]:
             src = a
-            if b < b1 and node_id[b] == node_id[a] and next_uniform(rng) >= 0.5:
+            if b < b1 and node_id[_u(b)] == node_id[_u(a)] and next_uniform(rng) >= 0.5:
                 src = b
             _copy_node(pool, src, out, ns + nn)
             nn += 1
     a = a0
     for b in range(b0, b1):
-        while a < a1 and node_id[a] < node_id[b]:
+        while a < a1 and node_id[_u(a)] < node_id[_u(b)]:
             a += 1
-        if node_kind[b] == HIDDEN and used[1, b - b0] and not (a < a1 and node_id[a] == node_id[b]):
+        if (node_kind[_u(b)] == HIDDEN and marks_b[_u(b - b0)]
+                and not (a < a1 and node_id[_u(a)] == node_id[_u(b)])):
             _copy_node(pool, b, out, ns + nn)
             nn += 1
     used[0, : a1 - a0] = False
@@ -123,6 +133,7 @@ def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, used):
 
 @njit(cache=True, inline="always")
 def _copy_node(pool, k, out, i):
+    k, i = _u(k), _u(i)
     out[0][i] = pool[1][k]
     out[1][i] = pool[2][k]
     out[2][i] = pool[3][k]

@@ -18,6 +18,8 @@ WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, 
     DEFAULT_ACT = range(17)
 N_RATES = 17
 
+_u = np.uint64  # indexing with unsigned ints skips numba's negative-index wraparound
+
 
 @njit(cache=True, inline="always")
 def _find_link(out, cs, nc, src, dst):
@@ -80,7 +82,7 @@ def _link_innovation(links, counters, src, dst):
 
 @njit(cache=True, inline="always")
 def _append_conn(out, cs, nc, innov, src, dst, weight, enabled):
-    c = cs + nc
+    c = _u(cs + nc)
     out[4][c] = innov
     out[5][c] = src
     out[6][c] = dst
@@ -166,15 +168,18 @@ def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit):
 @njit(cache=True)
 def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
     """Weight, bias and activation mutation (per-genome chance, then per-gene perturb or replace)."""
+    weights, kinds, biases = out[7], out[1], out[2]
     if next_uniform(rng) < rates[WEIGHT_RATE]:
         for c in range(cs, cs + nc):
-            out[7][c] = _mutate_value(out[7][c], rng, rates[WEIGHT_PERTURB], rates[WEIGHT_POWER],
-                                      rates[WEIGHT_INIT], rates[WEIGHT_MAX])
+            weights[_u(c)] = _mutate_value(weights[_u(c)], rng, rates[WEIGHT_PERTURB],
+                                           rates[WEIGHT_POWER], rates[WEIGHT_INIT],
+                                           rates[WEIGHT_MAX])
     if next_uniform(rng) < rates[BIAS_RATE]:
         for i in range(ns, ns + nn):
-            if out[1][i] != INPUT:
-                out[2][i] = _mutate_value(out[2][i], rng, rates[BIAS_PERTURB], rates[BIAS_POWER],
-                                          rates[BIAS_INIT], rates[WEIGHT_MAX])
+            if kinds[_u(i)] != INPUT:
+                biases[_u(i)] = _mutate_value(biases[_u(i)], rng, rates[BIAS_PERTURB],
+                                              rates[BIAS_POWER], rates[BIAS_INIT],
+                                              rates[WEIGHT_MAX])
     if rates[ACT_RATE] > 0:
         for i in range(ns, ns + nn):
             if out[1][i] != INPUT and next_uniform(rng) < rates[ACT_RATE]:
@@ -252,13 +257,14 @@ def mutate_delete_node(out, ns, nn, cs, nc, rng):
 @njit(cache=True)
 def sort_child(out, ns, nn, cs, nc):
     """Insertion-sort the child's nodes by id and connections by innovation (nearly sorted input)."""
+    ids, innovations = out[0], out[4]
     for i in range(ns + 1, ns + nn):
         j = i
-        while j > ns and out[0][j - 1] > out[0][j]:
+        while j > ns and ids[_u(j - 1)] > ids[_u(j)]:
             _swap_nodes(out, j - 1, j)
             j -= 1
     for i in range(cs + 1, cs + nc):
         j = i
-        while j > cs and out[4][j - 1] > out[4][j]:
+        while j > cs and innovations[_u(j - 1)] > innovations[_u(j)]:
             _swap_conns(out, j - 1, j)
             j -= 1

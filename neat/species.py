@@ -40,13 +40,14 @@ def distance(innov_a, weight_a, innov_b, weight_b, c1, c2, c3, small_genes):
     na, nb = len(innov_a), len(innov_b)
     i = j = matching = disjoint = 0
     weight_diff = 0.0
-    while i < na and j < nb:
-        if innov_a[i] == innov_b[j]:
-            weight_diff += abs(weight_a[i] - weight_b[j])
+    while i < na and j < nb:  # indices cast to unsigned: numba then skips wraparound checks
+        a, b = innov_a[np.uint64(i)], innov_b[np.uint64(j)]
+        if a == b:
+            weight_diff += abs(weight_a[np.uint64(i)] - weight_b[np.uint64(j)])
             matching += 1
             i += 1
             j += 1
-        elif innov_a[i] < innov_b[j]:
+        elif a < b:
             disjoint += 1
             i += 1
         else:
