@@ -174,15 +174,17 @@ def _workspace(n, m):
 def _stable_order(keys, m, n, ptr, cursor, order):
     """Counting sort: order[:m] lists k = 0..m-1 by keys[k] (0..n-1), ties in input order, and
     ptr[v]:ptr[v+1] is the run of key v."""
-    ptr[: n + 1] = 0
+    for i in range(n + 1):
+        ptr[_u(i)] = 0
     for k in range(m):
-        ptr[keys[k] + 1] += 1
+        ptr[_u(keys[_u(k)] + 1)] += 1
     for i in range(n):
-        ptr[i + 1] += ptr[i]
-    cursor[:n] = ptr[:n]
+        ptr[_u(i + 1)] += ptr[_u(i)]
+        cursor[_u(i)] = ptr[_u(i)]
     for k in range(m):
-        order[cursor[keys[k]]] = k
-        cursor[keys[k]] += 1
+        key = _u(keys[_u(k)])
+        order[_u(cursor[key])] = k
+        cursor[key] += 1
 
 
 @njit(cache=True, inline="always")
@@ -197,10 +199,10 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
     n = n1 - n0
     m = 0  # enabled connections, as local node indices
     for c in range(c0, c1):
-        if conn_enabled[c]:
-            src[m] = lower_bound(node_id, n0, n1, conn_src[c]) - n0
-            dst[m] = lower_bound(node_id, n0, n1, conn_dst[c]) - n0
-            w[m] = conn_weight[c]
+        if conn_enabled[_u(c)]:
+            src[_u(m)] = lower_bound(node_id, n0, n1, conn_src[_u(c)]) - n0
+            dst[_u(m)] = lower_bound(node_id, n0, n1, conn_dst[_u(c)]) - n0
+            w[_u(m)] = conn_weight[_u(c)]
             m += 1
     _stable_order(dst, m, n, dst_ptr, cursor, by_dst)
     # nodes needed for the outputs: walk backwards from the outputs
@@ -254,15 +256,15 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
     eval_end[g] = n0 + n_order
     p = c0
     for e in range(n_order):
-        v = order[e]
-        eval_node[n0 + e] = n0 + v
-        in_start[n0 + e] = p
-        for k in range(dst_ptr[v], dst_ptr[v + 1]):
-            j = by_dst[k]
-            in_src[p] = n0 + src[j]
-            in_weight[p] = w[j]
+        v = order[_u(e)]
+        eval_node[_u(n0 + e)] = n0 + v
+        in_start[_u(n0 + e)] = p
+        for k in range(dst_ptr[_u(v)], dst_ptr[_u(v + 1)]):
+            j = _u(by_dst[_u(k)])
+            in_src[_u(p)] = n0 + src[j]
+            in_weight[_u(p)] = w[j]
             p += 1
-        in_end[n0 + e] = p
+        in_end[_u(n0 + e)] = p
 
 
 @njit(cache=True)
