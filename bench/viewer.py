@@ -16,7 +16,7 @@ while the page followed the run; bench/page_cpu.py measures the page alone), pai
 population.
 Target: overhead at most 0.05 on 2 cores.
 
-Run: .venv/bin/python bench/viewer.py [--pairs 3] [--generations 60]
+Run: .venv/bin/python bench/viewer.py [--pairs 3] [--generations 200]
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def evolution_seconds(result: RunResult, first: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--generations", type=int, default=60)
+    parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--population", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
