@@ -51,12 +51,14 @@ def main() -> None:
         "ms_per_generation": 1000 * sum(seconds) / sum(generations),
     }
     std = statistics.pstdev(evaluations)
+    hidden_error = statistics.stdev(hidden) / len(hidden) ** 0.5 if len(hidden) > 1 else 0.0
     print(f"XOR, population 150, {args.runs} runs (seeds {args.seed}..{args.seed + args.runs - 1})")
     print(f"  solved                 {solved}/{args.runs}")
     print(f"  evaluations to solve   mean {figures['mean_evaluations']:.0f}  median "
           f"{figures['median_evaluations']:.0f}  std {std:.0f}   (paper: mean 4,755)")
     print(f"  generations            mean {figures['mean_generations']:.1f}")
-    print(f"  solution size          {figures['mean_hidden']:.2f} hidden nodes, "
+    print(f"  solution size          {figures['mean_hidden']:.2f} (standard error "
+          f"{hidden_error:.2f}) hidden nodes, "
           f"{figures['mean_connections']:.2f} enabled connections   (paper: 2.35 hidden)")
     print(f"  time                   {figures['seconds_per_run'] * 1000:.1f} ms per run, "
           f"{figures['ms_per_generation']:.3f} ms per generation")
