@@ -7,12 +7,10 @@ episode's randomness never depends on thread count, scheduling or how a populati
 import numpy as np
 from numba import njit
 
+from neat.draws import draw_seed as draw_base_seed  # one base seed for a whole evaluation
 from neat.draws import splitmix64
 
-
-def draw_base_seed(rng: np.random.Generator) -> int:
-    """One 63-bit base seed for a whole evaluation, drawn from the generation's Generator."""
-    return int(rng.integers(0, 2**63 - 1))
+__all__ = ["draw_base_seed", "episode_seed"]
 
 
 @njit(cache=True)

@@ -12,12 +12,17 @@ import numpy as np
 from numba import njit
 
 
+def draw_seed(rng: np.random.Generator) -> int:
+    """One 63-bit seed drawn from `rng`."""
+    return int(rng.integers(0, 2**63 - 1))
+
+
 def new_stream(rng: np.random.Generator) -> np.ndarray:
     """A fresh stream state for one kernel call, drawn from `rng`."""
-    return np.array([rng.integers(0, 2**63 - 1)], dtype=np.uint64)
+    return np.array([draw_seed(rng)], dtype=np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def splitmix64(x: np.uint64) -> np.uint64:
     """The splitmix64 finaliser: a well-mixed 64-bit hash of `x`."""
     z = np.uint64(x) + np.uint64(0x9E3779B97F4A7C15)
@@ -66,11 +71,10 @@ _ZIG_R = 3.6541528853610088
 
 @njit(cache=True)
 def _next_u64(state):
+    """The next 64 random bits: splitmix64 of the state, which then advances by its increment."""
+    bits = splitmix64(state[0])
     state[0] = state[0] + np.uint64(0x9E3779B97F4A7C15)
-    z = state[0]
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    return bits
 
 
 @njit(cache=True)
