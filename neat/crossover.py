@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from neat.draws import next_uniform
-from neat.genome import HIDDEN
+from neat.genome import HIDDEN, largest_genome
 from neat.mutation import _append_conn, _find_link, creates_cycle, sort_child
 from neat.search import lower_bound
 
@@ -37,11 +37,7 @@ def crossover_workspace(pool):
     """Scratch for breeding children of parents from `pool`: node marks (2, most nodes) and
     candidate genes (most connections) for `crossover_into`, and a queue for `creates_cycle`
     (room for a child's links)."""
-    node_start, conn_start = pool[0], pool[5]
-    most_nodes = most_conns = 0
-    for g in range(len(node_start) - 1):
-        most_nodes = max(most_nodes, node_start[g + 1] - node_start[g])
-        most_conns = max(most_conns, conn_start[g + 1] - conn_start[g])
+    most_nodes, most_conns = largest_genome(pool[0], pool[5])
     return (np.zeros((2, most_nodes), dtype=np.bool_), np.empty(most_conns, dtype=np.int64),
             np.empty(2 * most_conns + 4, dtype=np.int64))
 

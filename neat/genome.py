@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 INPUT, OUTPUT, HIDDEN = 0, 1, 2
 NODE_KINDS = ("input", "output", "hidden")
@@ -164,6 +165,16 @@ class GenomePool:
             _offsets(np.concatenate([p.conn_counts() for p in pools])),
             **{f: np.concatenate([getattr(p, f) for p in pools]) for f in NODE_FIELDS + CONN_FIELDS},
         )
+
+
+@njit(cache=True)
+def largest_genome(node_start: np.ndarray, conn_start: np.ndarray) -> tuple[int, int]:
+    """(most nodes, most connections) of any genome, from a pool's offset arrays."""
+    most_nodes = most_conns = 0
+    for g in range(len(node_start) - 1):
+        most_nodes = max(most_nodes, node_start[g + 1] - node_start[g])
+        most_conns = max(most_conns, conn_start[g + 1] - conn_start[g])
+    return most_nodes, most_conns
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from numba import njit, prange
 
 from neat.activations import apply_activation, apply_activation_py
 from neat.borrow import borrow
-from neat.genome import Genome, GenomePool
+from neat.genome import Genome, GenomePool, largest_genome
 from neat.search import lower_bound
 
 
@@ -130,7 +130,7 @@ PARALLEL_MIN_GENOMES = 512
 
 @njit(cache=True, parallel=True)
 def _pack_parallel(n_inputs, n_outputs, recurrent, pool, out):
-    max_nodes, max_conns = _largest_genome(pool)
+    max_nodes, max_conns = largest_genome(pool[0], pool[2])
     for g in prange(len(pool[0]) - 1):
         _pack_range(g, g + 1, n_inputs, n_outputs, recurrent, pool, out,
                     _workspace(max_nodes, max_conns))
@@ -138,7 +138,7 @@ def _pack_parallel(n_inputs, n_outputs, recurrent, pool, out):
 
 @njit(cache=True)
 def _pack_serial(n_inputs, n_outputs, recurrent, pool, out):
-    work = _workspace(*_largest_genome(pool))
+    work = _workspace(*largest_genome(pool[0], pool[2]))
     _pack_range(0, len(pool[0]) - 1, n_inputs, n_outputs, recurrent, pool, out, work)
 
 
@@ -148,17 +148,6 @@ def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, work):
     pool, out, work = borrow(pool), borrow(out), borrow(work)
     for g in range(first, last):
         _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work)
-
-
-@njit(cache=True)
-def _largest_genome(pool):
-    """(most nodes, most connections) of any genome in the pool."""
-    node_start, conn_start = pool[0], pool[2]
-    max_nodes = max_conns = 0
-    for g in range(len(node_start) - 1):
-        max_nodes = max(max_nodes, node_start[g + 1] - node_start[g])
-        max_conns = max(max_conns, conn_start[g + 1] - conn_start[g])
-    return max_nodes, max_conns
 
 
 @njit(cache=True)
@@ -273,19 +262,23 @@ def network_count(net):
     return (net[0][1] - net[0][0]) // GENOME_RECORD
 
 
+@njit(cache=True, inline="always")
+def _first_node(index, g):
+    """Position of genome `g`'s first node (its first input) in a node-value buffer."""
+    return index[index[0] + GENOME_RECORD * g]
+
+
 @njit(cache=True)
 def input_view(net, g, values):
     """The input slots of genome `g` in `values`, shape (n_inputs,): write observations here."""
-    index = net[0]
-    n0 = index[index[0] + GENOME_RECORD * g]
-    return values[n0:n0 + index[3]]
+    n0 = _first_node(net[0], g)
+    return values[n0:n0 + net[0][3]]
 
 
 @njit(cache=True)
 def output_view(net, g, values, n_outputs):
     """The output slots of genome `g` in `values`, shape (n_outputs,): `activate` fills them."""
-    index = net[0]
-    o0 = index[index[0] + GENOME_RECORD * g] + index[3]
+    o0 = _first_node(net[0], g) + net[0][3]
     return values[o0:o0 + n_outputs]
 
 
@@ -331,8 +324,7 @@ def reset_values(net, g, values):
 @njit(cache=True, inline="always")
 def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
     """`activate` with `inputs` (n_inputs,) copied in and `outputs` (n_outputs,) copied out."""
-    index = net[0]
-    n0 = index[index[0] + GENOME_RECORD * g]
+    n0 = _first_node(net[0], g)  # element loops: cheaper here than views or slice assignment
     for i in range(len(inputs)):
         values[_u(n0 + i)] = inputs[i]
     activate(net, g, recurrent, values, scratch)
