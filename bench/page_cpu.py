@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
+import re
 import statistics
 import subprocess
 import sys
@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWER_LINE = re.compile(r"Viewer: (http://[0-9.]+:[0-9]+)/")
 RUN = "platformer-bench"
 VIEWPORT = {"width": 1500, "height": 1000}
 TIMEOUT_MS = 60_000
@@ -61,21 +62,18 @@ def evolve(runs_dir: Path, generations: int, seed: int) -> None:
                     "--quiet"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
-def start_viewer(runs_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`neat view runs_dir` on a free port, once it accepts connections: (process, URL)."""
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "neat", "view", str(runs_dir), "--port",
-                                str(port)], cwd=REPO, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"neat view did not start on port {port}")
+def start_viewer(runs_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    """`neat view runs_dir` on a free port: (process, URL). The command prints its URL once the
+    port is bound, so the page can connect from then on."""
+    process = subprocess.Popen([sys.executable, "-m", "neat", "view", str(runs_dir), "--port", "0"],
+                               cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = VIEWER_LINE.search(line)
+    if match is None:
+        process.kill()
+        raise RuntimeError(f"neat view did not start: {line!r}")
+    return process, match.group(1)
 
 
 def process_table() -> dict[int, tuple[int, str, float]]:

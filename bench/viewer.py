@@ -36,14 +36,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from page_cpu import cores_used, tree_cpu
+from page_cpu import CHROMIUM, CHROMIUM_ARGS, VIEWER_LINE, cores_used, tree_cpu
 from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-VIEWER_LINE = re.compile(r"Viewer: (http://[0-9.]+:[0-9]+)/")
 RUN_LINE = re.compile(r"^Run .*: task ")
 END_LINE = re.compile(r"^(Finished|Solved at|Stopped after) generation")
 LINE_TIMEOUT = 120.0  # seconds without output before the benchmark gives up
