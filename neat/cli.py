@@ -130,6 +130,9 @@ def _add_live_options(p: argparse.ArgumentParser) -> None:
                    help="serve the live viewer in this process while evolving")
     p.add_argument("--host", default="127.0.0.1", help="viewer host (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="viewer port (default 8000; 0 = any free)")
+    p.add_argument("--view-nice", type=int, default=10, choices=range(20), metavar="N",
+                   help="lower the viewer server's scheduling priority by N, 0 to 19 (default 10), "
+                        "so it yields the CPU to evolution (the browser's own use is not affected)")
     p.add_argument("--dask", metavar="SPEC", help="evaluate elsewhere: process:N, local:N (Dask "
                    "LocalCluster) or tcp://HOST:PORT (a Dask scheduler)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")

@@ -273,7 +273,7 @@ def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:
         from viewer import ViewerServer
 
         server = ViewerServer(run.path.parent, host=args.host, port=args.port,
-                              process=True).start()
+                              process=True, nice=args.view_nice).start()
     except Exception as exc:  # a viewer failure must never stop evolution
         _warn(f"the viewer did not start ({exc}); evolving without it")
         return None

@@ -359,3 +359,11 @@ def test_view_on_port_0_prints_the_port_it_serves(xor_run):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_view_nice_outside_0_to_19_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        neat("run", "xor", "--runs-dir", tmp_path, "--view", "--view-nice", 25, *QUICK)
+    assert exit_info.value.code == 2
+    assert "--view-nice: invalid choice: 25" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

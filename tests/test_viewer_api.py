@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from pathlib import Path
@@ -324,3 +325,57 @@ def test_viewer_server_reports_its_port_and_stops(runs_dir: Path) -> None:
         server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.url}/api/runs", timeout=1)
+
+
+def _child_processes(module: str) -> list[int]:
+    """Pids of this process's children running `python -m module`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and module.encode() in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_viewer_child_process_runs_at_a_lower_priority(runs_dir: Path) -> None:
+    import httpx
+
+    with ViewerServer(runs_dir, process=True, nice=7, **FAST) as server:
+        assert httpx.get(f"{server.url}/api/runs").status_code == 200
+        [child] = _child_processes("viewer.child")
+        assert os.getpriority(os.PRIO_PROCESS, child) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    with pytest.raises(ValueError, match="from 0 to 19"):
+        ViewerServer(runs_dir, process=True, nice=20)
+    with pytest.raises(ValueError, match="process=True"):
+        ViewerServer(runs_dir, nice=3)
+
+
+def test_replay_frames_are_encoded_once_when_first_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fitness.task import Frame
+    from viewer import replay
+
+    encoded = []
+    monkeypatch.setattr(replay, "encode_world", lambda world: encoded.append(world) or "{}")
+    frames = replay.EncodedFrames([
+        Frame([0.0], [0.123456, float("nan")], [np.float64(0.9)], {"t": t}, float("inf"))
+        for t in range(100)
+    ])
+    assert len(frames) == 100 and encoded == []
+    assert json.loads(frames[3]) == {"activations": [0.1235, 0.0], "action": [0.9], "world": {},
+                                     "reward": 0.0}
+    assert frames[3] == frames[3] and encoded == [{"t": 3}]
+
+
+def test_replay_worlds_become_plain_json() -> None:
+    from viewer.replay import encode_world
+
+    world = {"tiles": np.arange(4).reshape(2, 2), "x": np.float32(1.5), "ok": np.bool_(True),
+             "n": np.int64(3), "bad": float("nan")}
+    assert json.loads(encode_world(world)) == {"tiles": [[0, 1], [2, 3]], "x": 1.5, "ok": True,
+                                              "n": 3, "bad": 0.0}
+    assert json.loads(encode_world({"x": np.float64(0.25), "v": [1, 2]})) == {"x": 0.25,
+                                                                              "v": [1, 2]}

@@ -1,9 +1,10 @@
 """The viewer's child process (`ViewerServer(..., process=True)`): serve an inherited listening
 socket in a process of its own, so a page's replay never competes with evolution for the GIL.
 
-Usage (by ViewerServer only): python -m viewer.child FD RUNS_DIR SETTINGS_JSON
-Writes "ready" on standard output once it accepts connections; exits on SIGTERM/SIGINT or when
-the parent process is gone.
+Usage (by ViewerServer only): python -m viewer.child FD RUNS_DIR SETTINGS_JSON NICE
+NICE lowers the process's scheduling priority (os.nice) before anything else starts. Writes
+"ready" on standard output once it accepts connections; exits on SIGTERM/SIGINT or when the parent
+process is gone.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    fd, runs_dir, settings_json = argv if argv is not None else sys.argv[1:]
+    fd, runs_dir, settings_json, nice = argv if argv is not None else sys.argv[1:]
+    os.nice(int(nice))
     settings = json.loads(settings_json)
     if "static_dir" in settings:
         settings["static_dir"] = Path(settings["static_dir"])

@@ -1,7 +1,9 @@
 """Champion replays: build each run's task once, replay a champion, encode its frames as JSON.
 
-A replay (layout plus every frame, pre-encoded) is computed in a worker thread once per champion
-file and shared by every client; a small LRU keeps the most recent ones.
+A replay (layout plus every frame) is computed in a worker thread once per champion file and shared
+by every client; a small LRU keeps the most recent ones. A frame is encoded as JSON the first time
+a client asks for it: a page following a live run switches to each new champion long before its
+episode ends, so most frames of most replays are never sent.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from fitness.registry import make_task
-from fitness.task import Task, TaskSpec
+from fitness.task import Frame, Task, TaskSpec
 from neat.errors import NeatError
 from neat.genome import Genome
 from viewer.layout import compute_layout
@@ -27,16 +30,48 @@ from viewer.rundir import RunStore, file_signature
 log = logging.getLogger(__name__)
 
 
+class EncodedFrames:
+    """A replayed episode's frames, each encoded as compact JSON when first asked for.
+
+    Activations, actions and rewards are kept as arrays (rounded to 4 decimals, NaN and infinities
+    as 0), the world dicts as the task made them; observations are dropped (the page never shows
+    them). Indexing returns the JSON text of one frame.
+    """
+
+    def __init__(self, frames: Sequence[Frame]):
+        self.activations = _rounded([f.activations for f in frames])
+        self.actions = _rounded([f.action for f in frames])
+        self.rewards = _rounded([f.reward for f in frames])
+        self.worlds = [f.world for f in frames]
+        self._encoded: list[str | None] = [None] * len(frames)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
+
+    def __bool__(self) -> bool:
+        return bool(self._encoded)
+
+    def __getitem__(self, index: int) -> str:
+        text = self._encoded[index]
+        if text is None:
+            text = self._encoded[index] = (
+                f'{{"activations":{_json_list(self.activations[index])},'
+                f'"action":{_json_list(self.actions[index])},'
+                f'"world":{encode_world(self.worlds[index])},"reward":{float(self.rewards[index])!r}}}'
+            )
+        return text
+
+
 @dataclass(frozen=True)
 class Replay:
-    """One champion's drawable layout and its replayed episode (frames as JSON strings)."""
+    """One champion's drawable layout and its replayed episode."""
 
     run: str
     generation: int
     champion_id: int
     fitness: float | None
     layout: dict[str, Any]
-    frames: list[str]
+    frames: EncodedFrames
     error: str | None  # why there are no frames (task unavailable, replay failed)
 
 
@@ -124,31 +159,45 @@ class ReplayStore:
             task = self.tasks.task(run)
         except ValueError as exc:
             layout = champion_layout(genome, champion, None)
-            return Replay(run, generation, genome.key, fitness, layout, [], str(exc))
+            return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
+                          str(exc))
         layout = champion_layout(genome, champion, task.spec)
         config = self.store.config(run)
         try:
             frames = task.replay(genome, config.seed, not config.feed_forward)
         except Exception as exc:  # a task's own bug must not take the viewer down
             log.exception("replay of run %s generation %d failed", run, generation)
-            return Replay(run, generation, genome.key, fitness, layout, [],
+            return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
                           f"replay failed: {type(exc).__name__}: {exc}")
-        encoded = [encode_frame(f) for f in frames[: self.max_frames]]
-        return Replay(run, generation, genome.key, fitness, layout, encoded, None)
+        return Replay(run, generation, genome.key, fitness, layout,
+                      EncodedFrames(frames[: self.max_frames]), None)
 
 
-def encode_frame(frame: Any) -> str:
-    """A fitness.task.Frame as compact JSON (activations rounded to 4 decimals, NaN -> 0)."""
-    return json.dumps(
-        {
-            "activations": [_finite(v) for v in frame.activations],
-            "action": [_finite(v) for v in frame.action],
-            "world": _jsonable(frame.world),
-            "reward": _finite(frame.reward),
-        },
-        separators=(",", ":"),
-        allow_nan=False,
-    )
+def encode_world(world: dict[str, Any]) -> str:
+    """A frame's world dict as compact JSON: numpy values made plain, non-finite numbers as 0.
+    Worlds made of plain values (the usual case) go straight to the C encoder."""
+    try:
+        return json.dumps(world, separators=(",", ":"), allow_nan=False, default=_plain_numpy)
+    except ValueError:  # a NaN or infinity somewhere
+        return json.dumps(_jsonable(world), separators=(",", ":"), allow_nan=False)
+
+
+def _rounded(values: Sequence[Any]) -> np.ndarray:
+    """`values` (numbers or equal-length rows) as a float array rounded to 4 decimals, NaN and
+    infinities as 0."""
+    array = np.asarray(values, dtype=np.float64)
+    return np.round(np.where(np.isfinite(array), array, 0.0), 4)
+
+
+def _json_list(row: np.ndarray) -> str:
+    return json.dumps(row.tolist(), separators=(",", ":"))
+
+
+def _plain_numpy(value: Any) -> Any:
+    """json.dumps' fallback for numpy arrays and scalars."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _finite(value: Any) -> float:
@@ -157,7 +206,8 @@ def _finite(value: Any) -> float:
 
 
 def _jsonable(value: Any) -> Any:
-    """`value` with numpy arrays and scalars turned into plain lists and numbers."""
+    """`value` with numpy arrays and scalars turned into plain lists and numbers, floats rounded
+    to 4 decimals and non-finite ones made 0."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

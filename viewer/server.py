@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 30.0  # seconds
 CHILD_READY = "ready"  # what the child process (viewer/child.py) prints once it serves
+MAX_NICE = 19  # the lowest scheduling priority there is
 
 
 def serve(runs_dir: Path | str, host: str = "127.0.0.1", port: int = 8000,
@@ -52,15 +53,22 @@ class _NotifyingServer(uvicorn.Server):
 
 class ViewerServer:
     """The viewer in a daemon thread, or in a child process with `process=True`. Port 0 picks a
-    free port; `port` and `url` report it (the socket is bound at construction).
+    free port; `port` and `url` report it (the socket is bound at construction). `nice` (0 to 19,
+    child process only) lowers the child's scheduling priority by that much, so that the server
+    yields the CPU to a busy evolution in the parent.
 
     >>> with ViewerServer("runs") as server:   # doctest: +SKIP
     ...     print(server.url)
     """
 
     def __init__(self, runs_dir: Path | str, host: str = "127.0.0.1", port: int = 0, *,
-                 process: bool = False, **settings: Any):
+                 process: bool = False, nice: int = 0, **settings: Any):
+        if not (isinstance(nice, int) and 0 <= nice <= MAX_NICE):
+            raise ValueError(f"nice must be an integer from 0 to {MAX_NICE}, got {nice!r}")
+        if nice and not process:
+            raise ValueError("nice applies to the viewer's child process: pass process=True")
         self.runs_dir = Path(runs_dir)
+        self.nice = nice
         self.host = host
         self.settings = settings
         self.app = None if process else create_app(runs_dir, **settings)
@@ -100,7 +108,8 @@ class ViewerServer:
         fd = self._socket.fileno()
         settings = json.dumps(self.settings, default=str)
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "viewer.child", str(fd), str(self.runs_dir.resolve()), settings],
+            [sys.executable, "-m", "viewer.child", str(fd), str(self.runs_dir.resolve()), settings,
+             str(self.nice)],
             pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
             start_new_session=True,  # a terminal's Ctrl-C stops the run, which stops the viewer
         )
