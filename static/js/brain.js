@@ -4,11 +4,12 @@
 // replay frame repaints only the neurons whose shade or pressed state changed, each over its box of
 // the link layer. The SVG paints nothing but a hovered neuron's outline: it holds every neuron and
 // link as an invisible shape carrying data-node-id / data-activation or data-innovation, so the
-// hover tooltip, tests and users' scripts find them. A frame writes no style or presentation
-// attribute (no style recalculation, layout or SVG repaint), and being opaque, the canvas leaves
-// the compositor nothing to blend under it.
+// hover tooltip, tests and users' scripts find them. A frame touches no DOM at all: the canvas is
+// desynchronized (its frames go to the compositor without a page lifecycle update) and opaque
+// (nothing to blend under it); the page calls reflect() a few times a second to copy the shades
+// into the data-activation attributes and the repaint counts into the canvas's data-link-paints
+// (link layer) and data-node-paints (neurons).
 // Activations light neurons (amber for positive, blue for negative) and links (opacity by signal).
-// The canvas counts repaints: data-link-paints (link layer) and data-node-paints (neurons).
 
 const STEPS = 20; // palette steps per sign
 const BASE = [27, 36, 49];
@@ -97,7 +98,7 @@ export class BrainView {
   constructor(svg, canvas, tooltip) {
     this.svg = svg;
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d", { alpha: false });
+    this.ctx = canvas.getContext("2d", { alpha: false, desynchronized: true });
     this.linkLayer = document.createElement("canvas"); // offscreen: never composited by the page
     this.linkCtx = this.linkLayer.getContext("2d", { alpha: false });
     this.labels = [];
@@ -111,6 +112,7 @@ export class BrainView {
     this.nodeEls = [];
     this.linkEls = [];
     this.nodeShade = new Int16Array(0);
+    this.reflectedShade = new Int16Array(0); // the shades data-activation shows
     this.linkShade = new Int16Array(0);
     this.values = new Float64Array(0);
     this.showDisabled = false;
@@ -185,6 +187,7 @@ export class BrainView {
     this.nodeEls = Array.from(this.svg.querySelectorAll(".nodes > [data-node-id]"));
     this.linkEls = Array.from(this.svg.querySelectorAll(".links > [data-innovation]"));
     this.nodeShade = new Int16Array(this.nodeEls.length).fill(STEPS);
+    this.reflectedShade = new Int16Array(this.nodeEls.length).fill(STEPS);
     this.linkShade = new Int16Array(count).fill(IDLE_LEVEL);
     this.pressed = new Uint8Array(this.nodeEls.length);
     this.values = new Float64Array(this.nodeEls.length);
@@ -207,7 +210,6 @@ export class BrainView {
       const k = paletteIndex(activations[i]);
       if (k !== this.nodeShade[i]) {
         this.nodeShade[i] = k;
-        this.nodeEls[i].dataset.activation = String((k - STEPS) / STEPS);
         changed.push(i);
       }
     }
@@ -349,7 +351,20 @@ export class BrainView {
 
   countNodePaints(count) {
     this.nodePaints += count;
-    this.canvas.dataset.nodePaints = String(this.nodePaints);
+  }
+
+  /** Copy the neurons' shades to their data-activation attributes and the repaint counts to the
+   * canvas's data attributes (only what changed since the last call). */
+  reflect() {
+    for (let i = 0; i < this.nodeEls.length; i++) {
+      const k = this.nodeShade[i];
+      if (k === this.reflectedShade[i]) continue;
+      this.reflectedShade[i] = k;
+      this.nodeEls[i].dataset.activation = String((k - STEPS) / STEPS);
+    }
+    const counts = this.canvas.dataset;
+    if (counts.linkPaints !== String(this.linkPaints)) counts.linkPaints = String(this.linkPaints);
+    if (counts.nodePaints !== String(this.nodePaints)) counts.nodePaints = String(this.nodePaints);
   }
 
   /** Paint the background, every link (one stroke per (style, opacity) bucket) and the labels on
@@ -358,7 +373,6 @@ export class BrainView {
     const ctx = this.linkCtx;
     paintBackground(ctx, this.linkLayer.width, this.linkLayer.height);
     this.linkPaints += 1;
-    this.canvas.dataset.linkPaints = String(this.linkPaints);
     this.linksStale = false;
     this.lastLinkPaint = performance.now();
     if (!this.view) {

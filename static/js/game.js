@@ -27,7 +27,9 @@ export class GameView {
   /** @param {HTMLCanvasElement} canvas */
   constructor(canvas) {
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d", { alpha: false }); // opaque: nothing under it is composited
+    // opaque: nothing under it is composited; desynchronized: a frame reaches the compositor
+    // without a page lifecycle update
+    this.ctx = canvas.getContext("2d", { alpha: false, desynchronized: true });
     this.tiles = new TileLayer();
   }
 

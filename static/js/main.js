@@ -7,11 +7,12 @@ import { GameView } from "./game.js";
 
 const GAME_FPS = 60; // replay frames per second of game time at 1x
 const DRAW_FPS = 30; // most frames drawn per second; at 1x every other game frame is skipped
-const TEXT_INTERVAL_MS = 250; // the frame counter text changes at most this often
+const TEXT_INTERVAL_MS = 250; // the DOM (frame counter, neurons' data-activation) follows the
+// replay at most this often; the canvases show every frame
 const FPS_INTERVAL_MS = 1000; // the frame rate text changes at most this often
+const RUN_RENDER_MS = 500; // charts, tables and status show a growing run at most this often
 const BATCH = 32; // replay frames asked for at once (about a second of drawing)
 const LOW_WATER = 12; // ask for the next batch when this few frames are left to draw
-const WAKE_EARLY_MS = 4; // a timer wakes this long before a frame is due, then waits for vsync
 const SCRUB_DEBOUNCE_MS = 120;
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +23,24 @@ function fmt(value, digits = 3) {
   if (a >= 1e5) return value.toExponential(2);
   if (Number.isInteger(value)) return value.toLocaleString("en-US");
   return value.toFixed(a >= 100 ? 1 : digits);
+}
+
+/** `fn` wrapped to run at most once every `ms` milliseconds: at once when it last ran longer ago,
+ * otherwise once at the end of that interval (the calls in between are merged into it). */
+function throttle(fn, ms) {
+  let last = -Infinity;
+  let timer = null;
+  const run = () => {
+    timer = null;
+    last = performance.now();
+    fn();
+  };
+  return () => {
+    if (timer !== null) return;
+    const wait = last + ms - performance.now();
+    if (wait <= 0) run();
+    else timer = setTimeout(run, wait);
+  };
 }
 
 function escapeHtml(text) {
@@ -48,11 +67,15 @@ class App {
     this.lastFps = 0;
     this.drawn = 0; // frames drawn since lastFps
     this.showFirst = false; // a new replay's first frame is still to be shown
+    this.lastDrawn = null; // the buffered frame drawn last, of the current replay
     this.keysOn = "";
     this.brain = new BrainView($("brain"), $("brain-canvas"), $("tooltip"));
     this.game = new GameView($("game"));
     this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
     this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
+    // a fast run lands many generations a second: the page shows them in batches
+    this.renderRunSoon = throttle(() => this.renderRun(), RUN_RENDER_MS);
+    this.renderRunsSoon = throttle(() => this.renderRuns(), RUN_RENDER_MS);
     this.bindControls();
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.conn = new LiveConnection(`${scheme}://${location.host}/ws`, {
@@ -127,6 +150,7 @@ class App {
 
   setPlaying(playing) {
     this.playing = playing;
+    if (!playing && this.lastDrawn) this.reflect(this.lastDrawn); // the DOM shows the frame paused on
     $("play").textContent = playing ? "❚❚" : "▶";
     $("play").setAttribute("aria-label", playing ? "pause" : "play");
     this.requestFrames();
@@ -166,6 +190,11 @@ class App {
 
   onRuns(runs) {
     this.runs = runs;
+    this.renderRunsSoon();
+  }
+
+  renderRuns() {
+    const runs = this.runs;
     $("runs-empty").hidden = runs.length > 0;
     $("runs-body").innerHTML = runs.map((r) => `
       <tr data-run="${escapeHtml(r.name)}">
@@ -202,6 +231,11 @@ class App {
   applyRunUpdate(msg) {
     this.summary = msg.summary;
     this.champions = msg.champions;
+    this.renderRunSoon();
+  }
+
+  /** Charts, status, scrubber and species table of the run shown. */
+  renderRun() {
     this.fitness.setRows(this.rows);
     this.species.setRows(this.rows);
     this.renderStatus();
@@ -217,6 +251,7 @@ class App {
     this.buffer = [];
     this.awaiting = false;
     this.showFirst = true;
+    this.lastDrawn = null;
     if (!sameBrain) this.brain.draw(msg.layout);
     $("brain").dataset.generation = String(msg.generation);
     $("brain").dataset.championId = String(msg.champion_id);
@@ -253,15 +288,14 @@ class App {
 
   // -- drawing -------------------------------------------------------------------------------
 
-  /** Draw the next buffered frame at the first animation frame after it is due: a timer waits
-   * out the frame interval, so the page renders only when it draws (30 times a second at 1x). */
+  /** Draw the next buffered frame when it is due. A timer, not requestAnimationFrame, paces the
+   * replay: the canvases are desynchronized, so a frame that touches no DOM costs the browser no
+   * page lifecycle update (style, layout, paint, commit) at all. */
   scheduleTick() {
     if (this.tickQueued || !this.buffer.length) return;
     this.tickQueued = true;
-    const delay = this.playing ? this.due - WAKE_EARLY_MS - performance.now() : 0;
-    const tick = () => requestAnimationFrame(() => this.tick());
-    if (delay > 0) setTimeout(tick, delay);
-    else tick();
+    const delay = this.playing ? this.due - performance.now() : 0;
+    setTimeout(() => this.tick(), Math.max(0, delay));
   }
 
   tick() {
@@ -278,10 +312,12 @@ class App {
     this.scheduleTick();
   }
 
-  /** Draw one frame; only DOM state that changed is written, the counter at most every
-   * TEXT_INTERVAL_MS, the frame rate once a second. */
+  /** Draw one frame on the canvases; of the DOM, the pressed buttons change with the frame, the
+   * counter and the neurons' attributes at most every TEXT_INTERVAL_MS, the frame rate once a
+   * second. */
   drawFrame(next, now) {
     this.showFirst = false;
+    this.lastDrawn = next;
     const frame = next.frame;
     this.brain.setActivations(frame.activations, frame.action);
     this.game.draw(frame.world);
@@ -293,8 +329,6 @@ class App {
       }
     }
     this.drawn += 1;
-    const counter = $("frame-counter");
-    counter.dataset.index = String(next.index);
     if (now - this.lastFps >= FPS_INTERVAL_MS && this.playing) {
       const fps = Math.round((1000 * this.drawn) / (now - this.lastFps));
       if (now - this.lastFps < 2 * FPS_INTERVAL_MS) {
@@ -306,7 +340,15 @@ class App {
     }
     if (now - this.lastText < TEXT_INTERVAL_MS && this.playing) return;
     this.lastText = now;
+    this.reflect(next);
+  }
+
+  /** Show drawn frame `next` in the DOM: the frame counter and the neurons' attributes. */
+  reflect(next) {
+    const counter = $("frame-counter");
+    counter.dataset.index = String(next.index);
     counter.textContent = `frame ${next.index + 1} / ${next.count}`;
+    this.brain.reflect();
   }
 
   renderStatus() {
