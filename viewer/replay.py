@@ -48,9 +48,6 @@ class EncodedFrames:
     def __len__(self) -> int:
         return len(self._encoded)
 
-    def __bool__(self) -> bool:
-        return bool(self._encoded)
-
     def __getitem__(self, index: int) -> str:
         text = self._encoded[index]
         if text is None:

@@ -283,7 +283,7 @@ export class BrainView {
     if (!this.view) return;
     this.useView(ctx);
     for (let i = 0; i < this.nodeEls.length; i++) this.paintNode(ctx, i);
-    this.countNodePaints(this.nodeEls.length);
+    this.nodePaints += this.nodeEls.length;
   }
 
   /** Set `ctx`'s transform to map layout units to device pixels. */
@@ -319,7 +319,7 @@ export class BrainView {
       ctx.restore();
       painted += this.overlaps[i].length;
     }
-    this.countNodePaints(painted);
+    this.nodePaints += painted;
   }
 
   /** Paint neuron `i` with its current shade (and glow when it is a pressed button). */
@@ -347,10 +347,6 @@ export class BrainView {
     ctx.lineWidth = stroke[1];
     ctx.stroke();
     if (glow) ctx.restore();
-  }
-
-  countNodePaints(count) {
-    this.nodePaints += count;
   }
 
   /** Copy the neurons' shades to their data-activation attributes and the repaint counts to the
