@@ -164,8 +164,8 @@ def test_replay_repaints_neurons_and_the_link_layer_at_most_every_150_ms(
     page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
                            ".dataset.index) > 0")
     paints = """() => {
-        const canvas = document.querySelector('[data-testid=brain-canvas]');
-        return [Number(canvas.dataset.linkPaints), Number(canvas.dataset.nodePaints),
+        const brain = document.querySelector('[data-testid=brain]');
+        return [Number(brain.dataset.linkPaints), Number(brain.dataset.nodePaints),
                 performance.now()];
     }"""
     links_before, nodes_before, start = page.evaluate(paints)

@@ -1,15 +1,16 @@
-// The network, painted on one opaque canvas under an SVG. The background, links and labels are
-// painted on an offscreen link layer (on hover, on resize, and when some link's shade changed, at
-// most every LINK_REPAINT_MS) that is copied to the canvas and covered with the neurons; any other
-// replay frame repaints only the neurons whose shade or pressed state changed, each over its box of
-// the link layer. The SVG paints nothing but a hovered neuron's outline: it holds every neuron and
-// link as an invisible shape carrying data-node-id / data-activation or data-innovation, so the
-// hover tooltip, tests and users' scripts find them. A frame touches no DOM at all: the canvas is
-// desynchronized (its frames go to the compositor without a page lifecycle update) and opaque
-// (nothing to blend under it); the page calls reflect() a few times a second to copy the shades
-// into the data-activation attributes and the repaint counts into the canvas's data-link-paints
-// (link layer) and data-node-paints (neurons).
+// The network, painted in the brain's box of the replay stage (stage.js) over an SVG. The
+// background, links and labels are painted on an offscreen link layer (on hover, on resize, and
+// when some link's shade changed, at most every LINK_REPAINT_MS) that is copied to the box and
+// covered with the neurons; any other replay frame repaints only the neurons whose shade or pressed
+// state changed, each over its box of the link layer. The SVG, under the stage's canvas, paints
+// nothing: it holds every neuron and link as an invisible shape carrying data-node-id /
+// data-activation or data-innovation, so the hover tooltip, tests and users' scripts find them (the
+// hovered neuron's outline is painted on the canvas). A frame touches no DOM at all; the page calls
+// reflect() a few times a second to copy the shades into the data-activation attributes and the
+// repaint counts into the SVG's data-link-paints (link layer) and data-node-paints (neurons).
 // Activations light neurons (amber for positive, blue for negative) and links (opacity by signal).
+
+import { INNER_RADIUS, PANEL } from "./stage.js";
 
 const STEPS = 20; // palette steps per sign
 const BASE = [27, 36, 49];
@@ -46,11 +47,10 @@ const NODE_STROKE = ["#5c6b80", 1.2];
 const OUTPUT_STROKE = ["#ffb547", 1.6];
 const PRESSED_STROKE = ["#ffffff", 3];
 const PRESSED_GLOW = "rgba(255,181,71,.9)";
+const HOVER_STROKE = ["#ffffff", 1.2]; // the hovered neuron's outline
 const GLOW_RADIUS = 6; // layout units
 
 // Background (the panel's colour, then the brain box's rounded radial gradient) and labels.
-const PANEL = "#121821";
-const BOX_RADIUS = 7; // CSS pixels
 const GRADIENT = ["#121a26", "#0c1118"];
 const MONO = `ui-monospace, "SF Mono", "JetBrains Mono", Menlo, Consolas, monospace`;
 const LABEL_STYLES = {
@@ -92,13 +92,14 @@ function pathData(g) {
 
 export class BrainView {
   /**
-   * @param {SVGSVGElement} svg labels and hover targets
-   * @param {HTMLCanvasElement} canvas @param {HTMLElement} tooltip
+   * @param {SVGSVGElement} svg hover targets, under the stage's canvas
+   * @param {import("./stage.js").Stage} stage paints in its "brain" region
+   * @param {HTMLElement} tooltip
    */
-  constructor(svg, canvas, tooltip) {
+  constructor(svg, stage, tooltip) {
     this.svg = svg;
-    this.canvas = canvas;
-    this.ctx = canvas.getContext("2d", { alpha: false, desynchronized: true });
+    this.stage = stage;
+    this.ctx = stage.ctx;
     this.linkLayer = document.createElement("canvas"); // offscreen: never composited by the page
     this.linkCtx = this.linkLayer.getContext("2d", { alpha: false });
     this.labels = [];
@@ -106,7 +107,8 @@ export class BrainView {
     this.linksStale = false; // some link's shade changed since the link layer was painted
     this.lastLinkPaint = -Infinity; // performance.now() of that paint
     this.nodePaints = 0;
-    this.view = null; // [scale, offset x, offset y, dpr]: layout units -> device pixels
+    this.view = null; // [scale, offset x, offset y, dpr]: layout units -> device pixels of the box
+    this.origin = [0, 0]; // the box's top left corner on the stage's canvas, device pixels
     this.tooltip = tooltip;
     this.layout = null;
     this.nodeEls = [];
@@ -120,7 +122,7 @@ export class BrainView {
     this.paintQueued = false;
     svg.addEventListener("mousemove", (e) => this.hover(e));
     svg.addEventListener("mouseleave", () => this.unhover());
-    new ResizeObserver(() => this.queuePaint()).observe(svg);
+    stage.onResize(() => this.paint());
   }
 
   /** Draw `layout` (from the server) and return the time it took in ms. */
@@ -192,7 +194,6 @@ export class BrainView {
     this.pressed = new Uint8Array(this.nodeEls.length);
     this.values = new Float64Array(this.nodeEls.length);
     this.focused = -1;
-    this.svg.classList.remove("focus");
     this.paint();
     const ms = performance.now() - t0;
     this.svg.dataset.drawMs = ms.toFixed(1);
@@ -243,53 +244,41 @@ export class BrainView {
     this.paintLinks();
   }
 
-  /** Repaint both layers at the next animation frame (after a resize). */
-  queuePaint() {
-    if (this.paintQueued) return;
-    this.paintQueued = true;
-    requestAnimationFrame(() => {
-      this.paintQueued = false;
-      this.paint();
-    });
-  }
-
-  /** Size the canvas and the link layer to the SVG's box; repaint links and every neuron. */
+  /** Size the link layer to the brain's box of the stage; repaint links and every neuron. */
   paint() {
-    const dpr = window.devicePixelRatio || 1;
-    const cw = this.svg.clientWidth;
-    const ch = this.svg.clientHeight;
-    const w = Math.round(cw * dpr);
-    const h = Math.round(ch * dpr);
-    for (const canvas of [this.canvas, this.linkLayer]) {
-      if (canvas.width !== w || canvas.height !== h) {
-        canvas.width = w;
-        canvas.height = h;
-      }
+    const dpr = this.stage.dpr;
+    const [x, y, w, h] = this.stage.regions.brain;
+    this.origin = [x, y];
+    if (this.linkLayer.width !== w || this.linkLayer.height !== h) {
+      this.linkLayer.width = w;
+      this.linkLayer.height = h;
     }
     this.view = null;
     if (this.layout && w && h) {
+      const [cw, ch] = [w / dpr, h / dpr];
       const scale = Math.min(cw / this.layout.width, ch / this.layout.height);
       this.view = [scale, (cw - this.layout.width * scale) / 2, (ch - this.layout.height * scale) / 2, dpr];
     }
     this.paintLinks();
   }
 
-  /** Copy the link layer to the canvas and paint every neuron over it. */
+  /** Copy the link layer to the brain's box and paint every neuron over it. */
   compose() {
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    if (!this.canvas.width || !this.canvas.height) return;
-    ctx.drawImage(this.linkLayer, 0, 0);
+    if (!this.linkLayer.width || !this.linkLayer.height) return;
+    ctx.drawImage(this.linkLayer, this.origin[0], this.origin[1]);
     if (!this.view) return;
-    this.useView(ctx);
+    this.useView(ctx, this.origin);
     for (let i = 0; i < this.nodeEls.length; i++) this.paintNode(ctx, i);
     this.nodePaints += this.nodeEls.length;
   }
 
-  /** Set `ctx`'s transform to map layout units to device pixels. */
-  useView(ctx) {
+  /** Set `ctx`'s transform to map layout units to device pixels of a box whose top left corner
+   * is at `origin` (device pixels). */
+  useView(ctx, [x, y]) {
     const [scale, ox, oy, dpr] = this.view;
-    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * ox, dpr * oy);
+    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, x + dpr * ox, y + dpr * oy);
   }
 
   /** Repaint neurons `indices` (and the parts of neighbours they overlap), each over its box of
@@ -298,23 +287,26 @@ export class BrainView {
     if (!this.view) return;
     const ctx = this.ctx;
     const [scale, ox, oy, dpr] = this.view;
+    const [left, top] = this.origin;
     const nodes = this.layout.nodes;
     let painted = 0;
     for (const i of indices) {
       const n = nodes[i];
       const reach = this.nodeReach[i];
-      // the neuron's box in whole device pixels, so the copied link layer leaves no half-covered seams
-      const x0 = Math.floor(dpr * (ox + (n.x - reach) * scale));
-      const y0 = Math.floor(dpr * (oy + (n.y - reach) * scale));
-      const x1 = Math.ceil(dpr * (ox + (n.x + reach) * scale));
-      const y1 = Math.ceil(dpr * (oy + (n.y + reach) * scale));
+      // the neuron's box in whole device pixels of the link layer (clipped to it), so the copy
+      // leaves no half-covered seams
+      const x0 = Math.max(0, Math.floor(dpr * (ox + (n.x - reach) * scale)));
+      const y0 = Math.max(0, Math.floor(dpr * (oy + (n.y - reach) * scale)));
+      const x1 = Math.min(this.linkLayer.width, Math.ceil(dpr * (ox + (n.x + reach) * scale)));
+      const y1 = Math.min(this.linkLayer.height, Math.ceil(dpr * (oy + (n.y + reach) * scale)));
+      if (x1 <= x0 || y1 <= y0) continue;
       ctx.save();
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.beginPath();
-      ctx.rect(x0, y0, x1 - x0, y1 - y0);
+      ctx.rect(left + x0, top + y0, x1 - x0, y1 - y0);
       ctx.clip();
-      ctx.drawImage(this.linkLayer, x0, y0, x1 - x0, y1 - y0, x0, y0, x1 - x0, y1 - y0);
-      this.useView(ctx);
+      ctx.drawImage(this.linkLayer, x0, y0, x1 - x0, y1 - y0, left + x0, top + y0, x1 - x0, y1 - y0);
+      this.useView(ctx, this.origin);
       for (const j of this.overlaps[i]) this.paintNode(ctx, j);
       ctx.restore();
       painted += this.overlaps[i].length;
@@ -347,10 +339,15 @@ export class BrainView {
     ctx.lineWidth = stroke[1];
     ctx.stroke();
     if (glow) ctx.restore();
+    if (i === this.focused) {
+      ctx.strokeStyle = HOVER_STROKE[0];
+      ctx.lineWidth = n.grid ? CELL_STROKE[1] : HOVER_STROKE[1];
+      ctx.stroke();
+    }
   }
 
   /** Copy the neurons' shades to their data-activation attributes and the repaint counts to the
-   * canvas's data attributes (only what changed since the last call). */
+   * SVG's data attributes (only what changed since the last call). */
   reflect() {
     for (let i = 0; i < this.nodeEls.length; i++) {
       const k = this.nodeShade[i];
@@ -358,7 +355,7 @@ export class BrainView {
       this.reflectedShade[i] = k;
       this.nodeEls[i].dataset.activation = String((k - STEPS) / STEPS);
     }
-    const counts = this.canvas.dataset;
+    const counts = this.svg.dataset;
     if (counts.linkPaints !== String(this.linkPaints)) counts.linkPaints = String(this.linkPaints);
     if (counts.nodePaints !== String(this.nodePaints)) counts.nodePaints = String(this.nodePaints);
   }
@@ -367,7 +364,7 @@ export class BrainView {
    * the link layer; then compose. */
   paintLinks() {
     const ctx = this.linkCtx;
-    paintBackground(ctx, this.linkLayer.width, this.linkLayer.height);
+    paintBackground(ctx, this.linkLayer.width, this.linkLayer.height, this.stage.dpr);
     this.linkPaints += 1;
     this.linksStale = false;
     this.lastLinkPaint = performance.now();
@@ -375,7 +372,7 @@ export class BrainView {
       this.compose();
       return;
     }
-    this.useView(ctx);
+    this.useView(ctx, [0, 0]);
     this.linkWidth[HAIRLINE] = 1 / (this.view[0] * this.view[3]);
     ctx.lineCap = "round";
     const focus = this.focused >= 0 ? new Set(this.adjacent[this.focused]) : null;
@@ -454,7 +451,6 @@ export class BrainView {
   focus(nodeIndex) {
     if (this.focused === nodeIndex) return;
     this.focused = nodeIndex;
-    this.svg.classList.toggle("focus", nodeIndex >= 0);
     this.paintLinks();
   }
 
@@ -488,12 +484,11 @@ function overlappingNodes(nodes, reach) {
 /** The brain box's background on a w x h (device pixels) opaque canvas: the panel's colour outside
  * the rounded box, inside it CSS's `radial-gradient(ellipse at 50% 40%, GRADIENT[0] 0%,
  * GRADIENT[1] 75%)` (a farthest-corner ellipse). */
-function paintBackground(ctx, w, h) {
+function paintBackground(ctx, w, h, dpr) {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.fillStyle = PANEL;
   ctx.fillRect(0, 0, w, h);
   if (!w || !h) return;
-  const dpr = window.devicePixelRatio || 1;
   const [cx, cy] = [0.5 * w, 0.4 * h];
   const [rx, ry] = [Math.SQRT2 * 0.5 * w, Math.SQRT2 * 0.6 * h];
   const gradient = ctx.createRadialGradient(0, 0, 0, 0, 0, ry);
@@ -502,7 +497,7 @@ function paintBackground(ctx, w, h) {
   gradient.addColorStop(1, GRADIENT[1]);
   ctx.save();
   ctx.beginPath();
-  ctx.roundRect(0, 0, w, h, BOX_RADIUS * dpr);
+  ctx.roundRect(0, 0, w, h, INNER_RADIUS * dpr);
   ctx.clip();
   ctx.setTransform(rx / ry, 0, 0, 1, cx, cy);
   ctx.fillStyle = gradient;

@@ -1,4 +1,4 @@
-// Canvas sizing shared by the charts and the game view.
+// Canvas sizing of the charts.
 
 /** Match `canvas`'s backing store to its displayed size; returns [width, height, dpr] in device pixels. */
 export function fitCanvas(canvas) {

@@ -1,10 +1,12 @@
-// The game view: draws a replay frame's `world` dict on a canvas, one renderer per world kind.
-// The platformer's tiles are painted on an offscreen layer, again only when the tiles in view
-// change; a frame copies from that layer only the boxes the last frame's player, enemies and text
-// covered (all of it when the tiles changed), then draws this frame's over it.
+// The game view: draws a replay frame's `world` dict in the game's box of the replay stage
+// (stage.js), one renderer per world kind. The platformer's tiles are painted on an offscreen
+// layer, again only when the tiles in view change; a frame copies from that layer only the boxes
+// the last frame's player, enemies and text covered (all of it when the tiles changed), then draws
+// this frame's over it.
 
-import { fitCanvas } from "./canvas.js";
+import { roundCorners } from "./stage.js";
 
+const BACKGROUND = "#0e1520";
 const TILE_COLORS = {
   1: ["#6b4a2b", "#8a6238"], // ground
   2: ["#a34a2a", "#c8643a"], // block
@@ -24,49 +26,91 @@ function worldKind(world) {
 }
 
 export class GameView {
-  /** @param {HTMLCanvasElement} canvas */
-  constructor(canvas) {
-    this.canvas = canvas;
-    // opaque: nothing under it is composited; desynchronized: a frame reaches the compositor
-    // without a page lifecycle update
-    this.ctx = canvas.getContext("2d", { alpha: false, desynchronized: true });
+  /** @param {import("./stage.js").Stage} stage paints in its "game" region */
+  constructor(stage) {
+    this.stage = stage;
+    this.ctx = stage.ctx;
     this.tiles = new TileLayer();
+    this.world = null; // the world shown, or null when a message is
+    this.message = "";
+    stage.onResize(() => this.repaint());
   }
 
+  /** Show `message` (or nothing) instead of a world. */
   clear(message) {
-    this.tiles.invalidate();
-    const [w, h, dpr] = fitCanvas(this.canvas);
-    const ctx = this.ctx;
-    ctx.fillStyle = "#0e1520";
-    ctx.fillRect(0, 0, w, h);
-    if (message) {
-      ctx.fillStyle = "#8792a5";
-      ctx.font = `${13 * dpr}px system-ui, sans-serif`;
-      ctx.textAlign = "center";
-      ctx.fillText(message, w / 2, h / 2);
-    }
+    this.world = null;
+    this.message = message || "";
+    this.repaint();
   }
 
   draw(world) {
-    const [w, h, dpr] = fitCanvas(this.canvas);
-    const kind = worldKind(world || {});
-    const draw = {
-      platformer: drawPlatformer, cartpole: drawCartpole, "double-pole": drawDoublePole,
-      vector: drawVector, xor: drawXor,
-    }[kind] || drawUnknown;
-    if (kind !== "platformer") this.tiles.invalidate();
-    this.ctx.save();
-    draw(this.ctx, world, w, h, dpr, this.tiles);
-    this.ctx.restore();
+    this.world = world;
+    this.paint((ctx, w, h, dpr) => {
+      const kind = worldKind(world || {});
+      const draw = {
+        platformer: drawPlatformer, cartpole: drawCartpole, "double-pole": drawDoublePole,
+        vector: drawVector, xor: drawXor,
+      }[kind] || drawUnknown;
+      if (kind !== "platformer") this.tiles.invalidate();
+      draw(ctx, world, w, h, dpr, this.tiles);
+      if (kind !== "platformer") roundCorners(ctx, w, h, dpr); // the tile layer has its own
+    });
+  }
+
+  /** Paint the whole box again (after a resize, which clears the canvas). */
+  repaint() {
+    this.tiles.invalidate();
+    if (this.world) {
+      this.draw(this.world);
+      return;
+    }
+    this.paint((ctx, w, h, dpr) => {
+      ctx.fillStyle = BACKGROUND;
+      ctx.fillRect(0, 0, w, h);
+      if (this.message) {
+        ctx.fillStyle = "#8792a5";
+        ctx.font = `${13 * dpr}px system-ui, sans-serif`;
+        ctx.textAlign = "center";
+        ctx.fillText(this.message, w / 2, h / 2);
+      }
+      roundCorners(ctx, w, h, dpr);
+    });
+  }
+
+  /** Run painter(ctx, w, h, dpr) with the stage's context moved to the game's box and clipped to it. */
+  paint(painter) {
+    const [x, y, w, h] = this.stage.regions.game;
+    if (!w || !h) return;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, x, y);
+    ctx.beginPath();
+    ctx.rect(0, 0, w, h);
+    ctx.clip();
+    painter(ctx, w, h, this.stage.dpr);
+    ctx.restore();
   }
 }
 
 const HUD_FONT = "600 12px ui-monospace, Menlo, monospace";
 
+const hudWidths = new Map(); // measured widths of HUD lines, by font and line with digits as 0
+// (digits are as wide as each other in the HUD's fonts, so "frame 12" is measured once)
+
 /** The box hud() draws `lines` in (device pixels), as [x, y, w, h]. */
 function hudBox(ctx, lines, dpr) {
-  ctx.font = HUD_FONT.replace("12px", `${12 * dpr}px`);
-  const width = Math.max(...lines.map((line) => ctx.measureText(line).width));
+  const font = HUD_FONT.replace("12px", `${12 * dpr}px`);
+  const width = Math.max(...lines.map((line) => {
+    const key = `${font}|${line.replace(/[0-9]/g, "0")}`;
+    let measured = hudWidths.get(key);
+    if (measured === undefined) {
+      ctx.font = font;
+      measured = ctx.measureText(line).width;
+      if (hudWidths.size > 256) hudWidths.clear();
+      hudWidths.set(key, measured);
+    }
+    return measured;
+  }));
   return outerBox(0, 0, width + 14 * dpr, (26 + 16 * (lines.length - 1)) * dpr + 1);
 }
 
@@ -81,22 +125,22 @@ function hud(ctx, lines, dpr) {
   });
 }
 
-/** The platformer's sky and tiles, painted offscreen at the game canvas's size. */
+/** The platformer's sky and tiles, painted offscreen at the size of the game's box. */
 class TileLayer {
   constructor() {
     this.canvas = document.createElement("canvas");
-    this.ctx = this.canvas.getContext("2d");
+    this.ctx = this.canvas.getContext("2d", { alpha: false });
     this.key = null; // the tile rows painted, and the size, as one string
     this.dirty = []; // [x, y, w, h] boxes (device pixels) the last frame drew over the layer
   }
 
-  /** Make the next update() report a change (the game canvas was drawn over by other means). */
+  /** Make the next update() report a change (the game's box was drawn over by other means). */
   invalidate() {
     this.key = null;
   }
 
-  /** Show `tiles` (rows of tile codes) in a w x h canvas; whether that repainted the layer. */
-  update(tiles, w, h) {
+  /** Show `tiles` (rows of tile codes) in a w x h box; whether that repainted the layer. */
+  update(tiles, w, h, dpr) {
     const key = `${w}x${h}:${tiles.join(";")}`;
     if (key === this.key) return false;
     this.key = key;
@@ -105,6 +149,7 @@ class TileLayer {
       this.canvas.height = h;
     }
     paintTiles(this.ctx, tiles, w, h);
+    roundCorners(this.ctx, w, h, dpr);
     return true;
   }
 }
@@ -124,7 +169,7 @@ function paintTiles(ctx, tiles, w, h) {
   const sky = ctx.createLinearGradient(0, 0, 0, h);
   sky.addColorStop(0, "#1c2f52");
   sky.addColorStop(1, "#3d5f8c");
-  ctx.fillStyle = "#0e1520";
+  ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, w, h);
   ctx.fillStyle = sky;
   ctx.fillRect(ox, oy, cols * size, rows * size);
@@ -162,7 +207,7 @@ function drawPlatformer(ctx, world, w, h, dpr, layer) {
   const rects = boxes.map(([b]) => [ox + (b.x - x0) * size, oy + (b.y - y0) * size, b.w * size, b.h * size]);
   const dirty = rects.map(([x, y, bw, bh]) => outerBox(x - edge, y - edge, bw + 2 * edge, bh + 2 * edge));
   dirty.push(hudBox(ctx, lines, dpr));
-  if (layer.update(world.tiles, w, h)) ctx.drawImage(layer.canvas, 0, 0);
+  if (layer.update(world.tiles, w, h, dpr)) ctx.drawImage(layer.canvas, 0, 0);
   else for (const [x, y, bw, bh] of layer.dirty.concat(dirty)) ctx.drawImage(layer.canvas, x, y, bw, bh, x, y, bw, bh);
   layer.dirty = dirty;
   ctx.lineWidth = edge;
@@ -184,7 +229,7 @@ function outerBox(x, y, w, h) {
 }
 
 function drawTrack(ctx, w, h, dpr) {
-  ctx.fillStyle = "#0e1520";
+  ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, w, h);
   const ground = h * 0.78;
   ctx.strokeStyle = "#3a4658";
@@ -239,7 +284,7 @@ function drawDoublePole(ctx, world, w, h, dpr) {
 }
 
 function drawVector(ctx, world, w, h, dpr) {
-  ctx.fillStyle = "#0e1520";
+  ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, w, h);
   const values = world.values || [];
   const n = Math.max(1, values.length);
@@ -260,7 +305,7 @@ function drawVector(ctx, world, w, h, dpr) {
 }
 
 function drawXor(ctx, world, w, h, dpr) {
-  ctx.fillStyle = "#0e1520";
+  ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, w, h);
   const [a, b] = world.inputs || [0, 0];
   const cells = [["a", a], ["b", b], ["target", world.target], ["output", world.output]];
@@ -285,7 +330,7 @@ function drawXor(ctx, world, w, h, dpr) {
 }
 
 function drawUnknown(ctx, world, w, h, dpr) {
-  ctx.fillStyle = "#0e1520";
+  ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, w, h);
   ctx.fillStyle = "#aab4c5";
   ctx.font = `${11 * dpr}px ui-monospace, Menlo, monospace`;

@@ -4,11 +4,12 @@ import { BrainView } from "./brain.js";
 import { FitnessChart, SpeciesChart, speciesColor } from "./charts.js";
 import { LiveConnection } from "./connection.js";
 import { GameView } from "./game.js";
+import { Stage } from "./stage.js";
 
 const GAME_FPS = 60; // replay frames per second of game time at 1x
 const DRAW_FPS = 30; // most frames drawn per second; at 1x every other game frame is skipped
 const TEXT_INTERVAL_MS = 250; // the DOM (frame counter, neurons' data-activation) follows the
-// replay at most this often; the canvases show every frame
+// replay at most this often; the stage's canvas shows every frame
 const FPS_INTERVAL_MS = 1000; // the frame rate text changes at most this often
 const RUN_RENDER_MS = 500; // charts, tables and status show a growing run at most this often
 const BATCH = 32; // replay frames asked for at once (about a second of drawing)
@@ -69,8 +70,9 @@ class App {
     this.showFirst = false; // a new replay's first frame is still to be shown
     this.lastDrawn = null; // the buffered frame drawn last, of the current replay
     this.keysOn = "";
-    this.brain = new BrainView($("brain"), $("brain-canvas"), $("tooltip"));
-    this.game = new GameView($("game"));
+    const stage = new Stage($("stage-canvas"), { brain: $("brain-wrap"), game: $("game") });
+    this.brain = new BrainView($("brain"), stage, $("tooltip"));
+    this.game = new GameView(stage);
     this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
     this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
     // a fast run lands many generations a second: the page shows them in batches
@@ -289,7 +291,7 @@ class App {
   // -- drawing -------------------------------------------------------------------------------
 
   /** Draw the next buffered frame when it is due. A timer, not requestAnimationFrame, paces the
-   * replay: the canvases are desynchronized, so a frame that touches no DOM costs the browser no
+   * replay: the stage's canvas is desynchronized, so a frame that touches no DOM costs the browser no
    * page lifecycle update (style, layout, paint, commit) at all. */
   scheduleTick() {
     if (this.tickQueued || !this.buffer.length) return;
@@ -312,7 +314,7 @@ class App {
     this.scheduleTick();
   }
 
-  /** Draw one frame on the canvases; of the DOM, the pressed buttons change with the frame, the
+  /** Draw one frame on the stage's canvas; of the DOM, the pressed buttons change with the frame, the
    * counter and the neurons' attributes at most every TEXT_INTERVAL_MS, the frame rate once a
    * second. */
   drawFrame(next, now) {
