@@ -1,22 +1,30 @@
 """Benchmark: how much a viewer page open on a live run slows evolution down.
 
-The same platformer run (population 300, fixed seed, run.stop_when_solved=false) is evolved in a
-`neat run` subprocess (a) without the viewer and (b) with `--view` and one headless chromium page
-following the run (replay playing). Pairs are interleaved, each pair in alternating order.
+Two runs of the same platformer evolution (population 300, fixed seed, run.stop_when_solved=false)
+take turns on the machine: (a) `neat run` without the viewer, (b) `neat run --view` with one
+headless chromium page following it (replay playing). Every `--slice` seconds the benchmark stops
+one side with SIGSTOP and continues the other with SIGCONT: side (a) is the plain run alone, side
+(b) the viewed run with its viewer process and chromium. This VM's speed drifts by tens of percent
+over minutes, so runs made one after the other cannot resolve a few percent; runs that take turns
+every few seconds see the same machine.
 
-The page needs a moment to open after the viewer starts, so the figure compared is the evolution
-time (the sum of stats.jsonl `seconds`) of the generations after the page showed its first replay
-frame, over the same generations in (a): the seed makes both runs evolve identically, which the
-benchmark checks. The run's loop wall time (first to last line of the run) is reported as well.
+The seed makes both runs evolve identically (checked), so each generation's evolution time (stats
+`seconds`) is compared with the same generation's in the other run, from the first generation
+started after the page showed its first replay frame. A generation during which its run was
+stopped (between its progress line and the one before) is left out, in both runs.
 
-Prints a readable report, then one JSON line: overhead (median over pairs of b/a - 1, on the
-evolution time), wall_overhead (the same on loop wall time), replay_fps (median page frame rate
-during (b)), page_cores (median over pairs of the CPU seconds per second all chromium processes used
-while the page followed the run; bench/page_cpu.py measures the page alone), pairs, generations,
-population.
+With --control side (b) is a second plain run (no viewer, no page): the figures then show what the
+method reads when nothing differs, its noise.
+
+Prints a readable report, then one JSON line: overhead (b's evolution time over a's on the
+compared generations of all pairs, minus 1), overhead_pairs (the same per pair), wall_overhead
+(the same on whole loop iterations: evolution, stats, champion and checkpoint files), replay_fps
+(median of the page's frame rate read at the end of b's turns), page_cores (chromium CPU seconds
+per second of b's turns), compared (generations compared, all pairs), pairs, generations,
+population, slice_seconds, control.
 Target: overhead at most 0.05 on 2 cores.
 
-Run: .venv/bin/python bench/viewer.py [--pairs 3] [--generations 200]
+Run: .venv/bin/python bench/viewer.py [--pairs 2] [--generations 200] [--slice 3] [--control]
 """
 
 from __future__ import annotations
@@ -33,180 +41,271 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from page_cpu import CHROMIUM, CHROMIUM_ARGS, VIEWER_LINE, cores_used, tree_cpu
-from playwright.sync_api import Browser, sync_playwright
+from page_cpu import CHROMIUM, CHROMIUM_ARGS, VIEWER_LINE, process_table, tree_cpu
+from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
-RUN_LINE = re.compile(r"^Run .*: task ")
+GENERATION_LINE = re.compile(r"^gen (\d+)/")
 END_LINE = re.compile(r"^(Finished|Solved at|Stopped after) generation")
-LINE_TIMEOUT = 120.0  # seconds without output before the benchmark gives up
-FPS_SAMPLE_MS = 1000
+LINE_TIMEOUT = 120.0  # seconds without the awaited output before the benchmark gives up
+CONTROL_FIRST = 15  # --control: first generation compared (about where a page starts watching)
+
+
+def descendants(root: int) -> set[int]:
+    """Process ids of `root`'s descendants now running (not `root` itself)."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in process_table().items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def send(pids: Iterable[int], signum: int) -> None:
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def chromium_pids() -> set[int]:
+    return set(tree_cpu(os.getpid(), "chrom"))
 
 
 @dataclass
-class RunResult:
-    """One run: per-generation evolution seconds and best fitness, loop wall time, page figures."""
+class Side:
+    """One `neat run` subprocess (and its viewer), stopped and continued as a whole; its progress
+    lines are timestamped by a reader thread."""
 
-    seconds: list[float]
-    best: list[float]
-    wall: float
-    first_watched: int = 0  # first generation that started with the page showing the replay
-    fps: list[int] = field(default_factory=list)
-    page_cores: float = 0.0  # chromium CPU seconds per second while the page followed the run
+    runs_dir: Path
+    name: str
+    args: argparse.Namespace
+    view: bool
+    lines: queue.Queue[tuple[float, str] | None] = field(default_factory=queue.Queue)
+    output: list[str] = field(default_factory=list)
+    line_times: dict[int, float] = field(default_factory=dict)  # generation -> its line's time
+    stops: list[list[float]] = field(default_factory=list)  # [stopped at, continued at]
 
-
-class NeatRun:
-    """A `neat run platformer` subprocess whose output lines are timestamped by a reader thread."""
-
-    def __init__(self, runs_dir: Path, name: str, args: argparse.Namespace, view: bool):
-        self.run_dir = runs_dir / name
-        command = [sys.executable, "-m", "neat", "run", "platformer", "--runs-dir", str(runs_dir),
-                   "--name", name, "--pop", str(args.population), "--seed", str(args.seed),
-                   "--generations", str(args.generations), "--set", "run.stop_when_solved=false"]
-        if view:
+    def __post_init__(self) -> None:
+        command = [sys.executable, "-m", "neat", "run", "platformer", "--runs-dir",
+                   str(self.runs_dir), "--name", self.name, "--pop", str(self.args.population),
+                   "--seed", str(self.args.seed), "--generations", str(self.args.generations),
+                   "--set", "run.stop_when_solved=false"]
+        if self.view:
             command += ["--view", "--port", "0"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.started = time.perf_counter()
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True)
-        self.lines: queue.Queue[tuple[float, str] | None] = queue.Queue()
-        self.output: list[str] = []
         threading.Thread(target=self._drain, daemon=True).start()
 
     def _drain(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
+            now = time.perf_counter()
             self.output.append(line)
-            self.lines.put((time.perf_counter(), line))
+            match = GENERATION_LINE.search(line)
+            if match:
+                self.line_times[int(match.group(1)) - 1] = now
+            self.lines.put((now, line))
         self.lines.put(None)
 
-    def wait_for(self, pattern: re.Pattern[str]) -> tuple[float, re.Match[str]]:
-        """(time, match) of the next output line matching `pattern`."""
+    def wait_for(self, pattern: re.Pattern[str]) -> re.Match[str]:
         while True:
             try:
                 item = self.lines.get(timeout=LINE_TIMEOUT)
             except queue.Empty:
-                raise RuntimeError(f"no output for {LINE_TIMEOUT} s from {self.run_dir}") from None
+                raise RuntimeError(f"no output for {LINE_TIMEOUT} s from {self.name}") from None
             if item is None:
-                raise RuntimeError(f"the run ended unexpectedly:\n{''.join(self.output)}")
+                raise RuntimeError(f"{self.name} ended unexpectedly:\n{''.join(self.output)}")
             match = pattern.search(item[1])
             if match:
-                return item[0], match
+                return match
 
-    def generations_done(self) -> int:
-        try:
-            return (self.run_dir / "stats.jsonl").read_text().count("\n")
-        except OSError:
-            return 0
+    @property
+    def finished(self) -> bool:
+        return self.process.poll() is not None
 
-    def finish(self) -> RunResult:
-        """Wait for the end of the loop and the process; the run's figures."""
-        start, _ = self.wait_for(RUN_LINE)
-        end, _ = self.wait_for(END_LINE)
+    def pids(self) -> set[int]:
+        return {self.process.pid} | descendants(self.process.pid)
+
+    def stop(self) -> None:
+        send(self.pids(), signal.SIGSTOP)
+        self.stops.append([time.perf_counter(), float("inf")])
+
+    def cont(self) -> None:
+        send(self.pids(), signal.SIGCONT)
+        if self.stops and self.stops[-1][1] == float("inf"):
+            self.stops[-1][1] = time.perf_counter()
+
+    def turn(self, seconds: float) -> None:
+        """Let the run go on for `seconds` (less if it exits)."""
+        with suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=seconds)
+
+    def rows(self) -> list[dict]:
         if self.process.wait(timeout=LINE_TIMEOUT) != 0:
-            raise RuntimeError(f"the run failed:\n{''.join(self.output)}")
-        rows = [json.loads(line) for line in (self.run_dir / "stats.jsonl").read_text().splitlines()]
-        return RunResult([r["seconds"] for r in rows], [r["best_fitness"] for r in rows],
-                         end - start)
+            raise RuntimeError(f"{self.name} failed:\n{''.join(self.output)}")
+        path = self.runs_dir / self.name / "stats.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()]
+
+    def clean(self, generation: int) -> bool:
+        """Whether the run was never stopped between the progress lines of `generation` - 1 and
+        `generation` (so all of that generation ran within one turn)."""
+        end = self.line_times.get(generation)
+        start = self.line_times.get(generation - 1, self.started)
+        return end is not None and not any(a < end and b > start for a, b in self.stops)
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
+        if self.process.poll() is None:  # (a reaped pid may belong to another process by now)
+            pids = self.pids()
+            send(pids, signal.SIGKILL)
+            send(pids, signal.SIGCONT)
+            self.process.wait(timeout=10)
 
 
-def run_without_viewer(runs_dir: Path, name: str, args: argparse.Namespace) -> RunResult:
-    run = NeatRun(runs_dir, name, args, view=False)
+@dataclass
+class PairResult:
+    evolution: tuple[float, float]  # compared generations' evolution seconds: (plain, viewed)
+    wall: tuple[float, float]  # the same generations' loop iteration seconds
+    compared: int
+    first: int
+    fps: list[int]
+    page_cpu: float  # chromium CPU seconds during b's turns
+    page_seconds: float  # wall seconds of b's turns
+
+
+def read_fps(page: Page) -> int:
+    return int(page.locator("#fps").get_attribute("data-fps") or 0)
+
+
+def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float
+               ) -> tuple[list[int], float, float]:
+    """Alternate turns (viewed first) until both runs exit; (fps samples, chromium CPU seconds and
+    wall seconds of the viewed side's turns). Chromium runs only in the viewed side's turns."""
+    me = os.getpid()
+    fps, cpu, wall = [], 0.0, 0.0
+    chromium = chromium_pids() if page else set()
+    while not (plain.finished and viewed.finished):
+        if not viewed.finished:
+            send(chromium, signal.SIGCONT)
+            viewed.cont()
+            before, start = tree_cpu(me, "chrom"), time.perf_counter()
+            viewed.turn(seconds)
+            if page and not viewed.finished:
+                fps.append(read_fps(page))
+            after = tree_cpu(me, "chrom")
+            wall += time.perf_counter() - start
+            cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
+            chromium = chromium_pids() if page else set()
+            send(chromium, signal.SIGSTOP)
+            viewed.stop()
+        if not plain.finished:
+            plain.cont()
+            plain.turn(seconds)
+            plain.stop()
+    send(chromium, signal.SIGCONT)
+    return fps, cpu, wall
+
+
+def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> PairResult:
+    plain = Side(runs_dir, f"plain-{pair}", args, view=False)
+    plain.stop()  # waits until the viewed run's page shows its replay
+    viewed = Side(runs_dir, f"viewer-{pair}", args, view=not args.control)
+    page = None if args.control else browser.new_page(viewport={"width": 1500, "height": 1000})
     try:
-        return run.finish()
+        if page is None:
+            first = CONTROL_FIRST
+        else:
+            url = viewed.wait_for(VIEWER_LINE).group(1)
+            page.goto(f"{url}/#/run/viewer-{pair}")
+            page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0",
+                                   timeout=LINE_TIMEOUT * 1000)
+            first = len(viewed.line_times) + 1  # generations started before may not be watched
+        fps, cpu, wall = take_turns(plain, viewed, page, args.slice)
+        a, b = plain.rows(), viewed.rows()
     finally:
-        run.kill()
+        send(chromium_pids(), signal.SIGCONT)
+        if page is not None:
+            page.close()
+        plain.kill()
+        viewed.kill()
+    if [r["best_fitness"] for r in a] != [r["best_fitness"] for r in b]:
+        raise RuntimeError("the two runs evolved differently; the comparison is void")
+    kept = [g for g in range(first, len(a)) if plain.clean(g) and viewed.clean(g)]
+    if not kept:
+        raise RuntimeError("no generation ran within one turn in both runs; use a longer --slice")
 
+    def iteration(side: Side, g: int) -> float:
+        return side.line_times[g] - side.line_times.get(g - 1, side.started)
 
-def run_with_page(runs_dir: Path, name: str, args: argparse.Namespace,
-                  browser: Browser) -> RunResult:
-    """Evolve with --view and one page following the run; sample its replay frame rate."""
-    run = NeatRun(runs_dir, name, args, view=True)
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    try:
-        _, match = run.wait_for(VIEWER_LINE)
-        page.goto(f"{match.group(1)}/#/run/{name}")
-        page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0",
-                               timeout=LINE_TIMEOUT * 1000)
-        first_watched = run.generations_done() + 1
-        chromium, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
-        fps = []
-        while run.process.poll() is None:
-            page.wait_for_timeout(FPS_SAMPLE_MS)
-            if run.process.poll() is None:
-                fps.append(int(page.locator("#fps").get_attribute("data-fps") or 0))
-        page_cores = cores_used(chromium, tree_cpu(os.getpid(), "chrom"),
-                                time.perf_counter() - start)
-        result = run.finish()
-    finally:
-        page.close()
-        run.kill()
-    result.first_watched, result.fps, result.page_cores = first_watched, fps, page_cores
-    return result
-
-
-def evolution_seconds(result: RunResult, first: int) -> float:
-    return sum(result.seconds[first:])
+    return PairResult(
+        evolution=(sum(a[g]["seconds"] for g in kept), sum(b[g]["seconds"] for g in kept)),
+        wall=(sum(iteration(plain, g) for g in kept), sum(iteration(viewed, g) for g in kept)),
+        compared=len(kept), first=first, fps=fps, page_cpu=cpu, page_seconds=wall)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--population", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--slice", type=float, default=3.0,
+                        help="seconds of each turn (default 3)")
+    parser.add_argument("--control", action="store_true",
+                        help="side b without viewer or page: the method's noise")
     args = parser.parse_args()
-    overheads, wall_overheads, fps_all, page_cores = [], [], [], []
+    results = []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         runs_dir = Path(folder)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         warm = argparse.Namespace(**{**vars(args), "generations": 2})
-        run_without_viewer(runs_dir, "warm-up", warm)  # compile caches, page cache
+        warm_up = Side(runs_dir, "warm-up", warm, view=False)  # compile caches, page cache
+        warm_up.rows()
         print(f"platformer, population {args.population}, {args.generations} generations, "
-              f"seed {args.seed}, {os.cpu_count()} cores")
-        print("pair  watched  plain s  viewer s  overhead  wall plain  wall viewer  page fps  "
-              "page cores")
+              f"seed {args.seed}, {os.cpu_count()} cores, turns of {args.slice:g} s"
+              f"{', CONTROL: side b is a plain run too' if args.control else ''}")
+        print("pair  compared      plain s  viewer s  overhead   wall plain  wall viewer  "
+              "wall ovh  page fps  page cores")
         for pair in range(args.pairs):
-            runs = {}
-            for view in ((False, True) if pair % 2 == 0 else (True, False)):
-                name = f"{'viewer' if view else 'plain'}-{pair}"
-                runs[view] = (run_with_page(runs_dir, name, args, browser) if view
-                              else run_without_viewer(runs_dir, name, args))
-            plain, viewed = runs[False], runs[True]
-            if plain.best != viewed.best:
-                raise RuntimeError("the two runs evolved differently; the comparison is void")
-            first = viewed.first_watched
-            a, b = evolution_seconds(plain, first), evolution_seconds(viewed, first)
-            overheads.append(b / a - 1)
-            wall_overheads.append(viewed.wall / plain.wall - 1)
-            fps_all += viewed.fps
-            page_cores.append(viewed.page_cores)
-            fps = statistics.median(viewed.fps) if viewed.fps else 0
-            print(f"{pair:4d}  {first:3d}..{args.generations - 1:<3d} {a:8.3f}  {b:8.3f}  "
-                  f"{overheads[-1]:+8.1%}  {plain.wall:9.2f}s  {viewed.wall:10.2f}s  {fps:8.0f}  "
-                  f"{viewed.page_cores:10.3f}")
+            r = run_pair(runs_dir, pair, args, browser)
+            results.append(r)
+            (a, b), (wa, wb) = r.evolution, r.wall
+            print(f"{pair:4d}  {r.compared:3d} of {r.first}..{args.generations - 1:<3d} "
+                  f"{a:8.3f}  {b:8.3f}  {b / a - 1:+8.1%}  {wa:10.2f}s  {wb:10.2f}s  "
+                  f"{wb / wa - 1:+8.1%}  {statistics.median(r.fps or [0]):8.0f}  "
+                  f"{r.page_cpu / max(r.page_seconds, 1e-9):10.3f}")
         browser.close()
+    fps = [f for r in results for f in r.fps]
     figures = {
-        "overhead": round(statistics.median(overheads), 4),
-        "wall_overhead": round(statistics.median(wall_overheads), 4),
-        "replay_fps": statistics.median(fps_all) if fps_all else 0,
-        "page_cores": round(statistics.median(page_cores), 4),
+        "overhead": round(sum(r.evolution[1] for r in results)
+                          / sum(r.evolution[0] for r in results) - 1, 4),
+        "overhead_pairs": [round(r.evolution[1] / r.evolution[0] - 1, 4) for r in results],
+        "wall_overhead": round(sum(r.wall[1] for r in results)
+                               / sum(r.wall[0] for r in results) - 1, 4),
+        "replay_fps": statistics.median(fps) if fps else 0,
+        "page_cores": round(sum(r.page_cpu for r in results)
+                            / max(sum(r.page_seconds for r in results), 1e-9), 4),
+        "compared": sum(r.compared for r in results),
         "pairs": args.pairs,
         "generations": args.generations,
         "population": args.population,
+        "slice_seconds": args.slice,
+        "control": args.control,
     }
-    print(f"median overhead {figures['overhead']:+.1%} on evolution time, "
-          f"{figures['wall_overhead']:+.1%} on loop wall time; page replay "
-          f"{figures['replay_fps']} fps using {figures['page_cores']:.3f} cores "
-          f"(target: overhead at most 5%)")
+    print(f"overhead {figures['overhead']:+.1%} on evolution time "
+          f"({', '.join(f'{o:+.1%}' for o in figures['overhead_pairs'])} by pair), "
+          f"{figures['wall_overhead']:+.1%} on loop time; page replay {figures['replay_fps']} fps "
+          f"using {figures['page_cores']:.3f} cores (target: overhead at most 5%)")
     print(json.dumps(figures))
 
 
