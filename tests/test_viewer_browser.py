@@ -178,3 +178,43 @@ def test_replay_repaints_neurons_and_the_link_layer_at_most_every_150_ms(
     assert link_paints < fps * (end - start) / 1000  # most frames leave the link layer alone
     assert errors == []
     page.close()
+
+
+def test_the_stage_canvas_follows_its_boxes_when_the_window_narrows(
+    server: ViewerServer, browser
+) -> None:
+    """The brain and the game share one canvas: after the layout changes to one column, each is
+    painted again inside its own box."""
+    page, errors = _open(browser, f"{server.url}/#/run/alpha")
+    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
+                           ".dataset.index) > 0")
+    page.click("[data-testid=play]")  # paused: the game is painted again only by the resize
+    page.set_viewport_size({"width": 900, "height": 1400})
+    page.wait_for_function("document.getElementById('game').getBoundingClientRect().top"
+                           " > document.getElementById('brain-wrap').getBoundingClientRect().bottom")
+    colours = """() => {
+        const canvas = document.querySelector('[data-testid=stage-canvas]');
+        const origin = canvas.getBoundingClientRect();
+        const dpr = window.devicePixelRatio;
+        const ctx = canvas.getContext('2d');
+        const at = (id) => {
+            const box = document.getElementById(id).getBoundingClientRect();
+            const x = Math.round((box.left + box.width / 2 - origin.left) * dpr);
+            const y = Math.round((box.top + box.height / 2 - origin.top) * dpr);
+            return Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
+        };
+        const gap = document.getElementById('game').getBoundingClientRect().top - 1;
+        const between = ctx.getImageData(Math.round(canvas.width / 2),
+            Math.round((gap - origin.top) * dpr), 1, 1).data;
+        return {brain: at('brain-wrap'), game: at('game'), between: Array.from(between.slice(0, 3)),
+                width: canvas.width, cssWidth: canvas.clientWidth * dpr};
+    }"""
+    page.wait_for_function(f"({colours})().game.join() !== '18,24,33'")
+    seen = page.evaluate(colours)
+    panel = [0x12, 0x18, 0x21]
+    assert seen["width"] == round(seen["cssWidth"])  # the backing store follows the new size
+    assert seen["brain"] != panel and seen["game"] != panel  # both painted in their new boxes
+    assert seen["between"] == panel  # and nothing spills between them
+    _shot(page, "viewer-narrow")
+    assert errors == []
+    page.close()

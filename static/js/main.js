@@ -11,7 +11,7 @@ const DRAW_FPS = 30; // most frames drawn per second; at 1x every other game fra
 const TEXT_INTERVAL_MS = 250; // the DOM (frame counter, neurons' data-activation) follows the
 // replay at most this often; the stage's canvas shows every frame
 const FPS_INTERVAL_MS = 1000; // the frame rate text changes at most this often
-const RUN_RENDER_MS = 500; // charts, tables and status show a growing run at most this often
+const RUN_RENDER_MS = 1000; // charts, tables and status show a growing run at most this often
 const BATCH = 32; // replay frames asked for at once (about a second of drawing)
 const LOW_WATER = 12; // ask for the next batch when this few frames are left to draw
 const SCRUB_DEBOUNCE_MS = 120;
