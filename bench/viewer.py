@@ -6,7 +6,7 @@ headless chromium page following it (replay playing). Every `--slice` seconds th
 one side with SIGSTOP and continues the other with SIGCONT: side (a) is the plain run alone, side
 (b) the viewed run with its viewer process and chromium. This VM's speed drifts by tens of percent
 over minutes, so runs made one after the other cannot resolve a few percent; runs that take turns
-every few seconds see the same machine.
+every few seconds see the same machine. Pairs alternate which side's turn comes first in a round.
 
 The seed makes both runs evolve identically (checked), so each generation's evolution time (stats
 `seconds`) is compared with the same generation's in the other run, from the first generation
@@ -137,14 +137,20 @@ class Side:
     def pids(self) -> set[int]:
         return {self.process.pid} | descendants(self.process.pid)
 
-    def stop(self) -> None:
-        send(self.pids(), signal.SIGSTOP)
+    def stop(self, pids: set[int] | None = None) -> None:
+        """Stop the run: the processes `pids` (found at the last cont()) at once, then any that
+        started since (the /proc scan runs while the others are stopped)."""
+        send(pids or set(), signal.SIGSTOP)
         self.stops.append([time.perf_counter(), float("inf")])
+        send(self.pids(), signal.SIGSTOP)
 
-    def cont(self) -> None:
-        send(self.pids(), signal.SIGCONT)
+    def cont(self) -> set[int]:
+        """Continue the run; its process ids."""
+        pids = self.pids()
+        send(pids, signal.SIGCONT)
         if self.stops and self.stops[-1][1] == float("inf"):
             self.stops[-1][1] = time.perf_counter()
+        return pids
 
     def turn(self, seconds: float) -> None:
         """Let the run go on for `seconds` (less if it exits)."""
@@ -187,31 +193,47 @@ def read_fps(page: Page) -> int:
     return int(page.locator("#fps").get_attribute("data-fps") or 0)
 
 
-def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float
+def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, plain_first: bool
                ) -> tuple[list[int], float, float]:
-    """Alternate turns (viewed first) until both runs exit; (fps samples, chromium CPU seconds and
-    wall seconds of the viewed side's turns). Chromium runs only in the viewed side's turns."""
+    """Alternate turns until both runs exit (pairs alternate which side's turn comes first in a
+    round); (fps samples, chromium CPU seconds and wall seconds of the viewed side's turns).
+    Chromium runs only in the viewed side's turns."""
     me = os.getpid()
     fps, cpu, wall = [], 0.0, 0.0
     chromium = chromium_pids() if page else set()
+
+    # every /proc scan is made while both sides are stopped, or it would slow one side's turn
+    def viewed_turn() -> None:
+        nonlocal chromium, cpu, wall
+        before = tree_cpu(me, "chrom")
+        send(chromium, signal.SIGCONT)
+        pids = viewed.cont()
+        start = time.perf_counter()
+        viewed.turn(seconds)
+        if page and not viewed.finished:
+            fps.append(read_fps(page))
+        send(chromium, signal.SIGSTOP)
+        viewed.stop(pids)
+        wall += time.perf_counter() - start
+        chromium = chromium_pids() if page else set()
+        send(chromium, signal.SIGSTOP)  # any chromium process started during the turn
+        after = tree_cpu(me, "chrom")
+        cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+    def plain_turn() -> None:
+        pids = plain.cont()
+        plain.turn(seconds)
+        plain.stop(pids)
+
+    rounds = [(plain, plain_turn), (viewed, viewed_turn)]
+    if not plain_first:
+        rounds.reverse()
+    send(chromium, signal.SIGSTOP)  # the viewed run went on alone while the page opened
+    viewed.stop()
     while not (plain.finished and viewed.finished):
-        if not viewed.finished:
-            send(chromium, signal.SIGCONT)
-            viewed.cont()
-            before, start = tree_cpu(me, "chrom"), time.perf_counter()
-            viewed.turn(seconds)
-            if page and not viewed.finished:
-                fps.append(read_fps(page))
-            after = tree_cpu(me, "chrom")
-            wall += time.perf_counter() - start
-            cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
-            chromium = chromium_pids() if page else set()
-            send(chromium, signal.SIGSTOP)
-            viewed.stop()
-        if not plain.finished:
-            plain.cont()
-            plain.turn(seconds)
-            plain.stop()
+        for side, turn in rounds:
+            if not side.finished:
+                turn()
     send(chromium, signal.SIGCONT)
     return fps, cpu, wall
 
@@ -219,18 +241,18 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float
 def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> PairResult:
     plain = Side(runs_dir, f"plain-{pair}", args, view=False)
     plain.stop()  # waits until the viewed run's page shows its replay
-    viewed = Side(runs_dir, f"viewer-{pair}", args, view=not args.control)
+    viewed = Side(runs_dir, f"watch-{pair}", args, view=not args.control)
     page = None if args.control else browser.new_page(viewport={"width": 1500, "height": 1000})
     try:
         if page is None:
             first = CONTROL_FIRST
         else:
             url = viewed.wait_for(VIEWER_LINE).group(1)
-            page.goto(f"{url}/#/run/viewer-{pair}")
+            page.goto(f"{url}/#/run/watch-{pair}")
             page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0",
                                    timeout=LINE_TIMEOUT * 1000)
             first = len(viewed.line_times) + 1  # generations started before may not be watched
-        fps, cpu, wall = take_turns(plain, viewed, page, args.slice)
+        fps, cpu, wall = take_turns(plain, viewed, page, args.slice, plain_first=pair % 2 == 1)
         a, b = plain.rows(), viewed.rows()
     finally:
         send(chromium_pids(), signal.SIGCONT)
