@@ -102,6 +102,10 @@ export class BrainView {
     this.ctx = stage.ctx;
     this.linkLayer = document.createElement("canvas"); // offscreen: never composited by the page
     this.linkCtx = this.linkLayer.getContext("2d", { alpha: false });
+    // the background gradient, painted once per size: copying it is far cheaper than filling it
+    this.backLayer = document.createElement("canvas");
+    this.backCtx = this.backLayer.getContext("2d", { alpha: false });
+    this.backDpr = 0; // the device pixel ratio the background was painted at
     this.labels = [];
     this.linkPaints = 0;
     this.linksStale = false; // some link's shade changed since the link layer was painted
@@ -244,14 +248,18 @@ export class BrainView {
     this.paintLinks();
   }
 
-  /** Size the link layer to the brain's box of the stage; repaint links and every neuron. */
+  /** Size the layers to the brain's box of the stage; repaint links and every neuron. */
   paint() {
     const dpr = this.stage.dpr;
     const [x, y, w, h] = this.stage.regions.brain;
     this.origin = [x, y];
-    if (this.linkLayer.width !== w || this.linkLayer.height !== h) {
-      this.linkLayer.width = w;
-      this.linkLayer.height = h;
+    if (this.linkLayer.width !== w || this.linkLayer.height !== h || this.backDpr !== dpr) {
+      for (const layer of [this.linkLayer, this.backLayer]) {
+        layer.width = w;
+        layer.height = h;
+      }
+      this.backDpr = dpr;
+      paintBackground(this.backCtx, w, h, dpr);
     }
     this.view = null;
     if (this.layout && w && h) {
@@ -364,7 +372,8 @@ export class BrainView {
    * the link layer; then compose. */
   paintLinks() {
     const ctx = this.linkCtx;
-    paintBackground(ctx, this.linkLayer.width, this.linkLayer.height, this.stage.dpr);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    if (this.backLayer.width && this.backLayer.height) ctx.drawImage(this.backLayer, 0, 0);
     this.linkPaints += 1;
     this.linksStale = false;
     this.lastLinkPaint = performance.now();
