@@ -24,7 +24,7 @@ per second of b's turns), compared (generations compared, all pairs), pairs, gen
 population, slice_seconds, control.
 Target: overhead at most 0.05 on 2 cores.
 
-Run: .venv/bin/python bench/viewer.py [--pairs 2] [--generations 200] [--slice 3] [--control]
+Run: .venv/bin/python bench/viewer.py [--pairs 4] [--generations 200] [--slice 3] [--control]
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=4)
     parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--population", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
