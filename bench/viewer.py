@@ -46,7 +46,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from page_cpu import CHROMIUM, CHROMIUM_ARGS, VIEWER_LINE, process_table, tree_cpu
+from page_cpu import CHROMIUM, CHROMIUM_ARGS, VIEWER_LINE, tree_cpu
 from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,19 +54,6 @@ GENERATION_LINE = re.compile(r"^gen (\d+)/")
 END_LINE = re.compile(r"^(Finished|Solved at|Stopped after) generation")
 LINE_TIMEOUT = 120.0  # seconds without the awaited output before the benchmark gives up
 CONTROL_FIRST = 15  # --control: first generation compared (about where a page starts watching)
-
-
-def descendants(root: int) -> set[int]:
-    """Process ids of `root`'s descendants now running (not `root` itself)."""
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _, _) in process_table().items():
-        children.setdefault(ppid, []).append(pid)
-    found, todo = set(), list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        found.add(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 def send(pids: Iterable[int], signum: int) -> None:
@@ -135,7 +122,8 @@ class Side:
         return self.process.poll() is not None
 
     def pids(self) -> set[int]:
-        return {self.process.pid} | descendants(self.process.pid)
+        """The run's process and its descendants (the viewer)."""
+        return set(tree_cpu(self.process.pid))
 
     def stop(self, pids: set[int] | None = None) -> None:
         """Stop the run: the processes `pids` (found at the last cont()) at once, then any that
@@ -200,24 +188,22 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, pla
     Chromium runs only in the viewed side's turns."""
     me = os.getpid()
     fps, cpu, wall = [], 0.0, 0.0
-    chromium = chromium_pids() if page else set()
 
     # every /proc scan is made while both sides are stopped, or it would slow one side's turn
     def viewed_turn() -> None:
-        nonlocal chromium, cpu, wall
-        before = tree_cpu(me, "chrom")
-        send(chromium, signal.SIGCONT)
+        nonlocal cpu, wall
+        before = tree_cpu(me, "chrom") if page else {}
+        send(before, signal.SIGCONT)
         pids = viewed.cont()
         start = time.perf_counter()
         viewed.turn(seconds)
         if page and not viewed.finished:
             fps.append(read_fps(page))
-        send(chromium, signal.SIGSTOP)
+        send(before, signal.SIGSTOP)
         viewed.stop(pids)
         wall += time.perf_counter() - start
-        chromium = chromium_pids() if page else set()
-        send(chromium, signal.SIGSTOP)  # any chromium process started during the turn
-        after = tree_cpu(me, "chrom")
+        after = tree_cpu(me, "chrom") if page else {}
+        send(after, signal.SIGSTOP)  # any chromium process started during the turn
         cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
 
     def plain_turn() -> None:
@@ -228,13 +214,13 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, pla
     rounds = [(plain, plain_turn), (viewed, viewed_turn)]
     if not plain_first:
         rounds.reverse()
-    send(chromium, signal.SIGSTOP)  # the viewed run went on alone while the page opened
+    if page:
+        send(chromium_pids(), signal.SIGSTOP)  # the viewed run went on alone while the page opened
     viewed.stop()
     while not (plain.finished and viewed.finished):
         for side, turn in rounds:
             if not side.finished:
                 turn()
-    send(chromium, signal.SIGCONT)
     return fps, cpu, wall
 
 

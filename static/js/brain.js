@@ -123,7 +123,6 @@ export class BrainView {
     this.values = new Float64Array(0);
     this.showDisabled = false;
     this.focused = -1;
-    this.paintQueued = false;
     svg.addEventListener("mousemove", (e) => this.hover(e));
     svg.addEventListener("mouseleave", () => this.unhover());
     stage.onResize(() => this.paint());
