@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,11 +27,14 @@ def launch_chromium() -> Iterator:
         chromium.close()
 
 
-def open_page(browser, url: str, timeout_ms: int):
-    """A new 1500x1000 page at `url`, and the list its uncaught errors are collected in."""
+def open_page(browser, url: str, timeout_ms: int, on_websocket: Callable | None = None):
+    """A new 1500x1000 page at `url`, and the list its uncaught errors are collected in;
+    `on_websocket(ws)` is called for each WebSocket the page opens."""
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     page.set_default_timeout(timeout_ms)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    if on_websocket is not None:
+        page.on("websocket", on_websocket)
     page.goto(url)
     return page, errors

@@ -54,8 +54,8 @@ def browser():
     yield from launch_chromium()
 
 
-def _open(browser, url: str):
-    return open_page(browser, url, TIMEOUT_MS)
+def _open(browser, url: str, on_websocket=None):
+    return open_page(browser, url, TIMEOUT_MS, on_websocket)
 
 
 def _champion(server: ViewerServer, run: str, gen: str) -> dict:
@@ -139,6 +139,35 @@ def test_activations_change_during_replay_and_pause_stops_it(
     index = page.locator("[data-testid=frame-counter]").get_attribute("data-index")
     page.wait_for_timeout(300)  # paused: the frame must not move on
     assert page.locator("[data-testid=frame-counter]").get_attribute("data-index") == index
+    assert errors == []
+    page.close()
+
+
+def test_the_pressed_buttons_follow_the_frame_shown(server: ViewerServer, browser) -> None:
+    """Paused on a frame, a button is lit exactly when that frame's action (as sent over the
+    WebSocket) presses it."""
+    actions: dict[tuple[int, int], list[float]] = {}  # (generation, frame index) -> action
+
+    def record(message: str | bytes) -> None:
+        data = json.loads(message)
+        if data.get("type") == "frames":
+            for index, frame in zip(data["indices"], data["frames"], strict=True):
+                actions[data["generation"], index] = frame["action"]
+
+    page, errors = _open(browser, f"{server.url}/#/run/alpha",
+                         lambda ws: ws.on("framereceived", record))
+    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
+                           ".dataset.index) > 0")
+    page.click("[data-testid=play]")  # paused: the counter shows exactly the frame drawn
+    shown = page.evaluate("""() => ({
+        generation: Number(document.querySelector('[data-testid=brain]').dataset.generation),
+        index: Number(document.querySelector('[data-testid=frame-counter]').dataset.index),
+        keys: Array.from(document.querySelectorAll('#buttons .key'),
+                         (key) => [key.textContent, key.classList.contains('on')]),
+    })""")
+    action = actions[shown["generation"], shown["index"]]
+    assert shown["keys"] == [[label, value > 0.5] for label, value in zip(fake.BUTTONS, action,
+                                                                           strict=True)]
     assert errors == []
     page.close()
 
