@@ -255,7 +255,7 @@ def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
 
 
 def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsys):
-    import httpx
+    import httpx2
 
     from neat import cli_run
 
@@ -264,7 +264,7 @@ def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsy
 
     def summary(run, outcome):  # called after evolving, while the viewer still serves
         url = capsys.readouterr().out.split("Viewer: ")[1].split("/ ")[0]
-        listed.extend(r["name"] for r in httpx.get(f"{url}/api/runs", timeout=10).json())
+        listed.extend(r["name"] for r in httpx2.get(f"{url}/api/runs", timeout=10).json())
         real_summary(run, outcome)
 
     monkeypatch.setattr(cli_run, "_summary", summary)

@@ -314,17 +314,17 @@ def _receive_ws_until(ws, kind: str, limit: int = 200) -> dict:
 
 
 def test_viewer_server_reports_its_port_and_stops(runs_dir: Path) -> None:
-    import httpx
+    import httpx2
 
     server = ViewerServer(runs_dir, **FAST).start()
     try:
         assert server.port > 0
-        assert httpx.get(f"{server.url}/api/runs").status_code == 200
-        assert "<svg" in httpx.get(f"{server.url}/").text
+        assert httpx2.get(f"{server.url}/api/runs").status_code == 200
+        assert "<svg" in httpx2.get(f"{server.url}/").text
     finally:
         server.stop()
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{server.url}/api/runs", timeout=1)
+    with pytest.raises(httpx2.ConnectError):
+        httpx2.get(f"{server.url}/api/runs", timeout=1)
 
 
 def _child_processes(module: str) -> list[int]:
@@ -342,10 +342,10 @@ def _child_processes(module: str) -> list[int]:
 
 
 def test_the_viewer_child_process_runs_at_a_lower_priority(runs_dir: Path) -> None:
-    import httpx
+    import httpx2
 
     with ViewerServer(runs_dir, process=True, nice=7, **FAST) as server:
-        assert httpx.get(f"{server.url}/api/runs").status_code == 200
+        assert httpx2.get(f"{server.url}/api/runs").status_code == 200
         [child] = _child_processes("viewer.child")
         assert os.getpriority(os.PRIO_PROCESS, child) == os.getpriority(os.PRIO_PROCESS, 0) + 7
     with pytest.raises(ValueError, match="from 0 to 19"):

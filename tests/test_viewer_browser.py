@@ -59,9 +59,9 @@ def _open(browser, url: str, on_websocket=None):
 
 
 def _champion(server: ViewerServer, run: str, gen: str) -> dict:
-    import httpx
+    import httpx2
 
-    return httpx.get(f"{server.url}/api/runs/{run}/champions/{gen}").json()
+    return httpx2.get(f"{server.url}/api/runs/{run}/champions/{gen}").json()
 
 
 def _shot(page, name: str) -> None:

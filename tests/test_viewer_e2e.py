@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.browser import ARTIFACTS, launch_chromium, needs_chromium, open_page
@@ -129,14 +129,14 @@ def test_a_real_run_live_in_two_tabs(live_run: LiveRun, browser) -> None:
     # The page follows the newest champion: it catches up with the generation that is the newest
     # now (while later ones keep landing) and draws exactly the champion the API serves for it.
     page.wait_for_selector(NODES, state="attached")
-    newest = httpx.get(f"{api}/champions/latest").json()["generation"]
+    newest = httpx2.get(f"{api}/champions/latest").json()["generation"]
     page.wait_for_function(f"Number(document.querySelector('[data-testid=brain]')"
                            f".dataset.generation) >= {newest}")
     shown, ids, innovations = page.evaluate(f"""() => [
         Number(document.querySelector('[data-testid=brain]').dataset.generation),
         {DRAWN_IDS}, {DRAWN_INNOVATIONS}]""")
     assert (sorted(ids), sorted(innovations)) == _structure(
-        httpx.get(f"{api}/champions/{shown}").json())
+        httpx2.get(f"{api}/champions/{shown}").json())
 
     # Both tabs' fitness charts gain points as generations land.
     for tab, _ in tabs:
@@ -148,7 +148,7 @@ def test_a_real_run_live_in_two_tabs(live_run: LiveRun, browser) -> None:
     _shot(page, "viewer-e2e-live")
 
     # Scrubbing to generation 0 draws generation 0's champion.
-    first = httpx.get(f"{api}/champions/0").json()
+    first = httpx2.get(f"{api}/champions/0").json()
     page.evaluate("""() => {
         const s = document.querySelector('[data-testid=scrubber]');
         s.value = '0';
