@@ -22,6 +22,7 @@ pytest.importorskip("playwright.sync_api")
 TIMEOUT_MS = 15_000
 NODE_COUNT = "document.querySelectorAll('#brain .nodes [data-node-id]').length"
 LINK_COUNT = "document.querySelectorAll('#brain .links [data-innovation]').length"
+REPLAY_STARTED = "Number(document.querySelector('[data-testid=frame-counter]').dataset.index) > 0"
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +127,7 @@ def test_activations_change_during_replay_and_pause_stops_it(
     page.wait_for_function(f"{NODE_COUNT} > 0")
     fills = ("Array.from(document.querySelectorAll('#brain .nodes [data-node-id]'), "
              "e => e.dataset.activation).join()")
-    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
-                           ".dataset.index) > 0")
+    page.wait_for_function(REPLAY_STARTED)
     before = page.evaluate(fills)
     page.wait_for_function(f"({fills}) !== {json.dumps(before)}")
     page.wait_for_timeout(1500)  # let the replay run to measure its frame rate
@@ -156,8 +156,7 @@ def test_the_pressed_buttons_follow_the_frame_shown(server: ViewerServer, browse
 
     page, errors = _open(browser, f"{server.url}/#/run/alpha",
                          lambda ws: ws.on("framereceived", record))
-    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
-                           ".dataset.index) > 0")
+    page.wait_for_function(REPLAY_STARTED)
     page.click("[data-testid=play]")  # paused: the counter shows exactly the frame drawn
     shown = page.evaluate("""() => ({
         generation: Number(document.querySelector('[data-testid=brain]').dataset.generation),
@@ -190,8 +189,7 @@ def test_replay_repaints_neurons_and_the_link_layer_at_most_every_150_ms(
     server: ViewerServer, browser
 ) -> None:
     page, errors = _open(browser, f"{server.url}/#/run/alpha")
-    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
-                           ".dataset.index) > 0")
+    page.wait_for_function(REPLAY_STARTED)
     paints = """() => {
         const brain = document.querySelector('[data-testid=brain]');
         return [Number(brain.dataset.linkPaints), Number(brain.dataset.nodePaints),
@@ -215,8 +213,7 @@ def test_the_stage_canvas_follows_its_boxes_when_the_window_narrows(
     """The brain and the game share one canvas: after the layout changes to one column, each is
     painted again inside its own box."""
     page, errors = _open(browser, f"{server.url}/#/run/alpha")
-    page.wait_for_function("Number(document.querySelector('[data-testid=frame-counter]')"
-                           ".dataset.index) > 0")
+    page.wait_for_function(REPLAY_STARTED)
     page.click("[data-testid=play]")  # paused: the game is painted again only by the resize
     page.set_viewport_size({"width": 900, "height": 1400})
     page.wait_for_function("document.getElementById('game').getBoundingClientRect().top"
