@@ -21,9 +21,7 @@ fitness is identical for every backend and worker count, given the task contract
     (base seed, genome id, episode).
 
 A chunk whose generator ends in a different state from the others breaks that contract and raises
-TaskError. gym tasks run through a vector entry point (e.g. `gym:CartPole-v1` with vectorization
-"auto") seed episodes by position in the population, so chunked backends refuse them and ask for
-vectorization = "sync".
+TaskError.
 
 Faults: Dask reruns the chunks of a lost worker on the others, so a killed worker changes nothing but
 the time; a lost scheduler raises ClusterError (the run stops, the last checkpoint stays intact).
@@ -299,7 +297,6 @@ def make_evaluator(task: Task, backend: str | None, task_name: str,
     task_options, used as is in process and rebuilt by workers elsewhere."""
     if backend in (None, "", "inprocess"):
         return InProcessEvaluator(task)
-    _require_chunk_invariant(task, task_name)
     options = pickle.dumps(dict(task_options))
     if backend.startswith("process:"):
         n_workers = _worker_count(backend)
@@ -314,20 +311,6 @@ def make_evaluator(task: Task, backend: str | None, task_name: str,
     raise TaskError(
         f"unknown evaluation backend '{backend}'. Use 'inprocess', 'process:N', 'local:N' (a Dask "
         "LocalCluster of N workers) or a Dask scheduler address such as 'tcp://HOST:8786'."
-    )
-
-
-def _require_chunk_invariant(task: Task, task_name: str) -> None:
-    """Raise TaskError for tasks whose fitness depends on how the population is chunked: gym tasks
-    run through a vector entry point seed episodes by position in the population."""
-    from fitness.gym_adapter import GymTask
-
-    if not isinstance(task, GymTask) or task.per_genome_seeds:
-        return
-    raise TaskError(
-        f"task '{task_name}' runs through gymnasium's vector entry point, which seeds episodes by "
-        "position in the population, so fitness would change with the number of workers. Set "
-        'vectorization = "sync" in the config\'s [task] table to evaluate it on workers.'
     )
 
 

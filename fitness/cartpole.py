@@ -13,17 +13,20 @@ Observation (the network's 4 inputs), exactly gymnasium's float32 observation:
 | 3     | pole angular velocity |                     |
 
 Reward: +1 per step, the terminating step included (gymnasium's default reward), so an episode's
-return is its number of steps. Fitness is the mean return over `episodes` episodes; 475 counts as
-solved (CartPole-v1's reward threshold).
+return is its number of steps. Fitness is the mean return over `episodes` training episodes.
 
-Starting state: all four values uniform in (-0.05, 0.05), drawn with `fitness.seeding` from
-episode_seed(base, genome id, episode); base is drawn once per evaluation from the generation's
-Generator.
+Solved (gymnasium's rule for CartPole-v1): a champion whose training fitness reaches 475 is tested
+on `test_episodes` (100) fresh episodes that training never plays; the task is solved when their
+mean return is at least 475.
+
+Starting state: all four values uniform in (-0.05, 0.05), drawn with `fitness.seeding` from the
+episode's seed: episode_seed(base, genome id, episode) in training, where base is drawn once per
+evaluation from the generation's Generator, and test_seed(k) in the test.
 
 Episode end: termination when the pole passes 12 degrees or the cart passes 2.4 m; truncation
 after 500 steps.
 
-Options: `episodes` (int, default 5).
+Options: `episodes` (int, default 5), `test_episodes` (int, default 100).
 
 Replay world dict (what the viewer draws):
     {"kind": "cartpole", "x": metres, "theta": radians, "x_threshold": 2.4}
@@ -47,8 +50,8 @@ from fitness.cartpole_dynamics import (
     step_state,
 )
 from fitness.parallel import for_each_chunk
-from fitness.seeding import draw_base_seed, episode_seed
-from fitness.task import Frame, TaskSpec
+from fitness.seeding import draw_base_seed, episode_seed, test_seed
+from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from fitness.task_options import read_options, require_between
 from neat.borrow import borrow
 from neat.errors import TaskError
@@ -62,9 +65,10 @@ from neat.network import (
     pack_genome,
     reset_values,
 )
+from neat.report import TestResult
 
 NAME = "cartpole"
-DEFAULTS: dict[str, Any] = {"episodes": 5}
+DEFAULTS: dict[str, Any] = {"episodes": 5, "test_episodes": 100}
 INPUT_LABELS = ("x", "x_dot", "theta", "theta_dot")
 OUTPUT_LABELS = ("LEFT", "RIGHT")
 SOLVED_AT = 475.0
@@ -84,6 +88,15 @@ def play_episode(net, g, recurrent, seed, values, scratch) -> int:
         if is_terminal(x, theta):
             return step + 1
     return MAX_STEPS
+
+
+@njit(cache=True)
+def play_episodes(net, g, recurrent, seeds, values, scratch) -> np.ndarray:
+    """Steps network `g` balances in each episode of `seeds` (uint64), shape (len(seeds),)."""
+    steps = np.empty(len(seeds), dtype=np.int64)
+    for k in range(len(seeds)):
+        steps[k] = play_episode(net, g, recurrent, seeds[k], values, scratch)
+    return steps
 
 
 @njit(cache=True, nogil=True)
@@ -112,7 +125,8 @@ class CartPoleTask:
     """CartPole-v1 for NEAT (see the module docstring)."""
 
     spec: TaskSpec
-    episodes: int
+    n_episodes: int
+    n_test_episodes: int
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
         """Mean steps balanced per network, shape (G,)."""
@@ -121,35 +135,58 @@ class CartPoleTask:
         base = draw_base_seed(rng)
         net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
         for_each_chunk(lambda first, last: evaluate_range(
-            first, last, net, packed.recurrent, packed.genome_ids, base, self.episodes, fitness,
+            first, last, net, packed.recurrent, packed.genome_ids, base, self.n_episodes, fitness,
             buffers), len(packed))
         return fitness
 
-    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
-        """Episode 0 of `genome` as evaluate plays it when its base seed is `seed`."""
+    def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
+        return [Episode(int(episode_seed(base_seed, genome_id, k)), f"episode {k}")
+                for k in range(self.n_episodes)]
+
+    def test_episodes(self) -> list[Episode]:
+        return [Episode(test_seed(k), f"test episode {k}") for k in range(self.n_test_episodes)]
+
+    def test(self, genome: Genome, recurrent: bool) -> TestResult:
+        """Mean steps over the test episodes; solved when at least 475 (gymnasium's rule)."""
+        packed = pack_genome(genome, recurrent)
+        check_sizes(NAME, packed, 4, 2)
+        seeds = np.array([e.seed for e in self.test_episodes()], dtype=np.uint64)
+        steps = play_episodes(packed.arrays, 0, recurrent, seeds, packed.new_values(),
+                              packed.new_values())
+        score = float(steps.mean())
+        return TestResult(score, score >= SOLVED_AT, len(seeds), {"min_return": int(steps.min())})
+
+    def replay(self, genome: Genome, recurrent: bool, episode: Episode,
+               max_frames: int | None = None) -> EpisodeReplay:
+        """`episode` played again; its score is the steps balanced."""
         packed = pack_genome(genome, recurrent)
         check_sizes(NAME, packed, 4, 2)
         net = packed.arrays
         values, scratch = packed.new_values(), packed.new_values()
         inputs, outputs = np.empty(4), np.empty(2)
-        state = initial_state(np.uint64(episode_seed(seed, genome.key, 0)))
-        frames = []
-        for _ in range(MAX_STEPS):
+        state = initial_state(np.uint64(episode.seed))
+        frames: list[Frame] = []
+        steps = 0
+        while steps < MAX_STEPS:
             observe(*state, inputs)
             activate_with(net, 0, recurrent, inputs, values, scratch, outputs)
-            world = {"kind": "cartpole", "x": state[0], "theta": state[2],
-                     "x_threshold": X_THRESHOLD}
-            frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(), world, 1.0))
+            if max_frames is None or len(frames) < max_frames:
+                world = {"kind": "cartpole", "x": state[0], "theta": state[2],
+                         "x_threshold": X_THRESHOLD}
+                frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(), world, 1.0))
             state = step_state(*state, choose_action(outputs))
+            steps += 1
             if is_terminal(state[0], state[2]):
                 break
-        return frames
+        return EpisodeReplay(episode, frames, float(steps), steps)
 
 
 def make_task(options: dict[str, Any]) -> CartPoleTask:
-    """The cartpole task; options: `episodes` (int >= 1, default 5)."""
+    """The cartpole task; options: `episodes` (int >= 1, default 5), `test_episodes` (default
+    100)."""
     opts = read_options(NAME, options, DEFAULTS)
     require_between(NAME, opts, "episodes", 1)
+    require_between(NAME, opts, "test_episodes", 1)
     spec = TaskSpec(
         name=NAME,
         n_inputs=4,
@@ -161,5 +198,7 @@ def make_task(options: dict[str, Any]) -> CartPoleTask:
             "Balance a pole on a cart (gymnasium CartPole-v1, compiled). Fitness: mean steps "
             f"balanced over {opts['episodes']} episodes of at most 500 steps."
         ),
+        test_protocol=(f"mean return over {opts['test_episodes']} fresh episodes >= 475 "
+                       "(gymnasium's rule), for champions whose training fitness reaches 475"),
     )
-    return CartPoleTask(spec, opts["episodes"])
+    return CartPoleTask(spec, opts["episodes"], opts["test_episodes"])

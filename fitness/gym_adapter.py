@@ -9,25 +9,26 @@ unscaled) and a Discrete, MultiBinary or Box action space.
   and scaled to low + output * (high - low). Infinite bounds are replaced by +-1.0
   (INFINITE_ACTION_BOUND).
 
-Fitness: mean episode return over `episodes` episodes, each at most `max_steps` steps (default: the
-environment's own time limit, or 1000 when it has none). solved_at: the environment's
-reward_threshold, or +inf when it has none.
+Fitness: mean episode return over `episodes` training episodes (default 5, so one lucky episode
+cannot lead), each at most `max_steps` steps (default: the environment's own time limit, or 1000
+when it has none). A champion whose training fitness reaches the environment's reward_threshold
+is tested on `test_episodes` (default 100) fresh episodes; the task is solved when their mean
+return reaches the threshold too. Without a reward_threshold a run is never solved.
 
 Evaluation runs the whole population in one vector environment (gymnasium.make_vec, one copy per
-genome; `vectorization` "auto" uses the environment's vector entry point when it has one, else
-"sync"). Each step activates every network once (neat.network.activate_population, one shared
-node-value buffer, so recurrent networks keep their state through an episode and are reset
-between episodes). An environment's return stops counting at its first termination or truncation,
-so gymnasium's autoreset of finished copies never leaks into the fitness.
+genome, `vectorization` "sync" or "async"). Each step activates every network once
+(neat.network.activate_population, one shared node-value buffer, so recurrent networks keep their
+state through an episode and are reset between episodes). An environment's return stops counting
+at its first termination or truncation, so gymnasium's autoreset of finished copies never leaks
+into the fitness.
 
-Seeds: episode k of genome id i resets with episode_seed(base, i, k), base drawn from the
-generation's Generator; the seeds go to the vector reset as a list. A vector entry point (such as
-CartPole's) takes a single seed, episode_seed(base, 0, k), so there a genome's starting states
-depend on its position in the population; set `vectorization = "sync"` for per-genome seeds.
+Seeds: training episode k of genome id i resets with episode_seed(base, i, k), base drawn from the
+generation's Generator (the seeds go to the vector reset as a list); test episode k with
+test_seed(k), a seed training never uses.
 
-Options: `env_kwargs` (table of keyword arguments for gymnasium.make), `episodes` (default 1),
-`max_steps` (default 0 = the environment's time limit), `vectorization` ("auto", "sync",
-"vector_entry_point").
+Options: `env_kwargs` (table of keyword arguments for gymnasium.make), `episodes` (default 5),
+`test_episodes` (default 100), `max_steps` (default 0 = the environment's time limit),
+`vectorization` ("sync" or "async").
 
 Replay world dict: {"kind": "vector", "values": observation list}.
 """
@@ -42,17 +43,18 @@ import numpy as np
 from gymnasium import spaces
 
 import fitness.platformer  # noqa: F401  (registers this project's own neat/Platformer-v0)
-from fitness.seeding import draw_base_seed, episode_seed
-from fitness.task import Frame, TaskSpec
+from fitness.seeding import draw_base_seed, episode_seed, test_seed
+from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from fitness.task_options import read_options, require_between
 from neat.errors import ConfigError, TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate_population, pack_genome
+from neat.report import TestResult
 
 DEFAULTS: dict[str, Any] = {
-    "env_kwargs": {}, "episodes": 1, "max_steps": 0, "vectorization": "auto",
+    "env_kwargs": {}, "episodes": 5, "test_episodes": 100, "max_steps": 0, "vectorization": "sync",
 }
-VECTORIZATION_MODES = ("auto", "sync", "vector_entry_point")
+VECTORIZATION_MODES = ("sync", "async")
 DEFAULT_MAX_STEPS = 1000
 INFINITE_ACTION_BOUND = 1.0
 SUPPORTED = "a Box observation space and a Discrete, MultiBinary or Box action space"
@@ -117,7 +119,8 @@ class GymTask:
     spec: TaskSpec
     env_id: str
     env_kwargs: dict[str, Any]
-    episodes: int
+    n_episodes: int
+    n_test_episodes: int
     max_steps: int
     vectorization: str
     action_map: ActionMap
@@ -133,40 +136,42 @@ class GymTask:
         envs = self._make_vector_env(len(packed))
         try:
             total = np.zeros(len(packed))
-            for episode in range(self.episodes):
-                total += self._play_episode(envs, packed, base, episode)
+            for episode in range(self.n_episodes):
+                seeds = [int(episode_seed(base, int(i), episode)) for i in packed.genome_ids]
+                total += self._play_episode(envs, packed, seeds)
         finally:
             envs.close()
-        return total / self.episodes
+        return total / self.n_episodes
 
-    @property
-    def vectorization_mode(self) -> str:
-        """The mode gymnasium.make_vec gets: "auto" resolved to the env's vector entry point when it
-        has one, else "sync"."""
-        if self.vectorization != "auto":
-            return self.vectorization
-        has_entry = gym.spec(self.env_id).vector_entry_point is not None
-        return "vector_entry_point" if has_entry else "sync"
+    def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
+        return [Episode(int(episode_seed(base_seed, genome_id, k)), f"episode {k}")
+                for k in range(self.n_episodes)]
 
-    @property
-    def per_genome_seeds(self) -> bool:
-        """True when each genome's episodes are seeded from its id (not its position), which makes
-        fitness independent of how the population is split."""
-        return self.vectorization_mode == "sync"
+    def test_episodes(self) -> list[Episode]:
+        return [Episode(test_seed(k), f"test episode {k}") for k in range(self.n_test_episodes)]
+
+    def test(self, genome: Genome, recurrent: bool) -> TestResult:
+        """Mean return over the test episodes; solved when it reaches the reward threshold."""
+        packed = pack_genome(genome, recurrent)
+        envs = self._make_vector_env(1)
+        try:
+            returns = [float(self._play_episode(envs, packed, [e.seed])[0])
+                       for e in self.test_episodes()]
+        finally:
+            envs.close()
+        score = sum(returns) / len(returns)
+        return TestResult(score, score >= self.spec.solved_at, len(returns),
+                          {"min_return": min(returns)})
 
     def _make_vector_env(self, num_envs: int) -> gym.vector.VectorEnv:
         return gym.make_vec(self.env_id, num_envs=num_envs,
-                            vectorization_mode=self.vectorization_mode, **self.env_kwargs)
+                            vectorization_mode=self.vectorization, **self.env_kwargs)
 
-    def _play_episode(self, envs: gym.vector.VectorEnv, packed: PackedNetworks, base: int,
-                      episode: int) -> np.ndarray:
-        """Return of one episode of every network, shape (G,)."""
+    def _play_episode(self, envs: gym.vector.VectorEnv, packed: PackedNetworks,
+                      seeds: list[int]) -> np.ndarray:
+        """Return of one episode of every network, each from its seed, shape (G,)."""
         size = len(packed)
-        if isinstance(envs, gym.vector.SyncVectorEnv | gym.vector.AsyncVectorEnv):
-            seeds = [int(episode_seed(base, int(i), episode)) for i in packed.genome_ids]
-            observations, _ = envs.reset(seed=seeds)
-        else:
-            observations, _ = envs.reset(seed=int(episode_seed(base, 0, episode)))
+        observations, _ = envs.reset(seed=seeds)
         values = packed.new_values()
         returns = np.zeros(size)
         done = np.zeros(size, dtype=np.bool_)
@@ -181,27 +186,32 @@ class GymTask:
                 break
         return returns
 
-    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
-        """One episode of `genome`, reset with episode_seed(seed, genome.key, 0)."""
+    def replay(self, genome: Genome, recurrent: bool, episode: Episode,
+               max_frames: int | None = None) -> EpisodeReplay:
+        """`episode` played again in a fresh environment reset with its seed."""
         packed = pack_genome(genome, recurrent)
         values = packed.new_values()
         env = _make_env(self.env_id, self.env_kwargs)
         frames = []
+        score, steps = 0.0, 0
         try:
-            observation, _ = env.reset(seed=int(episode_seed(seed, genome.key, 0)))
-            for _ in range(self.max_steps):
+            observation, _ = env.reset(seed=episode.seed)
+            while steps < self.max_steps:
                 inputs = np.asarray(observation, dtype=np.float64).reshape(1, -1)
                 outputs = activate_population(packed, inputs, values)
                 action = self.action_map.actions(outputs)[0]
                 world = {"kind": "vector", "values": inputs[0].tolist()}
                 observation, reward, terminated, truncated, _ = env.step(action)
-                frames.append(Frame(inputs[0].tolist(), values.tolist(), outputs[0].tolist(),
-                                    world, float(reward)))
+                score += float(reward)
+                steps += 1
+                if max_frames is None or len(frames) < max_frames:
+                    frames.append(Frame(inputs[0].tolist(), values.tolist(), outputs[0].tolist(),
+                                        world, float(reward)))
                 if terminated or truncated:
                     break
         finally:
             env.close()
-        return frames
+        return EpisodeReplay(episode, frames, score, steps)
 
 
 def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
@@ -209,6 +219,7 @@ def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
     name = f"gym:{env_id}"
     opts = read_options(name, options, DEFAULTS)
     require_between(name, opts, "episodes", 1)
+    require_between(name, opts, "test_episodes", 1)
     require_between(name, opts, "max_steps", 0)
     if opts["vectorization"] not in VECTORIZATION_MODES:
         raise ConfigError(
@@ -244,6 +255,10 @@ def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
             f"gymnasium {env_id}: mean return over {opts['episodes']} episode(s) of at most "
             f"{max_steps} steps."
         ),
+        test_protocol=(f"mean return over {opts['test_episodes']} fresh episodes >= the "
+                       f"environment's reward threshold ({threshold}), for champions whose training "
+                       "fitness reaches it" if threshold is not None else
+                       "none: the environment has no reward threshold, so runs are never solved"),
     )
-    return GymTask(spec, env_id, dict(opts["env_kwargs"]), opts["episodes"], max_steps,
-                   opts["vectorization"], action_map)
+    return GymTask(spec, env_id, dict(opts["env_kwargs"]), opts["episodes"],
+                   opts["test_episodes"], max_steps, opts["vectorization"], action_map)

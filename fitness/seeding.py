@@ -1,7 +1,9 @@
 """Episode seeds for compiled environments (their random streams: neat.draws).
 
-Seeds derive from (a base seed drawn from the generation's Generator, genome id, episode), so an
-episode's randomness never depends on thread count, scheduling or how a population is chunked.
+Training seeds derive from (a base seed drawn from the generation's Generator, genome id,
+episode), so an episode's randomness never depends on thread count, scheduling or how a population
+is chunked. Test seeds come from a separate domain: every training seed has its top bit clear and
+every test seed has it set, so a test episode is never one that training played.
 """
 
 import numpy as np
@@ -10,12 +12,20 @@ from numba import njit
 from neat.draws import draw_seed as draw_base_seed  # one base seed for a whole evaluation
 from neat.draws import splitmix64
 
-__all__ = ["draw_base_seed", "episode_seed"]
+__all__ = ["TEST_DOMAIN", "draw_base_seed", "episode_seed", "test_seed"]
+
+TEST_DOMAIN = 1 << 63
+"""The bit that marks test seeds."""
 
 
 @njit(cache=True)
 def episode_seed(base: int, genome_id: int, episode: int) -> np.uint64:
-    """Seed of one episode of one genome."""
+    """Seed of one training episode of one genome (top bit clear)."""
     h = splitmix64(np.uint64(base))
     h = splitmix64(h ^ np.uint64(genome_id))
-    return splitmix64(h ^ np.uint64(episode))
+    return splitmix64(h ^ np.uint64(episode)) >> np.uint64(1)
+
+
+def test_seed(index: int) -> int:
+    """Seed of test episode `index` (top bit set)."""
+    return int(splitmix64(np.uint64(index)) >> np.uint64(1)) | TEST_DOMAIN

@@ -1,19 +1,24 @@
-"""The task interface: what a game or benchmark declares so NEAT can evolve networks for it."""
+"""The task interface: what a game or benchmark declares so NEAT can evolve networks for it, score
+its champions on held-out test episodes, and replay exactly the episodes a champion was scored on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
+from neat.errors import CheckpointError
 from neat.genome import Genome
 from neat.network import PackedNetworks
+from neat.population import ChampionTest
+from neat.report import TestResult
 
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """Name, sizes and labels of a task, and the fitness that counts as solved."""
+    """Name, sizes and labels of a task, what passes training, and how champions are tested."""
 
     name: str
     n_inputs: int
@@ -21,11 +26,27 @@ class TaskSpec:
     input_labels: tuple[str, ...]
     output_labels: tuple[str, ...]
     solved_at: float
+    """Training fitness at which a genome passes training (and its test is run)."""
     input_grid: tuple[int, int] | None = None  # (rows, cols) when the first inputs form a tile grid
     description: str = ""
     presets: tuple[str, ...] = ()
     """Config overrides ("section.key=value") the task applies before the user's config, e.g.
     recurrent networks for a task that needs memory."""
+    test_protocol: str = ""
+    """What `test` plays and when it counts as solved, in words (shown by `neat tasks`)."""
+    test_every_champion: bool = False
+    """Test every new champion (not only those that pass training), e.g. for a held-out score."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode of a task, enough to play it again exactly: its seed (start state, level or
+    level variant), its kind where a task has several (a level's name, a trial), and a label for
+    people."""
+
+    seed: int
+    label: str
+    kind: str = ""
 
 
 @dataclass
@@ -39,24 +60,86 @@ class Frame:
     reward: float = 0.0
 
 
+@dataclass
+class EpisodeReplay:
+    """An episode played again: its frames (at most the `max_frames` asked for), the score
+    `evaluate` gives it, and how many steps it lasted (which may be more than len(frames))."""
+
+    episode: Episode
+    frames: list[Frame]
+    score: float
+    steps: int
+
+
 class Task(Protocol):
     spec: TaskSpec
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
-        """Fitness of every packed network, shape (G,). Episode seeds come from `rng` and the
-        genome ids only, so results never depend on thread count or chunking."""
+        """Fitness of every packed network, shape (G,): the mean score of its `episodes`, where
+        the base seed is the task's one draw from `rng` (fitness.seeding.draw_base_seed), so
+        results never depend on thread count or chunking."""
         ...
 
-    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
-        """Play one episode with `genome` and record every step."""
+    def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
+        """The episodes `evaluate` scores genome `genome_id` on, in order, for `base_seed`."""
         ...
+
+    def replay(self, genome: Genome, recurrent: bool, episode: Episode,
+               max_frames: int | None = None) -> EpisodeReplay:
+        """Play `episode` with `genome` and record its steps (the first `max_frames`)."""
+        ...
+
+    def test_episodes(self) -> list[Episode]:
+        """The held-out episodes `test` plays (seeds training never uses)."""
+        ...
+
+    def test(self, genome: Genome, recurrent: bool) -> TestResult:
+        """Score `genome` on the test episodes and say whether that solves the task."""
+        ...
+
+
+def mean_score(scores: Sequence[float]) -> float:
+    """The fitness of a genome from its episode scores, summed in episode order as `evaluate`
+    does (so a replay gives back the stored fitness bit for bit)."""
+    total = 0.0
+    for score in scores:
+        total += score
+    return total / len(scores)
 
 
 def solved_mask(task: Task, packed: PackedNetworks, fitness: np.ndarray) -> np.ndarray:
-    """Which genomes solve `task`, shape (G,) bool: the task's own `solved(packed, fitness)` test
+    """Which genomes pass training, shape (G,) bool: the task's own `solved(packed, fitness)` test
     when it has one, else fitness >= spec.solved_at."""
     solved = getattr(task, "solved", None)
     if callable(solved):
         return np.asarray(solved(packed, fitness), dtype=bool)
     return np.asarray(fitness, dtype=np.float64) >= task.spec.solved_at
 
+
+def champion_test(task: Task, recurrent: bool) -> ChampionTest:
+    """How a run tests its champions on `task` (see neat.population.ChampionTest)."""
+    return ChampionTest(lambda genome: task.test(genome, recurrent), task.spec.test_every_champion)
+
+
+def episode_records(task: Task, base_seed: int, genome_id: int) -> list[dict[str, Any]]:
+    """The episodes `task` scored genome `genome_id` on, as JSON-able records (champion files)."""
+    return [asdict(e) for e in task.episodes(base_seed, genome_id)]
+
+
+def episode_from_record(record: Any) -> Episode:
+    """An Episode from a champion file's record; CheckpointError when it is malformed."""
+    if (not isinstance(record, dict) or set(record) != {"seed", "label", "kind"}
+            or not isinstance(record["seed"], int) or isinstance(record["seed"], bool)
+            or not 0 <= record["seed"] < 2**64 or not isinstance(record["label"], str)
+            or not isinstance(record["kind"], str)):
+        raise CheckpointError(f"not an episode record (seed, label, kind): {str(record)[:80]}")
+    return Episode(record["seed"], record["label"], record["kind"])
+
+
+def replayed_fitness(task: Task, genome: Genome, recurrent: bool, records: Any) -> float:
+    """The fitness of `genome` from playing again the episodes of a champion file's `records`
+    (its "episodes" list): equal to the stored fitness when the replay is true."""
+    if not isinstance(records, list) or not records:
+        raise CheckpointError("the champion file does not record the episodes it was scored on")
+    episodes = [episode_from_record(record) for record in records]
+    return mean_score([task.replay(genome, recurrent, e, max_frames=0).score for e in episodes])

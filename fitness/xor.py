@@ -2,7 +2,8 @@
 
 Inputs: the two bits (labels A, B). Output: one value, read as true above 0.5.
 Fitness: (4 - sum of |output - target| over the four patterns)^2, as in the paper; at most 16.
-Solved: all four outputs on the right side of 0.5. Deterministic: no episodes, no randomness.
+Solved: all four outputs on the right side of 0.5. Deterministic: one episode (the four patterns,
+each from a reset network), no randomness, so the test is the training evaluation itself.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from fitness.task import Frame, TaskSpec
+from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from neat.borrow import borrow
 from neat.errors import ConfigError
 from neat.genome import Genome
@@ -27,6 +28,7 @@ from neat.network import (
     pack_genome,
     reset_values,
 )
+from neat.report import TestResult
 
 PATTERNS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
@@ -39,7 +41,10 @@ SPEC = TaskSpec(
     output_labels=("A XOR B",),
     solved_at=16.0,
     description="the XOR benchmark of the NEAT paper; fitness (4 - sum of errors)^2",
+    test_protocol="the four patterns (deterministic, so the test is training itself): solved when "
+                  "all four outputs are on the right side of 0.5",
 )
+EPISODE = Episode(0, "the four patterns")
 
 
 @njit(cache=True)
@@ -104,21 +109,37 @@ class XorTask:
             return self._last[1]
         return xor_scores(packed.arrays, packed.recurrent, PATTERNS, TARGETS)[1]
 
-    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
+    def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
+        return [EPISODE]
+
+    def test_episodes(self) -> list[Episode]:
+        return [EPISODE]
+
+    def test(self, genome: Genome, recurrent: bool) -> TestResult:
+        """The four patterns again: score (4 - sum of errors)^2, solved when all four are right."""
+        fitness, right = xor_scores(pack_genome(genome, recurrent).arrays, recurrent, PATTERNS,
+                                    TARGETS)
+        return TestResult(float(fitness[0]), bool(right[0]), 1)
+
+    def replay(self, genome: Genome, recurrent: bool, episode: Episode,
+               max_frames: int | None = None) -> EpisodeReplay:
+        """The four patterns, one frame each; the score is the fitness."""
         packed = pack_genome(genome, recurrent)
         frames = []
+        error = 0.0
         for pattern, target in zip(PATTERNS, TARGETS, strict=True):
             values = packed.new_values()
             scratch = packed.new_values()
             out = np.empty(1)
             activate_with(packed.arrays, 0, recurrent, pattern, values, scratch, out)
+            error += abs(out[0] - target)
             frames.append(Frame(
                 observation=pattern.tolist(), activations=values.tolist(), action=out.tolist(),
                 world={"kind": "xor", "inputs": pattern.tolist(), "target": float(target),
                        "output": float(out[0])},
                 reward=-abs(float(out[0]) - float(target)),
             ))
-        return frames
+        return EpisodeReplay(episode, frames[:max_frames], float((4.0 - error) ** 2), len(frames))
 
 
 def make_task(options: dict[str, Any]) -> XorTask:

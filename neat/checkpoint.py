@@ -6,7 +6,7 @@ it and continuing gives exactly the run that would have happened without the int
 next generation to evaluate.
 
 Layout (all keys required):
-    format "neat-brain/checkpoint", version 1, task, config (Config.to_dict()), generation,
+    format "neat-brain/checkpoint", version 2, task, config (Config.to_dict()), generation,
     evaluations, pool {n_inputs, n_outputs, activations, genome_ids, node_start, conn_start, node_id,
     node_kind, node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled}
     (lists; node_act indexes the pool's "activations" name list, so the file survives a reordering
@@ -14,7 +14,8 @@ Layout (all keys required):
     tracker {next_innovation, next_node_id}, species [{key, created, representative (genome
     record), best_fitness, last_improved, marks, fitness_history, adjusted_fitness}],
     next_species_key, next_genome_key, threshold, best_genome (genome record or null),
-    best_fitness, rng (numpy PCG64 bit-generator state).
+    best_fitness, rng (numpy PCG64 bit-generator state), test_episodes (played so far), last_test
+    (null or {genome (key), score, solved, episodes, details}: the newest champion test).
 Floats that may be infinite (best fitness before any improvement) are stored as the strings "inf",
 "-inf" or "nan", so the file is strict JSON. Loading validates every field and raises
 CheckpointError naming the file and the first problem.
@@ -44,13 +45,14 @@ from neat.errors import CheckpointError, ConfigError
 from neat.genome import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, GenomePool
 from neat.pool_check import offsets_problem, pool_problem
 from neat.population import Population, PopulationState
+from neat.report import TestResult
 from neat.serialize import genome_from_dict, genome_to_dict
 from neat.species import Species
 
 log = logging.getLogger(__name__)
 
 FORMAT = "neat-brain/checkpoint"
-VERSION = 1
+VERSION = 2
 SUFFIX = ".json.gz"
 FILE_NAME = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
 COMPRESS_LEVEL = 1
@@ -127,6 +129,11 @@ def checkpoint_to_dict(population: Population, task: str) -> dict[str, Any]:
         "best_genome": None if s.best_genome is None else genome_to_dict(s.best_genome),
         "best_fitness": encode_float(s.best_fitness),
         "rng": s.rng_state,
+        "test_episodes": s.test_episodes,
+        "last_test": None if s.last_test is None else {
+            "genome": s.last_test[0], "score": encode_float(s.last_test[1].score),
+            "solved": s.last_test[1].solved, "episodes": s.last_test[1].episodes,
+            "details": s.last_test[1].details},
     }
 
 
@@ -262,8 +269,18 @@ def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
         best_genome=best_genome,
         best_fitness=r.number("best_fitness", finite=False),
         rng_state=_read_rng(r.get("rng", dict)),
+        test_episodes=r.integer("test_episodes", 0),
+        last_test=None if data.get("last_test") is None else _read_test(
+            r.child("last_test", dict), next_genome_key),
     )
     return Checkpoint(path, config, task, state)
+
+
+def _read_test(r: _Reader, next_genome_key: int) -> tuple[int, TestResult]:
+    """(genome key, result) of the run's newest champion test."""
+    return r.integer("genome", 0, next_genome_key - 1), TestResult(
+        r.number("score", finite=False), r.get("solved", bool), r.integer("episodes", 0),
+        r.get("details", dict))
 
 
 class _Reader:

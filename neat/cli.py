@@ -97,17 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(sub, "runs", "Table of the runs in a folder.", "  neat runs\n  neat runs my-runs\n")
     p.add_argument("dir", nargs="?", default="runs", metavar="DIR", help="default: ./runs")
 
-    p = _add(sub, "replay", "Play a run's champion again and print its score.",
+    p = _add(sub, "replay", "Play a champion's scored episodes again (or its test) and print the "
+             "scores.",
              "  neat replay runs/cartpole-20261127-153012\n"
-             "  neat replay runs/cartpole-20261127-153012 --generation 10 --episodes 5\n"
-             "  neat replay runs/cartpole-20261127-153012 --gif pole.gif\n")
+             "  neat replay runs/cartpole-20261127-153012 --generation 10 --test\n"
+             "  neat replay runs/platformer-20261127-153012 --episode 2 --gif level.gif\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
     p.add_argument("--generation", type=int, metavar="G", help="champion of generation G "
                    "(default: the newest)")
-    p.add_argument("--episodes", type=int, default=1, metavar="E", help="episodes to play")
-    p.add_argument("--seed", type=int, metavar="S", help="seed of the first episode (default: the "
-                   "run's seed); episode e uses S+e")
-    p.add_argument("--gif", metavar="FILE", help="write the first episode as an animated GIF")
+    p.add_argument("--test", action="store_true", help="the task's test episodes (held out from "
+                   "training) instead of the episodes the champion was scored on")
+    p.add_argument("--episode", type=int, metavar="K", help="only episode K of those")
+    p.add_argument("--gif", metavar="FILE", help="write the first episode played as an animated "
+                   "GIF")
 
     p = _add(sub, "export", "Write a champion as a graph: node-link JSON, GraphML or DOT.",
              "  neat export runs/xor-20261127-153012 --format graphml --output xor.graphml\n"

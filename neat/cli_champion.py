@@ -47,34 +47,52 @@ def _run_config(run: RunDirectory) -> Config:
 
 
 def command_replay(args: argparse.Namespace) -> int:
-    if args.episodes < 1:
-        raise ConfigError(f"--episodes {args.episodes}: must be at least 1")
     run = find_run(args.run)
     config = _run_config(run)
     path, genome, record = load_champion(run, args.generation, config.genome.feed_forward)
     from fitness.registry import make_task
+    from fitness.task import episode_from_record, mean_score
 
     task = make_task(config.run.task, config.task)
-    seed = config.run.seed if args.seed is None else args.seed
     recurrent = not config.genome.feed_forward
     print(f"Champion {path} (genome {genome.key}, generation {record.get('generation')}, "
           f"fitness {record.get('fitness')})")
-    first_frames = None
-    scores = []
-    for episode in range(args.episodes):
-        frames = task.replay(genome, seed + episode, recurrent)
-        score = sum(float(f.reward) for f in frames)
-        scores.append(score)
-        print(f"episode {episode}  seed {seed + episode}  steps {len(frames)}  score {score:.6g}")
-        if first_frames is None:
-            first_frames = frames
-    if args.episodes > 1:
-        print(f"mean score {sum(scores) / len(scores):.6g} over {args.episodes} episodes")
+    if args.test:
+        episodes = task.test_episodes()
+    elif isinstance(record.get("episodes"), list):
+        episodes = [episode_from_record(e) for e in record["episodes"]]
+    else:
+        raise CheckpointError(f"champion {path} does not record the episodes it was scored on "
+                              "(an older file); use --test to play the task's test episodes")
+    chosen = range(len(episodes))
+    if args.episode is not None:
+        if not 0 <= args.episode < len(episodes):
+            raise ConfigError(f"--episode {args.episode}: this champion has episodes 0.."
+                              f"{len(episodes) - 1}")
+        chosen = range(args.episode, args.episode + 1)
+    if args.test and args.episode is None and args.gif is None:
+        result = task.test(genome, recurrent)
+        print(f"test: {result.episodes} episodes, score {result.score:.6g}, "
+              f"{'solved' if result.solved else 'not solved'} ({task.spec.test_protocol})")
+        for key, value in result.details.items():
+            print(f"  {key}: {value}")
+        return 0
+    replays = []
+    for k in chosen:
+        replay = task.replay(genome, recurrent, episodes[k], max_frames=None if args.gif and
+                             not replays else 0)
+        replays.append(replay)
+        print(f"[{k}] {replay.episode.label}: steps {replay.steps}, score {replay.score:.6g}")
+    if not args.test and args.episode is None:
+        fitness = mean_score([r.score for r in replays])
+        verdict = "the stored fitness" if fitness == record.get("fitness") else (
+            f"NOT the stored fitness {record.get('fitness')!r}")
+        print(f"fitness {fitness:.6g} (the mean score of the {len(replays)} episode(s)): {verdict}")
     if args.gif:
         from fitness.drawing import save_gif
 
-        count = save_gif([f.world for f in first_frames or []], Path(args.gif))
-        print(f"Wrote {args.gif} ({count} frames of episode 0)")
+        count = save_gif([f.world for f in replays[0].frames], Path(args.gif))
+        print(f"Wrote {args.gif} ({count} frames of episode {chosen[0]})")
     return 0
 
 

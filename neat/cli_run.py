@@ -205,7 +205,7 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
                      plan: RunPlan, args: argparse.Namespace, evaluate: Evaluate
                      ) -> tuple[RunOutcome | None, int | None]:
     """Evolve with progress and signal handling; (None, None) after a disk error (reported)."""
-    from fitness.task import solved_mask
+    from fitness.task import champion_test, episode_records, solved_mask
 
     stop = StopRequest()
     progress = None if args.quiet else ProgressDisplay(sys.stdout, plan.generations,
@@ -216,6 +216,8 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
     try:
         runner = Runner(population, run, plan, evaluate,
                         lambda packed, fitness: solved_mask(task, packed, fitness),
+                        champion_test(task, population.recurrent),
+                        lambda base_seed, genome_id: episode_records(task, base_seed, genome_id),
                         reporters=[progress] if progress else [], should_stop=stop)
         stop.install()
         try:

@@ -1,6 +1,8 @@
-"""The evolution loop. One generation reads: evaluate, speciate, adjust, select, reproduce, report.
+"""The evolution loop. One generation reads: evaluate, speciate, adjust, select, reproduce, report,
+then test the champion on held-out episodes when a test is given.
 
-Use `run(evaluate, ...)` or drive evaluation yourself with `ask()` / `tell(fitness)`.
+Use `run(evaluate, ...)` or `step(evaluate, ...)`, or drive evaluation yourself with `ask()` /
+`tell(fitness)`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from neat.genome import Genome, GenomePool
 from neat.initial import initial_pool
 from neat.innovation import InnovationTracker
 from neat.network import PackedNetworks, pack_population
-from neat.report import GenerationReport, SpeciesRow
+from neat.report import GenerationReport, SpeciesRow, TestResult
 from neat.reproduction import breed, offspring_quotas, plan_offspring, shared_fitness
 from neat.species import (
     Species,
@@ -37,6 +39,18 @@ SolvedTest = Callable[[PackedNetworks, np.ndarray], np.ndarray]
 class TotalExtinctionError(FitnessError):
     """Every species died and the config does not allow a fresh start."""
 
+
+@dataclass(frozen=True)
+class ChampionTest:
+    """How a run tests its champions: `run(genome)` plays the task's held-out test episodes.
+
+    A champion is tested when it passes training (the solved test of `step`), or, with
+    `every_champion`, whenever the generation's champion is a genome not tested yet. "Solved" then
+    means the test says so.
+    """
+
+    run: Callable[[Genome], TestResult]
+    every_champion: bool = False
 
 @dataclass
 class PopulationState:
@@ -58,6 +72,8 @@ class PopulationState:
     best_genome: Genome | None
     best_fitness: float
     rng_state: dict
+    test_episodes: int = 0  # test episodes played so far
+    last_test: tuple[int, TestResult] | None = None  # (genome key, result) of the newest test
 
 
 class Population:
@@ -82,6 +98,8 @@ class Population:
         self.threshold = config.speciation.threshold
         self.best_genome: Genome | None = None
         self.best_fitness = -np.inf
+        self.test_episodes = 0
+        self.last_test: tuple[int, TestResult] | None = None
 
     @property
     def recurrent(self) -> bool:
@@ -95,7 +113,8 @@ class Population:
         return PopulationState(
             self.n_inputs, self.n_outputs, self.generation, self.evaluations, self.pool,
             self.tracker.counters, self.species, self.next_species_key, self.next_genome_key,
-            self.threshold, self.best_genome, self.best_fitness, self.rng.bit_generator.state)
+            self.threshold, self.best_genome, self.best_fitness, self.rng.bit_generator.state,
+            self.test_episodes, self.last_test)
 
     @classmethod
     def from_state(cls, config: Config, state: PopulationState) -> Population:
@@ -122,6 +141,8 @@ class Population:
         population.threshold = state.threshold
         population.best_genome = state.best_genome
         population.best_fitness = state.best_fitness
+        population.test_episodes = state.test_episodes
+        population.last_test = state.last_test
         return population
 
     def ask(self) -> GenomePool:
@@ -149,35 +170,58 @@ class Population:
             self.best_genome = champion
         self._speciate()
         record_fitness(self.species, self.species_index, fitness, self.generation)
-        report = self._report(fitness, champion, solved, start)
+        report = self._report(fitness, champion, float(fitness[champion_row]), solved, start)
         self._reproduce(fitness)
         self.generation += 1
         report.seconds += time.perf_counter() - start
         return report
 
+    def step(self, evaluate: Evaluate, is_solved: SolvedTest | None = None,
+             test: ChampionTest | None = None) -> GenerationReport:
+        """Evaluate the current generation with `evaluate`, breed the next one, and test the
+        champion with `test` (see ChampionTest). `is_solved(packed, fitness)` marks the genomes
+        that pass training; without a test, a generation is solved when any does."""
+        start = time.perf_counter()
+        packed = pack_population(self.pool, self.recurrent)
+        fitness = np.asarray(evaluate(packed, self.evaluation_rng()), dtype=np.float64)
+        passed = None if is_solved is None else np.asarray(is_solved(packed, fitness), dtype=bool)
+        report = self.tell(fitness, passed)
+        if test is not None:
+            report.test = self._test(report, test)
+            report.solved = report.test is not None and report.test.solved
+            report.test_episodes = self.test_episodes
+        report.seconds = time.perf_counter() - start
+        return report
+
     def run(self, evaluate: Evaluate, generations: int, fitness_goal: float | None = None,
-            is_solved: SolvedTest | None = None, reporters: list[Reporter] | None = None
-            ) -> Genome:
-        """Evolve until `generations` generations have run here or a genome is solved (fitness >=
-        `fitness_goal`, or `is_solved`). Returns the best genome found."""
+            is_solved: SolvedTest | None = None, reporters: list[Reporter] | None = None,
+            test: ChampionTest | None = None) -> Genome:
+        """Evolve until `generations` generations have run here or a generation is solved (see
+        `step`; `fitness_goal` is a shortcut for is_solved = fitness >= goal). Returns the solving
+        champion, else the best genome found."""
+        if is_solved is None and fitness_goal is not None:
+            is_solved = _reaches(fitness_goal)
         for _ in range(generations):
-            start = time.perf_counter()
-            packed = pack_population(self.pool, self.recurrent)
-            fitness = np.asarray(evaluate(packed, self.evaluation_rng()), dtype=np.float64)
-            solved = None
-            if is_solved is not None:
-                solved = np.asarray(is_solved(packed, fitness), dtype=bool)
-            elif fitness_goal is not None:
-                solved = fitness >= fitness_goal
-            eval_seconds = time.perf_counter() - start
-            report = self.tell(fitness, solved)
-            report.seconds += eval_seconds
+            report = self.step(evaluate, is_solved, test)
             for reporter in reporters or []:
                 reporter(report)
             if report.solved:
                 return report.champion
         assert self.best_genome is not None
         return self.best_genome
+
+    def _test(self, report: GenerationReport, test: ChampionTest) -> TestResult | None:
+        """The champion's test result: reused when this genome was tested before, run when it
+        passed training (or for every champion), else None."""
+        key = report.champion.key
+        if self.last_test is not None and self.last_test[0] == key:
+            return self.last_test[1]
+        if not (report.solved or test.every_champion):
+            return None
+        result = test.run(report.champion)
+        self.test_episodes += result.episodes
+        self.last_test = (key, result)
+        return result
 
     def _check_fitness(self, fitness: np.ndarray) -> np.ndarray:
         fitness = np.asarray(fitness, dtype=np.float64)
@@ -200,8 +244,8 @@ class Population:
             self.representatives)
         self.threshold = update_threshold(self.threshold, len(self.species), cfg)
 
-    def _report(self, fitness: np.ndarray, champion: Genome, solved: np.ndarray | None,
-                start: float) -> GenerationReport:
+    def _report(self, fitness: np.ndarray, champion: Genome, champion_fitness: float,
+                solved: np.ndarray | None, start: float) -> GenerationReport:
         shared_fitness(self.species, self.species_index, fitness)
         mean = float(fitness.mean())
         spread = fitness - mean  # np.std costs more than the rest of the report together
@@ -215,6 +259,7 @@ class Population:
             mean_fitness=mean,
             std_fitness=math.sqrt(float(np.dot(spread, spread)) / len(fitness)),
             champion=champion,
+            champion_fitness=champion_fitness,
             solved=bool(solved is not None and solved.any()),
             seconds=time.perf_counter() - start,
             species=rows,
@@ -246,3 +291,10 @@ class Population:
         new_pool = breed(self.pool, plan, self.next_genome_key, self.config, self.tracker, self.rng)
         self.next_genome_key += int(np.count_nonzero(~plan.elite))
         self.pool = new_pool
+
+
+def _reaches(goal: float) -> SolvedTest:
+    """The solved test `fitness >= goal`."""
+    def is_solved(packed: PackedNetworks, fitness: np.ndarray) -> np.ndarray:
+        return fitness >= goal
+    return is_solved

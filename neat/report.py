@@ -1,4 +1,5 @@
-"""What one generation produced: the GenerationReport (printed by neat.progress.ProgressDisplay)."""
+"""What one generation produced: the GenerationReport (printed by neat.progress.ProgressDisplay), and
+the result of testing a champion on episodes that training never used."""
 
 from __future__ import annotations
 
@@ -18,6 +19,21 @@ class SpeciesRow:
     stagnation: int
 
 
+@dataclass(frozen=True)
+class TestResult:
+    """A champion's score on its task's test episodes (held out from training).
+
+    score: the task's test score (e.g. the mean return over 100 fresh episodes, or the share of
+    held-out levels cleared); solved: whether that meets the task's definition of solved;
+    episodes: test episodes played; details: small task-specific figures (JSON-able).
+    """
+
+    score: float
+    solved: bool
+    episodes: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class GenerationReport:
     """Summary of one evaluated generation."""
@@ -28,10 +44,13 @@ class GenerationReport:
     mean_fitness: float
     std_fitness: float
     champion: Genome
+    champion_fitness: float
     solved: bool
     seconds: float  # wall clock for this generation
     species: list[SpeciesRow] = field(default_factory=list)
     threshold: float = 0.0
+    test: TestResult | None = None  # the champion's test, when one ran (or was reused) this generation
+    test_episodes: int = 0  # test episodes played so far in the run (cumulative)
 
     @property
     def evaluations_per_second(self) -> float:
@@ -51,6 +70,10 @@ class GenerationReport:
             "champion_hidden": self.champion.n_hidden,
             "champion_connections": self.champion.n_enabled,
             "solved": self.solved,
+            "test_score": None if self.test is None else self.test.score,
+            "test_solved": None if self.test is None else self.test.solved,
+            "test_episodes": self.test_episodes,
+            "test_details": None if self.test is None else self.test.details,
             "seconds": self.seconds,
             "evaluations_per_second": self.evaluations_per_second,
             "threshold": self.threshold,

@@ -1,29 +1,36 @@
 """Drive a Population generation by generation, recording everything in a run directory.
 
-One generation: evaluate, tell, write the champion, append the stats row, checkpoint (every K
-generations and at the end), update status.json, report. The evaluation function and the solved test
-come from the caller, so this module knows nothing of tasks.
+One generation: step (evaluate, tell, test the champion), write the champion, append the stats row,
+checkpoint (every K generations and at the end), update status.json, report. The evaluation
+function, the solved test, the champion test and what a champion file records of its episodes come
+from the caller, so this module knows nothing of tasks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from neat.checkpoint import checkpoint_name, prune_checkpoints, save_checkpoint
-from neat.network import PackedNetworks, pack_population
-from neat.population import Evaluate, Population, Reporter
+from neat.draws import draw_seed
+from neat.network import PackedNetworks
+from neat.population import ChampionTest, Evaluate, Population, Reporter
 from neat.report import GenerationReport
 from neat.rundir import RunDirectory
 from neat.serialize import genome_to_dict
 
 SolvedMask = Callable[[PackedNetworks, np.ndarray], np.ndarray]
+ScoredEpisodes = Callable[[int, int], list[dict[str, Any]]]
+"""(base seed of the generation, genome key) -> the episodes that genome was scored on, as
+JSON-able records a replay plays again exactly."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,8 @@ class Runner:
     request (`should_stop()` is checked after each generation, so a generation always completes)."""
 
     def __init__(self, population: Population, run: RunDirectory, plan: RunPlan,
-                 evaluate: Evaluate, is_solved: SolvedMask,
+                 evaluate: Evaluate, is_solved: SolvedMask, test: ChampionTest | None,
+                 scored_episodes: ScoredEpisodes,
                  reporters: list[Reporter] | None = None,
                  should_stop: Callable[[], bool] = lambda: False):
         self.population = population
@@ -62,6 +70,8 @@ class Runner:
         self.plan = plan
         self.evaluate = evaluate
         self.is_solved = is_solved
+        self.test = test
+        self.scored_episodes = scored_episodes
         self.reporters = reporters or []
         self.should_stop = should_stop
 
@@ -74,12 +84,9 @@ class Runner:
         try:
             with self.run_dir.open_stats() as stats:
                 while pop.generation < self.plan.generations:
-                    report, champion_fitness = self._generation()
+                    report, record = self._generation()
                     generation = outcome.generation = report.generation
-                    self.run_dir.write_champion(generation, genome_to_dict(
-                        report.champion, generation=generation, fitness=champion_fitness,
-                        task=self.plan.task, input_labels=list(self.plan.input_labels),
-                        output_labels=list(self.plan.output_labels)))
+                    self.run_dir.write_champion(generation, record)
                     stats.write(_json_line(report))
                     stats.flush()
                     if report.solved and self.plan.stop_when_solved:
@@ -105,19 +112,19 @@ class Runner:
         self.run_dir.write_status(state, outcome.generation)
         return outcome
 
-    def _generation(self) -> tuple[GenerationReport, float]:
-        """Evaluate and breed one generation; returns its report and the champion's fitness."""
+    def _generation(self) -> tuple[GenerationReport, dict[str, Any]]:
+        """Evaluate, breed and test one generation; returns its report and the champion record,
+        which lists the episodes the champion was scored on and its test."""
         pop = self.population
-        start = time.perf_counter()
-        pool = pop.ask()
-        packed = pack_population(pool, pop.recurrent)
-        fitness = np.asarray(self.evaluate(packed, pop.evaluation_rng()), dtype=np.float64)
-        solved = np.asarray(self.is_solved(packed, fitness), dtype=bool)
-        eval_seconds = time.perf_counter() - start
-        report = pop.tell(fitness, solved)
-        report.seconds += eval_seconds
-        row = int(np.flatnonzero(pool.genome_ids == report.champion.key)[0])
-        return report, float(fitness[row])
+        base_seed = draw_seed(pop.evaluation_rng())  # the draw every task's evaluate makes first
+        report = pop.step(self.evaluate, self.is_solved, self.test)
+        record = genome_to_dict(
+            report.champion, generation=report.generation, fitness=report.champion_fitness,
+            task=self.plan.task, input_labels=list(self.plan.input_labels),
+            output_labels=list(self.plan.output_labels),
+            episodes=self.scored_episodes(base_seed, report.champion.key),
+            test=None if report.test is None else dataclasses.asdict(report.test))
+        return report, record
 
     def _checkpoint(self, generation: int) -> Path:
         path = self.run_dir.checkpoints / checkpoint_name(generation)

@@ -146,17 +146,6 @@ def test_tasks_that_draw_unevenly_are_refused(monkeypatch, cluster) -> None:
         evaluate(population(10), np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("options", [{}, {"vectorization": "vector_entry_point"}])
-def test_position_seeded_gym_tasks_are_refused(options: dict) -> None:
-    packed = population(20)
-    task = make_task("gym:CartPole-v1", options)
-    whole = task.evaluate(packed, np.random.default_rng(1))
-    chunks = [task.evaluate(chunk, np.random.default_rng(1)) for chunk in split_packed(packed, 4)]
-    assert not np.array_equal(np.concatenate(chunks), whole)  # why they are refused
-    with pytest.raises(TaskError, match='vectorization = "sync"'):
-        make_evaluator(task, "process:2", "gym:CartPole-v1", options)
-
-
 @pytest.mark.parametrize("spec", ["local:2", "tcp://127.0.0.1:8786"])
 def test_missing_dask_says_how_to_install_it(monkeypatch, spec: str) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail

@@ -8,7 +8,7 @@ import pytest
 from fitness.cartpole import make_task
 from fitness.cartpole_dynamics import initial_state, is_terminal, step_state
 from fitness.random_genomes import random_pool
-from fitness.seeding import draw_base_seed, episode_seed
+from fitness.seeding import TEST_DOMAIN, draw_base_seed, episode_seed
 from neat.activations import ACTIVATION_IDS
 from neat.errors import ConfigError, TaskError
 from neat.genome import INPUT, OUTPUT, Genome, GenomePool
@@ -111,19 +111,42 @@ def test_feed_forward_and_recurrent_agree_without_hidden_nodes():
     np.testing.assert_array_equal(feed_forward, recurrent)
 
 
-def test_replay_reproduces_episode_zero_of_evaluate():
+def test_replay_frames_and_score():
     genome = balancing_genome(9, np.random.default_rng(8))
-    task = make_task({"episodes": 1})
-    fitness = task.evaluate(pack_population(GenomePool.from_genomes([genome]), False),
-                            np.random.default_rng(11))
-    frames = task.replay(genome, draw_base_seed(np.random.default_rng(11)), False)
-    assert len(frames) == fitness[0]
+    task = make_task({"episodes": 2})
+    episode = task.episodes(123, genome.key)[1]
+    replay = task.replay(genome, False, episode)
+    frames = replay.frames
+    assert replay.score == replay.steps == len(frames) and replay.episode == episode
+    assert len(task.replay(genome, False, episode, max_frames=3).frames) == 3
     frame = frames[0]
     assert len(frame.observation) == 4 and len(frame.action) == 2
     assert len(frame.activations) == len(genome.node_id)
     assert frame.activations[:4] == frame.observation
     assert frame.world["kind"] == "cartpole" and frame.world["x_threshold"] == 2.4
     assert set(frame.world) == {"kind", "x", "theta", "x_threshold"}
+
+
+def test_test_episodes_are_never_training_episodes():
+    task = make_task({"episodes": 5, "test_episodes": 100})
+    test = {e.seed for e in task.test_episodes()}
+    assert len(test) == 100 and all(seed >= TEST_DOMAIN for seed in test)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        training = {e.seed for e in task.episodes(int(rng.integers(2**63)), int(rng.integers(10**6)))}
+        assert not training & test and all(seed < TEST_DOMAIN for seed in training)
+
+
+def test_test_is_gymnasiums_rule():
+    task = make_task({"test_episodes": 30})
+    good = balancing_genome(1, np.random.default_rng(8))
+    result = task.test(good, False)
+    steps = [task.replay(good, False, e, max_frames=0).steps for e in task.test_episodes()]
+    assert result.score == np.mean(steps) and result.episodes == 30
+    assert result.solved == (result.score >= 475) and result.details["min_return"] == min(steps)
+    bad = good.copy()
+    bad.conn_weight[:] = 0.0
+    assert not task.test(bad, False).solved
 
 
 def test_spec_and_bad_options():

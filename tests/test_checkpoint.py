@@ -114,7 +114,7 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: gzip.compress(b'{"format": "neat-brain/checkpoint", "version": 1'), "not valid JSON"),
     (lambda raw: _gz({"format": "other-program/save", "version": 1}), "not a neat-brain checkpoint"),
     (lambda raw: _gz([1, 2, 3]), "not a neat-brain checkpoint"),
-    (lambda raw: _mutated(raw, lambda d: d.update(version=2)), "version 2 is not supported"),
+    (lambda raw: _mutated(raw, lambda d: d.update(version=3)), "version 3 is not supported"),
     (lambda raw: _mutated(raw, lambda d: d.pop("rng")), "'rng' is missing"),
     (lambda raw: _mutated(raw, lambda d: d["rng"].update(bit_generator="MT19937")), "PCG64"),
     (lambda raw: _mutated(raw, lambda d: d["pool"]["conn_start"].pop()), "pool.conn_start"),

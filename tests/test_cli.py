@@ -116,11 +116,16 @@ def test_runs_table(xor_run, capsys):
 
 def test_replay_prints_scores_and_writes_a_gif(xor_run, tmp_path, capsys):
     gif = tmp_path / "xor.gif"
-    assert neat("replay", xor_run, "--generation", 2, "--episodes", 2, "--gif", gif) == 0
+    assert neat("replay", xor_run, "--generation", 2, "--gif", gif) == 0
     out = capsys.readouterr().out
-    assert "gen-000002.json" in out and "episode 1" in out and "mean score" in out
+    assert "gen-000002.json" in out and "[0] the four patterns" in out
+    assert ": the stored fitness" in out
     with Image.open(gif) as image:
         assert image.n_frames == 4  # the four XOR patterns
+    assert neat("replay", xor_run, "--test") == 0
+    assert "test: 1 episodes" in capsys.readouterr().out
+    assert neat("replay", xor_run, "--episode", 3) == 2
+    assert "--episode 3: this champion has episodes 0..0" in capsys.readouterr().err
 
 
 def test_replay_cartpole_gif(tmp_path, capsys):
@@ -128,7 +133,7 @@ def test_replay_cartpole_gif(tmp_path, capsys):
                 "--set", "task.episodes=1", *QUICK) == 0
     gif = tmp_path / "pole.gif"
     assert neat("replay", tmp_path / "c", "--gif", gif) == 0
-    steps = int(capsys.readouterr().out.split("steps ")[1].split()[0])
+    steps = int(capsys.readouterr().out.split("steps ")[1].split(",")[0])
     with Image.open(gif) as image:
         # Pillow merges identical consecutive frames (a well balanced pole stands still)
         assert 1 < image.n_frames <= min(steps, 600) and image.size == (360, 220)
@@ -328,8 +333,8 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
     genome = random_genome(np.random.default_rng(0), 0, (2, 1, 0), 2)
 
     def report(generation):
-        return GenerationReport(generation, 10 * (generation + 1), 3.5, 1.25, 0.5, genome, False, 0.01,
-                                [SpeciesRow(1, 10, 2, 3.5, 1.0, 0)])
+        return GenerationReport(generation, 10 * (generation + 1), 3.5, 1.25, 0.5, genome, 3.5,
+                                False, 0.01, [SpeciesRow(1, 10, 2, 3.5, 1.0, 0)])
 
     plain, live = io.StringIO(), io.StringIO()
     for stream, is_live in ((plain, False), (live, True)):

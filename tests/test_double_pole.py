@@ -144,13 +144,26 @@ def test_lqr_controller_solves_the_markovian_task(controllers):
     assert make_task({"max_steps": 300}).evaluate(packed, np.random.default_rng(0))[0] == 300
 
 
-def test_observer_network_solves_the_non_markovian_task(controllers):
-    packed = pack_population(GenomePool.from_genomes([controllers["novel"]]), True)
-    task = make_novel_task({})
-    fitness = task.evaluate(packed, np.random.default_rng(0))[0]
+def test_observer_network_solves_the_non_markovian_task_under_both_protocols(controllers):
+    genome = controllers["novel"]
+    packed = pack_population(GenomePool.from_genomes([genome]), True)
     score = generalisation_score(packed, 0)
-    assert fitness == 100 + score
-    assert fitness >= task.spec.solved_at == 300
+    lenient = make_novel_task({"protocol": "lenient"})
+    assert lenient.evaluate(packed, np.random.default_rng(0))[0] == 100 + score
+    assert not lenient.spec.test_every_champion
+    paper = make_novel_task({})
+    assert paper.spec.test_every_champion
+    assert paper.evaluate(packed, np.random.default_rng(0))[0] <= 10  # the damping fitness only
+    for task in (paper, lenient):
+        result = task.test(genome, True)
+        assert (result.score, result.solved, result.episodes) == (score, True, 626)
+
+
+def test_the_test_fails_a_network_that_cannot_balance_long(controllers):
+    genome = controllers["novel"].copy()
+    genome.conn_weight[:] = 0.0
+    result = make_novel_task({}).test(genome, True)
+    assert (result.score, result.solved, result.episodes) == (-1, False, 1)
 
 
 def test_damping_fitness_matches_gruaus_formula(controllers):
@@ -213,16 +226,26 @@ def test_feed_forward_and_recurrent_agree_without_hidden_nodes(controllers):
                                   task.evaluate(pack_population(pool, True), None))
 
 
-def test_replay_frames(controllers):
-    frames = make_task({"replay_steps": 50}).replay(controllers["markov"], 0, False)
-    assert len(frames) == 50
+def test_replay_frames_are_capped_but_the_score_counts_the_whole_episode(controllers):
+    task = make_task({"replay_steps": 50, "max_steps": 3000})
+    (episode,) = task.episodes(0, controllers["markov"].key)
+    replay = task.replay(controllers["markov"], False, episode)
+    frames = replay.frames
+    assert len(frames) == 50 and replay.score == replay.steps == 3000
     frame = frames[0]
     assert frame.world == {"kind": "double-pole", "x": 0.0, "theta1": 0.07, "theta2": 0.0,
                            "length1": 1.0, "length2": 0.1, "x_threshold": 2.4}
     assert len(frame.observation) == 6 and len(frame.action) == 1
     assert len(frame.activations) == len(controllers["markov"].node_id)
-    novel = make_novel_task({}).replay(controllers["novel"], 0, True)
-    assert len(novel) == DAMPING_STEPS and len(novel[0].observation) == 3
+    novel = make_novel_task({})
+    replay = novel.replay(controllers["novel"], True, novel.episodes(0, 0)[0])
+    assert len(replay.frames) == replay.steps == DAMPING_STEPS
+    assert len(replay.frames[0].observation) == 3 and 0 < replay.score <= 10
+    long_run, *starts = novel.test_episodes()
+    assert novel.replay(controllers["novel"], True, long_run, max_frames=5).steps == 100_000
+    balanced = sum(novel.replay(controllers["novel"], True, start, max_frames=0).steps == 1000
+                   for start in starts)
+    assert balanced == novel.test(controllers["novel"], True).score
 
 
 def test_specs_and_bad_options():

@@ -7,19 +7,19 @@ import pytest
 from fitness.gym_adapter import INFINITE_ACTION_BOUND, ActionMap, make_gym_task
 from fitness.random_genomes import random_pool
 from fitness.registry import make_task
-from fitness.seeding import draw_base_seed, episode_seed
+from fitness.seeding import TEST_DOMAIN, draw_base_seed, episode_seed
 from neat.errors import ConfigError, TaskError
 from neat.network import activate_population, pack_genome, pack_population
 
 
-def single_env_returns(task, pool, recurrent, base, episodes):
+def single_env_returns(task, pool, recurrent, base):
     """Reference: every genome alone in its own environment, seeded like the sync vector env."""
     returns = np.zeros(len(pool))
     for g in range(len(pool)):
         genome = pool.genome(g)
         packed = pack_genome(genome, recurrent)
         env = gym.make(task.env_id, **task.env_kwargs)
-        for episode in range(episodes):
+        for episode in range(task.n_episodes):
             observation, _ = env.reset(seed=int(episode_seed(base, genome.key, episode)))
             values = packed.new_values()
             for _ in range(task.max_steps):
@@ -30,15 +30,15 @@ def single_env_returns(task, pool, recurrent, base, episodes):
                 if terminated or truncated:
                     break
         env.close()
-    return returns / episodes
+    return returns / task.n_episodes
 
 
 @pytest.mark.parametrize(
     ("env_id", "options"),
     [
         ("CartPole-v1", {"episodes": 2, "vectorization": "sync"}),
-        ("Acrobot-v1", {"max_steps": 60}),
-        ("Pendulum-v1", {"max_steps": 40}),
+        ("Acrobot-v1", {"max_steps": 60, "episodes": 1}),
+        ("Pendulum-v1", {"max_steps": 40, "episodes": 1, "vectorization": "async"}),
         ("MountainCarContinuous-v0", {"max_steps": 40, "episodes": 2}),
     ],
 )
@@ -49,13 +49,13 @@ def test_batched_evaluation_equals_single_environments(env_id, options):
     packed = pack_population(pool, True)
     fitness = task.evaluate(packed, np.random.default_rng(1))
     base = draw_base_seed(np.random.default_rng(1))
-    expected = single_env_returns(task, pool, True, base, task.episodes)
+    expected = single_env_returns(task, pool, True, base)
     np.testing.assert_allclose(fitness, expected, rtol=1e-6)
 
 
 def test_cartpole_episodes_of_different_lengths_stop_counting_at_their_end():
-    task = make_gym_task("CartPole-v1", {})
-    assert task.vectorization == "auto" and task.spec.solved_at == 475.0
+    task = make_gym_task("CartPole-v1", {"episodes": 1})
+    assert task.vectorization == "sync" and task.spec.solved_at == 475.0
     pool = random_pool(np.random.default_rng(3), 30, (4, 2, 1), 6)
     fitness = task.evaluate(pack_population(pool, False), np.random.default_rng(4))
     # autoreset would otherwise keep adding 1 per step for early finishers up to the longest episode
@@ -93,23 +93,36 @@ def test_the_platformer_env_works_through_the_adapter():
 
 
 def test_env_kwargs_reach_the_environment():
-    task = make_gym_task("Pendulum-v1", {"env_kwargs": {"g": 3.0}, "max_steps": 5})
+    task = make_gym_task("Pendulum-v1", {"env_kwargs": {"g": 3.0}, "max_steps": 5, "episodes": 1})
     pool = random_pool(np.random.default_rng(0), 3, (3, 1, 0), 3)
     fitness = task.evaluate(pack_population(pool, False), np.random.default_rng(0))
-    expected = single_env_returns(task, pool, False, draw_base_seed(np.random.default_rng(0)), 1)
+    expected = single_env_returns(task, pool, False, draw_base_seed(np.random.default_rng(0)))
     np.testing.assert_allclose(fitness, expected, rtol=1e-6)
     assert gym.make("Pendulum-v1", g=3.0).unwrapped.g == 3.0
 
 
-def test_replay_frames():
+def test_replay_frames_and_score():
     task = make_gym_task("CartPole-v1", {})
     genome = random_pool(np.random.default_rng(5), 1, (4, 2, 2), 8).genome(0)
-    frames = task.replay(genome, 7, False)
-    assert 1 <= len(frames) <= 500
+    replay = task.replay(genome, False, task.episodes(7, genome.key)[3])
+    frames = replay.frames
+    assert 1 <= len(frames) == replay.steps == replay.score <= 500
     frame = frames[0]
     assert frame.world == {"kind": "vector", "values": frame.observation}
     assert len(frame.activations) == len(genome.node_id) and len(frame.action) == 2
     assert frame.reward == 1.0
+
+
+def test_test_episodes_are_fresh_and_the_threshold_decides():
+    task = make_gym_task("CartPole-v1", {"test_episodes": 4})
+    assert all(e.seed >= TEST_DOMAIN for e in task.test_episodes())
+    genome = random_pool(np.random.default_rng(5), 1, (4, 2, 2), 8).genome(0)
+    result = task.test(genome, False)
+    returns = [task.replay(genome, False, e).score for e in task.test_episodes()]
+    assert result.score == sum(returns) / 4 and result.episodes == 4
+    assert result.solved == (result.score >= 475)
+    assert not make_gym_task("Pendulum-v1", {"test_episodes": 2}).test(
+        random_pool(np.random.default_rng(5), 1, (3, 1, 0), 2).genome(0), False).solved
 
 
 def test_errors_name_the_problem():

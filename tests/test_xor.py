@@ -44,8 +44,12 @@ def test_compiled_fitness_matches_the_reference(recurrent):
     np.testing.assert_allclose(fitness, expected, rtol=1e-12)
 
 
-def test_replay_shows_the_four_patterns():
-    frames = make_task({}).replay(SOLVER, seed=0, recurrent=False)
+def test_replay_shows_the_four_patterns_and_scores_the_fitness():
+    task = make_task({})
+    (episode,) = task.episodes(0, SOLVER.key)
+    replay = task.replay(SOLVER, False, episode)
+    frames = replay.frames
+    assert replay.score == xor_fitness_py(SOLVER, False) and replay.steps == 4
     assert [f.world["inputs"] for f in frames] == [[0, 0], [0, 1], [1, 0], [1, 1]]
     assert [f.world["output"] > 0.5 for f in frames] == [False, True, True, False]
     assert all(len(f.activations) == len(SOLVER.node_id) for f in frames)

@@ -6,6 +6,7 @@ platformer-like episode whose inputs change every step, so activations visibly c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from fitness.random_genomes import random_genome
-from fitness.task import Frame, TaskSpec
+from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from neat.errors import ConfigError
 from neat.genome import Genome
 from neat.network import ReferenceNetwork
@@ -34,6 +35,7 @@ SPEC = TaskSpec(
     input_grid=GRID,
 )
 LEVEL_ROWS, LEVEL_COLS, VIEW_COLS = 14, 60, 20
+EPISODE = Episode(0, "the fake level")
 
 
 class FakeGridTask:
@@ -47,7 +49,11 @@ class FakeGridTask:
     def evaluate(self, packed: Any, rng: np.random.Generator) -> np.ndarray:
         return np.zeros(len(packed))
 
-    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
+    def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
+        return [EPISODE]
+
+    def replay(self, genome: Genome, recurrent: bool, episode: Episode,
+               max_frames: int | None = None) -> EpisodeReplay:
         net = ReferenceNetwork(genome, recurrent)
         level = np.zeros((LEVEL_ROWS, LEVEL_COLS), dtype=np.int64)
         level[12:, :] = 1
@@ -69,7 +75,7 @@ class FakeGridTask:
             }
             activations = [net.values[n] for n in genome.node_id.tolist()]
             frames.append(Frame(inputs, activations, action, world, 1.0))
-        return frames
+        return EpisodeReplay(episode, frames[:max_frames], float(self.steps), self.steps)
 
 
 def make_task(options: dict[str, Any]) -> FakeGridTask:
@@ -133,7 +139,8 @@ def append_generation(run: Path, generation: int, task: str, n_hidden: int,
 def write_champion(run: Path, generation: int, genome: Genome, task: str) -> None:
     record = genome_to_dict(genome, generation=generation, fitness=1.0 + generation * 0.5,
                             task=task, input_labels=list(SPEC.input_labels),
-                            output_labels=list(SPEC.output_labels))
+                            output_labels=list(SPEC.output_labels),
+                            episodes=[dataclasses.asdict(EPISODE)], test=None)
     (run / "champions" / f"gen-{generation:06d}.json").write_text(json.dumps(record))
 
 

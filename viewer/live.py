@@ -296,6 +296,8 @@ class LiveSession:
             "type": "replay", "run": run, "generation": replay.generation,
             "following": self.follow, "champion_id": replay.champion_id,
             "fitness": replay.fitness, "frames": len(replay.frames), "error": replay.error,
+            "episode": replay.episode, "episode_score": replay.episode_score,
+            "episodes": replay.episodes,
             "layout": replay.layout,
         })
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from fitness.registry import make_task
-from fitness.task import Frame, Task, TaskSpec
+from fitness.task import Frame, Task, TaskSpec, episode_from_record
 from neat.errors import NeatError
 from neat.genome import Genome
 from viewer.layout import compute_layout
@@ -61,7 +61,7 @@ class EncodedFrames:
 
 @dataclass(frozen=True)
 class Replay:
-    """One champion's drawable layout and its replayed episode."""
+    """One champion's drawable layout and one of the episodes it was scored on, played again."""
 
     run: str
     generation: int
@@ -70,6 +70,9 @@ class Replay:
     layout: dict[str, Any]
     frames: EncodedFrames
     error: str | None  # why there are no frames (task unavailable, replay failed)
+    episode: str = ""  # the episode's label
+    episode_score: float | None = None  # its score, as the evaluation counted it
+    episodes: int = 0  # how many episodes the fitness is the mean of
 
 
 class TaskCache:
@@ -160,14 +163,20 @@ class ReplayStore:
                           str(exc))
         layout = champion_layout(genome, champion, task.spec)
         config = self.store.config(run)
+        records = champion.get("episodes")
+        if not isinstance(records, list) or not records:
+            return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
+                          "this champion file does not record the episodes it was scored on "
+                          "(written by an older version), so there is nothing true to replay")
         try:
-            frames = task.replay(genome, config.seed, not config.feed_forward)
+            episode = episode_from_record(records[0])
+            replay = task.replay(genome, not config.feed_forward, episode, self.max_frames)
         except Exception as exc:  # a task's own bug must not take the viewer down
             log.exception("replay of run %s generation %d failed", run, generation)
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
                           f"replay failed: {type(exc).__name__}: {exc}")
-        return Replay(run, generation, genome.key, fitness, layout,
-                      EncodedFrames(frames[: self.max_frames]), None)
+        return Replay(run, generation, genome.key, fitness, layout, EncodedFrames(replay.frames),
+                      None, episode.label, replay.score, len(records))
 
 
 def encode_world(world: dict[str, Any]) -> str:

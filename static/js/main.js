@@ -259,7 +259,7 @@ class App {
     $("brain").dataset.championId = String(msg.champion_id);
     $("brain-caption").textContent = `· gen ${msg.generation} champion #${msg.champion_id}`
       + ` · ${msg.layout.nodes.length} neurons · ${msg.layout.links.filter((l) => l.enabled).length} links`;
-    $("replay-caption").textContent = msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";
+    $("replay-caption").textContent = replayCaption(msg);
     const labels = msg.layout.nodes.filter((n) => n.kind === "output").map((n) => n.label);
     this.keysOn = "";
     $("buttons").innerHTML = labels.map((l, i) => `<span class="key" data-output="${i}">${escapeHtml(l)}</span>`).join("");
@@ -396,3 +396,10 @@ class App {
 }
 
 window.viewerApp = new App();
+
+/** What the replay box shows: the episode played and its score, and the fitness it is part of. */
+function replayCaption(msg) {
+  if (!msg.episode) return msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";
+  const of = msg.episodes > 1 ? ` · fitness ${fmt(msg.fitness)} = mean of ${msg.episodes} episodes` : "";
+  return `· ${msg.episode}: score ${fmt(msg.episode_score)}${of}`;
+}
