@@ -12,8 +12,9 @@ from fitness.platformer.task import make_task
 from fitness.random_genomes import random_pool
 from neat.network import pack_population
 
-task = make_task({"level": "1-2", "extra_inputs": True, "max_frames": 400})
-level_tiles, tile_map, spawn, start = task._fixed_world
+task = make_task({"levels": ["1-2"], "random_levels": 1, "extra_inputs": True,
+                  "max_frames": 400})
+level_tiles, tile_map, spawn, start = task.world(task.test_episodes()[0])
 rng = np.random.default_rng(7)
 buttons = np.repeat(rng.integers(0, 16, 150), 12)
 buttons[::3] |= 2  # lean right so the run covers ground and meets enemies

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fitness.platformer.levels import NAMED_LEVELS, generate_level
+from fitness.platformer.levels import named_level
 from fitness.platformer.observe import observe, observe_reference, padded_tile_map
 from fitness.platformer.physics import (
     DEFEATED,
     E_STATE,
+    ENEMY_W,
     EVX,
     EX,
     EY,
@@ -26,6 +27,7 @@ from fitness.platformer.physics import (
     MAX_FALL,
     P_DEAD,
     P_GROUND,
+    PATROL_RANGE,
     PLAYER_H,
     PLAYER_W,
     PVY,
@@ -39,7 +41,7 @@ from fitness.platformer.physics import (
     new_player,
     step,
 )
-from fitness.platformer.tiles import GROUND, LEVEL_ROWS, TILE
+from fitness.platformer.tiles import GROUND, LEVEL_ROWS, SPIKES, TILE
 
 PARAMS = make_params()
 FLOOR_ROW = LEVEL_ROWS - 2
@@ -80,13 +82,13 @@ def arithmetic_rise(first: int, decrement: int) -> int:
 
 def test_held_jump_reaches_the_analytic_height():
     expected = arithmetic_rise(PARAMS[JUMP_SPEED], PARAMS[GRAVITY_HELD])
-    assert jump_rise(60) == expected == 1200  # 4.69 tiles: walls of 4 tiles are climbable
+    assert jump_rise(60) == expected == 1300  # 5.08 tiles: walls of 4 tiles are climbable
 
 
 def test_tapped_jump_is_lower_and_matches_the_analytic_height():
     after_first = PARAMS[JUMP_SPEED] - PARAMS[GRAVITY_HELD]
     expected = PARAMS[JUMP_SPEED] + arithmetic_rise(after_first, PARAMS[GRAVITY])
-    assert jump_rise(1) == expected == 408
+    assert jump_rise(1) == expected == 436
     assert jump_rise(1) < jump_rise(8) < jump_rise(60)
 
 
@@ -142,6 +144,46 @@ def test_falling_into_a_pit_kills():
     assert player[P_DEAD] and player[PY] >= LEVEL_ROWS * TILE
 
 
+def test_holding_jump_jumps_again_on_landing():
+    tiles, player = flat_level(), standing_player()
+    takeoffs, was_grounded = 0, False
+    for _ in range(200):
+        step(tiles, player, new_enemies(np.zeros((0, 2), np.int64)), JUMP, PARAMS)
+        takeoffs += was_grounded and not player[P_GROUND]
+        was_grounded = bool(player[P_GROUND])
+    assert takeoffs >= 3
+
+
+def test_spikes_kill_and_a_spike_ceiling_is_walked_under_but_not_jumped_under():
+    tiles = flat_level(60)
+    tiles[: FLOOR_ROW - 2, 8:20] = 2  # a brick mass
+    tiles[FLOOR_ROW - 2, 8:20] = SPIKES  # with spikes hung right above the player's head
+    walker = standing_player()
+    for _ in range(300):
+        step(tiles, walker, new_enemies(np.zeros((0, 2), np.int64)), RIGHT | RUN, PARAMS)
+    assert not walker[P_DEAD] and walker[PX] > 22 * TILE
+    jumper = standing_player()
+    for _ in range(300):
+        buttons = RIGHT | RUN | (JUMP if jumper[PX] > 12 * TILE else 0)
+        step(tiles, jumper, new_enemies(np.zeros((0, 2), np.int64)), buttons, PARAMS)
+    assert jumper[P_DEAD] and 12 * TILE < jumper[PX] < 20 * TILE
+
+
+def test_an_enemy_patrols_near_home_and_turns_at_ledges():
+    tiles = flat_level(40, pit=(10, 14))
+    enemy_y = FLOOR_ROW * TILE - 240
+    enemies = walking_enemy(8 * TILE, enemy_y)  # heading for the pit edge at column 10
+    enemies[0, EVX] = 8
+    far_player = standing_player(0)
+    xs = []
+    for _ in range(2000):
+        step(tiles, far_player, enemies, 0, PARAMS)
+        xs.append(int(enemies[0, EX]))
+    assert max(xs) + int(PARAMS[ENEMY_W]) <= 10 * TILE  # never over the pit
+    assert min(xs) >= 8 * TILE - int(PARAMS[PATROL_RANGE]) - 8  # never far from home
+    assert enemies[0, EY] == enemy_y and enemies[0, E_STATE] == WALKING
+
+
 def test_walls_stop_the_player():
     tiles = flat_level()
     tiles[FLOOR_ROW - 1, 6] = GROUND
@@ -153,8 +195,7 @@ def test_walls_stop_the_player():
 
 def test_observe_matches_its_python_reference():
     rng = np.random.default_rng(3)
-    spec = NAMED_LEVELS["1-3"]
-    level = generate_level(spec.seed, spec.difficulty, spec.length)
+    level = named_level("1-3", 5)
     for grid, extra in ((13, False), (7, True)):
         tile_map = padded_tile_map(level.tiles, grid)
         out = np.empty(grid * grid + 4 * extra)

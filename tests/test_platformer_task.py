@@ -1,4 +1,4 @@
-"""Platformer task and gymnasium env: options, evaluation, replays, rendering, env parity."""
+"""Platformer task and gymnasium env: options, evaluation, the test, replays, rendering, env parity."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from fitness.platformer import ENV_ID
-from fitness.platformer.episode import play_buttons
+from fitness.platformer.episode import MAX_PROGRESS_SCORE, play_buttons, world_arrays
+from fitness.platformer.level_sets import HELDOUT_DOMAIN
+from fitness.platformer.levels import named_level
 from fitness.platformer.physics import JUMP, P_WON, RIGHT, RUN
 from fitness.platformer.render import SKY, WINDOW_COLS, render_world_ansi, render_world_rgb
 from fitness.platformer.solver import find_route
@@ -19,12 +21,15 @@ from fitness.registry import make_task as make_registered_task
 from neat.errors import ConfigError, TaskError
 from neat.network import pack_population
 
+SMALL = {"random_levels": 2, "heldout_levels": 6, "named_variants": 2}
+
 
 def biased_pool(task, size: int, seed: int, recurrent: bool = False):
-    """Random small networks that press RIGHT unless their inputs say otherwise."""
+    """Random small networks that press RIGHT and RUN unless their inputs say otherwise."""
     n_in = task.spec.n_inputs
     pool = random_pool(np.random.default_rng(seed), size, (n_in, 4, 1), 30, recurrent=recurrent)
     pool.node_bias[pool.node_start[:-1] + n_in + 1] = 1.5
+    pool.node_bias[pool.node_start[:-1] + n_in + 3] = 1.5
     return pool
 
 
@@ -34,23 +39,35 @@ def test_spec_labels_and_registry():
     assert task.spec.input_labels[0] == "r-2c-2" and task.spec.input_labels[12] == "r+0c+0"
     assert task.spec.input_labels[25:] == ("bias", "vx", "vy", "ground")
     assert task.spec.output_labels == ("LEFT", "RIGHT", "JUMP", "RUN")
-    assert task.spec.solved_at == 1000.0
+    assert task.spec.test_every_champion and "held-out" in task.spec.test_protocol
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"levle": "1-1"}, "Did you mean 'level'"),
-    ({"level": "9-9"}, "'level' must be one of"),
+    ({"level": "1-1"}, "Did you mean 'levels'"),
+    ({"levels": ["9-9"]}, "'levels' must list distinct named levels"),
+    ({"levels": ["1-1", "1-1"]}, "'levels' must list distinct named levels"),
+    ({"levels": [], "random_levels": 0}, "at least one training level"),
+    ({"difficulties": [7]}, "'difficulties' must list"),
+    ({"solve_rate": 1.5}, "'solve_rate' must be"),
+    ({"heldout_levels": 1}, "'heldout_levels' must be"),
     ({"grid": 12}, "must be odd"),
     ({"grid": 1}, "'grid' must be"),
-    ({"level": "1-1", "difficulty": 2}, "only shape random levels"),
-    ({"level": "random", "difficulty": 7}, "'difficulty' must be"),
     ({"extra_inputs": "yes"}, "must be a bool"),
     ({"patience": 0}, "'patience' must be"),
     ({"max_frames": 10**6}, "'max_frames' must be"),
 ])
-def test_bad_options_raise_config_error(options, message):
+def test_bad_task_options_raise_config_error(options, message):
     with pytest.raises(ConfigError, match=message):
         make_task(options)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"level": "9-9"}, "'level' must be one of"),
+    ({"level": "random", "difficulty": 7}, "'difficulty' must be"),
+    ({"grid": 12}, "must be odd"),
+    ({"levels": ["1-1"]}, "Did you mean 'level'"),
+])
+def test_bad_env_options_raise_config_error(options, message):
     with pytest.raises(ConfigError, match=message):
         gymnasium.make(ENV_ID, **options)
 
@@ -62,44 +79,90 @@ def test_wrong_network_sizes_raise_task_error():
         task.evaluate(pack_population(pool, False), np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("options", [{"level": "1-2"}, {"level": "random", "difficulty": 2}])
-def test_evaluate_does_not_depend_on_thread_count(options):
-    task = make_task(options)
-    packed = pack_population(biased_pool(task, 40, 3, recurrent=True), True)
-    results = []
+def test_evaluate_and_test_do_not_depend_on_thread_count():
+    task = make_task(SMALL)
+    pool = biased_pool(task, 40, 3, recurrent=True)
+    packed = pack_population(pool, True)
+    results, tests = [], []
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
         numba.set_num_threads(threads)
         results.append(task.evaluate_frames(packed, np.random.default_rng(9)))
+        tests.append(task.test(pool.genome(0), True))
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert tests[0] == tests[1]
     assert results[0][0].max() > 5.0  # the networks really played
 
 
-def test_replay_plays_the_evaluated_episode_and_its_world_format():
-    task = make_task({"level": "random", "difficulty": 1, "length": 60})
+def test_a_generation_plays_the_same_levels_for_every_genome_and_new_ones_next_time():
+    task = make_task({"random_levels": 4})
+    assert task.episodes(11, 1) == task.episodes(11, 2)
+    kinds = [e.kind for e in task.episodes(11, 1)]
+    assert kinds[:4] == ["1-1", "1-2", "1-3", "1-4"]
+    assert kinds[4:] == [f"generated/{d}/150" for d in (0, 1, 2, 3)]
+    assert {e.seed for e in task.episodes(11, 1)}.isdisjoint(e.seed for e in task.episodes(12, 1))
+
+
+def test_held_out_levels_never_meet_training_levels():
+    task = make_task({})
+    test = task.test_episodes()
+    assert len(test) == 4 * 5 + 120 and all(e.seed >= HELDOUT_DOMAIN for e in test)
+    difficulties = [e.kind for e in test if e.kind.startswith("generated")]
+    assert {k: difficulties.count(k) for k in set(difficulties)} == {
+        "generated/1/150": 40, "generated/2/150": 40, "generated/3/150": 40}
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(500):
+        seen |= {e.seed for e in task.episodes(int(rng.integers(2**63)), 0)}
+    assert all(seed < HELDOUT_DOMAIN for seed in seen)
+
+
+def test_the_test_counts_named_variants_and_held_out_levels():
+    task = make_task(SMALL)
+    genome = biased_pool(task, 1, 4).genome(0)
+    result = task.test(genome, False)
+    episodes = task.test_episodes()
+    cleared = [task.replay(genome, False, e, max_frames=0).score > MAX_PROGRESS_SCORE
+               for e in episodes]
+    named, heldout = cleared[:8], cleared[8:]
+    assert result.episodes == 14 and result.score == sum(heldout) / 6
+    assert result.details["named_cleared"] == {
+        name: sum(named[2 * k : 2 * k + 2]) for k, name in enumerate(("1-1", "1-2", "1-3", "1-4"))}
+    assert result.details["world1_cleared"] == all(named)
+    assert result.solved == (all(named) and result.score >= 0.8)
+
+
+def test_blind_networks_see_nothing():
+    task, blind = make_task(SMALL), make_task({**SMALL, "blind": True})
+    genome = biased_pool(task, 1, 4).genome(0)
+    episode = task.episodes(3, 0)[0]
+    assert all(v == 0 for f in blind.replay(genome, False, episode).frames for v in f.observation)
+    assert any(v != 0 for f in task.replay(genome, False, episode).frames for v in f.observation)
+
+
+def test_replay_world_format():
+    task = make_task(SMALL)
     pool = biased_pool(task, 20, 5)
-    fitness, frames = task.evaluate_frames(pack_population(pool, False), np.random.default_rng(4))
-    best = int(np.argmax(fitness))
-    seed = int(np.random.default_rng(4).integers(0, 2**63 - 1))  # draw_base_seed of that rng
-    replay = task.replay(pool.genome(best), seed, False)
-    assert len(replay) == frames[best]
-    assert max(0.0, sum(f.reward for f in replay)) == pytest.approx(fitness[best])
-    last = replay[-1]
+    fitness = task.evaluate(pack_population(pool, False), np.random.default_rng(4))
+    genome = pool.genome(int(np.argmax(fitness)))
+    replay = task.replay(genome, False, task.episodes(99, genome.key)[4])
+    assert len(replay.frames) == replay.steps and replay.score >= 0
+    last = replay.frames[-1]
     assert len(last.observation) == 169 and len(last.action) == 4
-    assert len(last.activations) == len(pool.genome(best).node_id)
+    assert len(last.activations) == len(genome.node_id)
     world = last.world
     assert world["kind"] == "platformer" and world["y0"] == 0
     assert len(world["tiles"]) == 14 and all(len(row) == WINDOW_COLS for row in world["tiles"])
     assert set(world["player"]) == {"x", "y", "w", "h"}
-    assert world["frame"] == len(replay) and isinstance(world["dead"], bool)
+    assert world["frame"] == replay.steps and isinstance(world["dead"], bool)
     assert world["x0"] <= world["player"]["x"] < world["x0"] + WINDOW_COLS
 
 
-def test_render_world_rgb_draws_tiles_player_and_enemies():
-    task = make_task({"level": "1-1"})
-    pool = biased_pool(task, 1, 0)
-    world = task.replay(pool.genome(0), 0, False)[0].world
+def test_render_world_rgb_draws_tiles_player_enemies_and_spikes():
+    task = make_task(SMALL)
+    genome = biased_pool(task, 1, 0).genome(0)
+    world = task.replay(genome, False, task.episodes(0, 0)[0]).frames[0].world
     image = render_world_rgb(world)
     assert image.shape == (14 * 16, WINDOW_COLS * 16, 3) and image.dtype == np.uint8
     px = round((world["player"]["x"] - world["x0"]) * 16) + 4
@@ -107,10 +170,14 @@ def test_render_world_rgb_draws_tiles_player_and_enemies():
     assert tuple(image[py, px]) == (220, 40, 30)  # the player's shirt
     assert len(np.unique(image.reshape(-1, 3), axis=0)) >= 4
     assert "M" in render_world_ansi(world)
+    spikes = {**world, "tiles": [[6] * WINDOW_COLS for _ in range(14)], "enemies": []}
+    assert "^" in render_world_ansi(spikes)
+    assert (render_world_rgb(spikes)[15, :16] != np.array(SKY, dtype=np.uint8)).any()
 
 
-def test_check_env_passes():
-    env = gymnasium.make(ENV_ID, render_mode="rgb_array", level="random", length=60)
+@pytest.mark.parametrize("level", ["1-2", "random", "heldout"])
+def test_check_env_passes(level):
+    env = gymnasium.make(ENV_ID, render_mode="rgb_array", level=level, length=80)
     check_env(env.unwrapped)
     env.reset(seed=3)
     assert env.render().shape == (224, 384, 3)
@@ -120,12 +187,13 @@ def test_check_env_passes():
 
 
 def test_env_and_compiled_game_give_identical_trajectories():
-    task = make_task({"level": "1-2"})
+    task = make_task(SMALL)
     env = gymnasium.make(ENV_ID, level="1-2").unwrapped
-    env.reset(seed=0)
+    env.reset(seed=5)
     rng = np.random.default_rng(2)
     buttons = np.repeat(rng.choice([RIGHT | RUN, RIGHT | JUMP, RIGHT, 0, JUMP], 200), 6)
-    expected = play_buttons(task._fixed_world, task.params, task.settings, buttons)
+    world = world_arrays(named_level("1-2", 5), 13)
+    expected = play_buttons(world, task.params, task.settings, buttons)
     for t, mask in enumerate(buttons):
         _, _, terminated, truncated, _ = env.step(np.array([(mask >> j) & 1 for j in range(4)]))
         np.testing.assert_array_equal(env.player, expected[t])
@@ -145,7 +213,7 @@ def test_env_reaches_the_flag_with_a_found_route():
         if terminated or truncated:
             break
     assert terminated and info["won"] and env.player[P_WON]
-    assert total >= 1000.0
+    assert total > MAX_PROGRESS_SCORE
 
 
 def test_entities_outside_the_window_are_not_drawn():
@@ -155,16 +223,3 @@ def test_entities_outside_the_window_are_not_drawn():
              "frame": 0, "distance": 0.0, "dead": False, "won": False}
     image = render_world_rgb(world)
     assert (image == np.array(SKY, dtype=np.uint8)).all()
-
-
-def test_neat_learns_level_1_1_with_the_task_presets():
-    from neat.config import load_config
-    from neat.population import Population
-
-    task = make_task({"level": "1-1"})
-    config = load_config(None, ["run.seed=5"], presets=task.spec.presets)
-    population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
-    champion = population.run(task.evaluate, 60, fitness_goal=task.spec.solved_at)
-    assert population.best_fitness >= task.spec.solved_at, population.generation
-    replay = task.replay(champion, 0, False)
-    assert replay[-1].world["won"]

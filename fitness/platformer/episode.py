@@ -1,13 +1,12 @@
-"""One episode as the evaluator plays it: the episode-end rule, the fitness, and the compiled loop
+"""One episode as the evaluator plays it: the episode-end rule, the score, and the compiled loop
 that plays a range of a population (game step + network activation per frame; fitness.parallel
 spreads the ranges over threads).
 
-Fitness, in tiles: furthest distance right of the start (player's left edge), minus
-TIME_PENALTY per frame played, plus FLAG_BONUS when the flag is reached; never below 0. Any
-fitness >= FLAG_BONUS therefore means "reached the flag": levels are at most 600 tiles long, the
-flag stands at least 32 tiles from the start and episodes last at most 18000 frames (30 tiles).
-An episode ends on death (pit or enemy), on the flag, after `patience` frames without a new
-furthest x, or after `max_frames` frames.
+Score: 100 x the share of the way to the flag pole reached (the player's furthest left edge),
+plus FLAG_BONUS (100) at the flag, minus TIME_PENALTY per frame played (0.1 a second); never below
+0. So a score above 100 means the flag was reached (episodes last at most 18000 frames, 30
+points). An episode ends on death (pit, spikes or enemy), on the flag, after `patience` frames
+without a new furthest x, or after `max_frames` frames.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from numba import njit
 
 from fitness.platformer.levels import Level
 from fitness.platformer.observe import observe, padded_tile_map
-from fitness.platformer.options import PlatformerOptions
+from fitness.platformer.options import PlayOptions
 from fitness.platformer.physics import (
+    DEFAULT_PARAMS,
     P_DEAD,
     P_FRAME,
     P_IDLE,
@@ -33,24 +33,29 @@ from fitness.platformer.tiles import TILE
 from neat.borrow import borrow
 from neat.network import activate, input_view, output_view, reset_values
 
-FLAG_BONUS = 1000.0
-TIME_PENALTY = 1.0 / 600.0  # tiles per frame: 0.1 tile per second of play at 60 frames/s
+FLAG_BONUS = 100.0
+TIME_PENALTY = 1.0 / 600.0  # points per frame: 0.1 a second of play at 60 frames/s
 PRESS_THRESHOLD = 0.5  # a network output above this presses its button
 
-GRID, EXTRA, PATIENCE, MAX_FRAMES = range(4)
-"""Indices of the int64 `settings` array: grid size, extra inputs (0/1), patience, frame cap."""
+GRID, EXTRA, PATIENCE, MAX_FRAMES, BLIND = range(5)
+"""Indices of the int64 `settings` array: grid size, extra inputs (0/1), patience, frame cap,
+blind (0/1: the network's inputs stay 0)."""
+MAX_PROGRESS_SCORE = 100.0
+"""The most an episode scores without the flag: a score above it means the flag was reached."""
 
 
 def world_arrays(level: Level, grid: int) -> tuple:
-    """The `world` tuple the kernels take: (tiles, tile_map, enemy_spawn, start (2,))."""
-    start = np.array([level.start_x, level.start_y], dtype=np.int64)
+    """The `world` tuple the kernels take: (tiles, tile_map, enemy_spawn, start (3,)), where start
+    holds the player's start x and y and the x at which it touches the flag pole."""
+    goal_x = level.flag_col * TILE - DEFAULT_PARAMS["player_w"] + 1
+    start = np.array([level.start_x, level.start_y, goal_x], dtype=np.int64)
     return level.tiles, padded_tile_map(level.tiles, grid), level.enemy_spawn, start
 
 
-def settings_array(options: PlatformerOptions) -> np.ndarray:
-    """The int64 `settings` array (GRID, EXTRA, PATIENCE, MAX_FRAMES) of `options`."""
+def settings_array(options: PlayOptions, blind: bool = False) -> np.ndarray:
+    """The int64 `settings` array (GRID, EXTRA, PATIENCE, MAX_FRAMES, BLIND) of `options`."""
     return np.array([options.grid, int(options.extra_inputs), options.patience,
-                     options.max_frames], dtype=np.int64)
+                     options.max_frames, int(blind)], dtype=np.int64)
 
 
 @njit(cache=True)
@@ -76,17 +81,19 @@ def distance_tiles(player: np.ndarray, start_x: int) -> float:
 
 
 @njit(cache=True)
-def episode_score(player: np.ndarray, start_x: int) -> float:
-    """Fitness before clamping at 0 (the gymnasium env's rewards sum to it)."""
-    score = distance_tiles(player, start_x) - TIME_PENALTY * player[P_FRAME]
+def episode_score(player: np.ndarray, start: np.ndarray) -> float:
+    """Score before clamping at 0 (the gymnasium env's rewards sum to it); `start` as in
+    world_arrays."""
+    progress = min((player[P_MAX_X] - start[0]) / (start[2] - start[0]), 1.0)
+    score = 100.0 * progress - TIME_PENALTY * player[P_FRAME]
     if player[P_WON]:
         score += FLAG_BONUS
     return score
 
 
 @njit(cache=True)
-def episode_fitness(player: np.ndarray, start_x: int) -> float:
-    return max(episode_score(player, start_x), 0.0)
+def episode_fitness(player: np.ndarray, start: np.ndarray) -> float:
+    return max(episode_score(player, start), 0.0)
 
 
 @njit(cache=True)
@@ -101,7 +108,7 @@ def play_genome(net: tuple, g: int, recurrent: bool, world: tuple, params: np.nd
     player = new_player(start[0], start[1])
     enemies = new_enemies(enemy_spawn)
     play_frames(net, g, recurrent, (tiles, tile_map), params, settings, buffers, player, enemies)
-    return episode_fitness(player, start[0]), player[P_FRAME]
+    return episode_fitness(player, start), player[P_FRAME]
 
 
 @njit(cache=True)
@@ -118,7 +125,8 @@ def play_frames(net: tuple, g: int, recurrent: bool, level: tuple, params: np.nd
     inputs, outputs = input_view(net, g, values), output_view(net, g, values, 4)
     reset_values(net, g, values)
     while not episode_over(player, settings):
-        observe(tile_map, player, enemies, params, settings[GRID], inputs)
+        if settings[BLIND] == 0:
+            observe(tile_map, player, enemies, params, settings[GRID], inputs)
         activate(net, g, recurrent, values, scratch)
         step(tiles, player, enemies, buttons_from_outputs(outputs), params)
 

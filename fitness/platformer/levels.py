@@ -1,12 +1,17 @@
-"""Level generation: a seeded, difficulty-scaled tile world, plus the fixed named levels.
+"""Levels: World 1 (the named levels 1-1 .. 1-4) and a seeded, difficulty-scaled generator.
 
-A level is a LEVEL_ROWS x length tile array (row 0 at the top) built left to right from a start
-zone, a run of obstacles (pits, walls, pipes, stairs, floating platforms, walking enemies), each
-after a flat run-up, and an end zone with the flag pole. Obstacle sizes stay inside what the
-physics can clear at that difficulty (walls <= 4 tiles, pits <= 5 tiles or a platform to hop
-across), and the tests check generated levels with a search over the real physics. Random draws
-come from the counter-based stream of fitness/seeding.py, so a (seed, difficulty, length) always
-gives the same level on every machine.
+A level is built left to right from a *plan*, a list of steps (flat ground, an enemy, a pit, a
+wall, a pipe, stairs, a step of the ground, a bridge, a spike ceiling, spikes on the floor). Every
+level asks for eyes: pits, walls and enemies must be jumped, and spike ceilings (spikes hung two
+tiles over the ground, right above the player's head) must be walked under without jumping, so no
+fixed button pattern gets far. Obstacle sizes stay inside what the physics can clear at that
+difficulty, and the tests check levels with a search over the real physics.
+
+Named levels are fixed plans; each episode plays a *variant*: every flat run of the plan is
+lengthened or shortened by up to one tile, drawn from the variant seed, so one memorised button
+sequence cannot win (variant 0 is the plan as written). Generated levels come from (seed,
+difficulty, length). Random draws come from the counter-based stream of neat/draws.py, so a level
+is the same on every machine.
 """
 
 from __future__ import annotations
@@ -23,36 +28,25 @@ from fitness.platformer.tiles import (
     LEVEL_ROWS,
     PIPE,
     PLATFORM,
+    SPIKES,
     TILE,
 )
 from neat.draws import next_uniform, splitmix64
 
 DIFFICULTIES = (0, 1, 2, 3)
-MIN_LENGTH, MAX_LENGTH = 40, 600
+MIN_LENGTH, MAX_LENGTH = 60, 600
 BASE_HEIGHT = 2  # ground tiles under the start
-MAX_HEIGHT = 6  # stairs never raise the ground above this many tiles
+MAX_HEIGHT = 5  # steps never raise the ground above this many tiles
 START_COLS = 8  # flat ground before the first obstacle
 END_COLS = 10  # flat ground around the flag pole
 FLAG_OFFSET = 6  # the pole stands this many columns before the level's right end
 START_COL = 2  # the player starts standing here
+CEILING_CLEARANCE = 7  # flat columns before a spike ceiling: a jump before it lands before it
+CEILING_EXIT = 3  # fewest flat columns between a spike ceiling's end and the next obstacle
+ENEMY_ZONE = 9  # flat columns around a patrolling enemy
 
-
-@dataclass(frozen=True)
-class LevelSpec:
-    """How to generate a level: seed, difficulty 0..3, length in tiles."""
-
-    seed: int
-    difficulty: int
-    length: int
-
-
-NAMED_LEVELS: dict[str, LevelSpec] = {
-    "1-1": LevelSpec(seed=11, difficulty=0, length=64),
-    "1-2": LevelSpec(seed=12, difficulty=1, length=110),
-    "1-3": LevelSpec(seed=13, difficulty=2, length=160),
-    "1-4": LevelSpec(seed=14, difficulty=3, length=220),
-}
-"""Fixed levels; 1-1 is short and forgiving, the others grow longer and harder."""
+Step = tuple  # ("flat", n), ("enemy", n), ("pit", w), ("wall", h, w), ("pipe", h),
+# ("stairs", top, plateau), ("step", dh), ("bridge", gap, width), ("ceiling", n), ("spikes", w)
 
 
 @dataclass(frozen=True)
@@ -70,31 +64,73 @@ class Level:
         return int(self.tiles.shape[1])
 
 
+WORLD_1: dict[str, tuple[Step, ...]] = {
+    # the first lesson: jump pits and walls, walk under spikes, never jump there
+    "1-1": (("flat", 8), ("pit", 2), ("flat", 8), ("wall", 2, 1), ("flat", 8), ("ceiling", 5),
+            ("flat", 8), ("pipe", 2), ("flat", 8), ("pit", 2), ("flat", 7), ("pit", 2),
+            ("flat", 8), ("ceiling", 12), ("flat", 4), ("pit", 2), ("flat", 8), ("wall", 1, 2),
+            ("flat", 8)),
+    # enemies, wider pits, stairs, spikes on the floor, a ceiling right before a pit
+    "1-2": (("flat", 8), ("pit", 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pipe", 3),
+            ("flat", 8), ("ceiling", 6), ("flat", 4), ("pit", 3), ("flat", 7), ("stairs", 3, 2),
+            ("flat", 7), ("spikes", 2), ("flat", 7), ("pit", 2), ("flat", 7), ("pit", 3),
+            ("flat", 8), ("ceiling", 14), ("flat", 3), ("spikes", 2), ("flat", 7), ("enemy", 9),
+            ("flat", 7), ("wall", 3, 1), ("flat", 8)),
+    # steps up and down, bridges over wide pits, taller walls, longer ceilings
+    "1-3": (("flat", 8), ("step", 1), ("flat", 7), ("pit", 3), ("flat", 7), ("wall", 3, 2),
+            ("flat", 8), ("ceiling", 8), ("flat", 4), ("pit", 3), ("flat", 7), ("bridge", 2, 4),
+            ("flat", 7), ("enemy", 9), ("flat", 7), ("step", 1), ("flat", 7), ("pipe", 4),
+            ("flat", 8), ("ceiling", 15), ("flat", 3), ("spikes", 3), ("flat", 7), ("step", -2),
+            ("flat", 7), ("stairs", 4, 1), ("flat", 7), ("pit", 4), ("flat", 7), ("pit", 3),
+            ("flat", 7), ("bridge", 3, 3), ("flat", 8), ("ceiling", 9), ("flat", 3), ("pit", 3),
+            ("flat", 7), ("enemy", 9), ("flat", 8)),
+    # everything, longer and denser
+    "1-4": (("flat", 8), ("pit", 4), ("flat", 7), ("wall", 4, 1), ("flat", 8), ("ceiling", 10),
+            ("flat", 3), ("pit", 4), ("flat", 7), ("enemy", 9), ("flat", 7), ("stairs", 4, 2),
+            ("flat", 7), ("bridge", 3, 4), ("flat", 7), ("spikes", 3), ("flat", 8),
+            ("ceiling", 16), ("flat", 3), ("spikes", 2), ("flat", 7), ("step", 2), ("flat", 7),
+            ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 7), ("pit", 3), ("flat", 7),
+            ("pipe", 4), ("flat", 8), ("ceiling", 8), ("flat", 3), ("pit", 4), ("flat", 7),
+            ("step", -2), ("flat", 7), ("enemy", 9), ("flat", 7), ("wall", 4, 2), ("flat", 7),
+            ("bridge", 3, 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pipe", 3), ("flat", 8),
+            ("ceiling", 12), ("flat", 3), ("pit", 4), ("flat", 7), ("stairs", 4, 3), ("flat", 7),
+            ("spikes", 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 8)),
+}
+"""World 1: fixed plans, each episode a variant of it (see `named_level`)."""
+NAMED_LEVELS = tuple(WORLD_1)
+
+
 @dataclass(frozen=True)
-class _Rules:
-    lead_in: tuple[int, int]  # flat columns before each obstacle (min, max)
-    max_pit: int
-    max_wall: int
-    max_pipe: int
-    enemy_chance: float  # per flat run-up
+class Rules:
+    """What a difficulty allows: ranges are (min, max) inclusive."""
+
+    lead_in: tuple[int, int]  # flat columns before each obstacle
+    pit: tuple[int, int]
+    wall: tuple[int, int]  # height
+    pipe: tuple[int, int]  # height
+    stairs: tuple[int, int]  # height of the top
+    ceiling: tuple[int, int]  # length of a spike ceiling
+    spikes: tuple[int, int]  # width of spikes on the floor
     weights: dict[str, float]  # obstacle kind -> weight
 
 
-_RULES: dict[int, _Rules] = {
-    0: _Rules((4, 6), 2, 2, 2, 0.12, {"pit": 3, "wall": 3, "pipe": 2, "stairs": 1}),
-    1: _Rules((3, 5), 3, 3, 3, 0.25,
-              {"pit": 3, "wall": 3, "pipe": 2, "stairs": 2, "step": 1, "platform": 1}),
-    2: _Rules((2, 4), 4, 4, 4, 0.35,
-              {"pit": 3, "wall": 2, "pipe": 2, "stairs": 2, "step": 2, "platform": 2,
-               "bridge": 1}),
-    3: _Rules((2, 3), 5, 4, 4, 0.5,
-              {"pit": 4, "wall": 2, "pipe": 2, "stairs": 2, "step": 2, "platform": 2,
-               "bridge": 2}),
+RULES: dict[int, Rules] = {
+    0: Rules((7, 9), (1, 2), (1, 2), (2, 2), (2, 2), (3, 4), (1, 1),
+             {"pit": 3, "wall": 2, "pipe": 1, "enemy": 1, "ceiling": 2, "ceiling_pit": 1}),
+    1: Rules((7, 9), (2, 3), (1, 3), (2, 3), (2, 3), (4, 6), (1, 2),
+             {"pit": 3, "wall": 2, "pipe": 1, "stairs": 1, "step": 1, "enemy": 2, "ceiling": 2,
+              "ceiling_pit": 2, "spikes": 1}),
+    2: Rules((7, 9), (2, 4), (2, 4), (2, 4), (3, 4), (5, 8), (2, 3),
+             {"pit": 3, "wall": 2, "pipe": 1, "stairs": 1, "step": 1, "bridge": 1, "enemy": 2,
+              "ceiling": 1, "ceiling_pit": 3, "spikes": 1}),
+    3: Rules((7, 9), (3, 4), (3, 4), (3, 4), (3, 4), (6, 10), (2, 3),
+             {"pit": 3, "wall": 2, "pipe": 1, "stairs": 1, "step": 1, "bridge": 2, "enemy": 3,
+              "ceiling": 1, "ceiling_pit": 3, "spikes": 2}),
 }
 
 
 class _Draws:
-    """Uniform draws from the counter-based stream of fitness/seeding.py."""
+    """Uniform draws from the counter-based stream of neat/draws.py."""
 
     def __init__(self, seed: int):
         self.state = np.array([splitmix64(np.uint64(seed & 0xFFFFFFFFFFFFFFFF))], dtype=np.uint64)
@@ -102,6 +138,9 @@ class _Draws:
     def integer(self, low: int, high: int) -> int:
         """Uniform integer in low..high inclusive."""
         return low + min(int(next_uniform(self.state) * (high - low + 1)), high - low)
+
+    def between(self, bounds: tuple[int, int]) -> int:
+        return self.integer(*bounds)
 
     def chance(self, p: float) -> bool:
         return next_uniform(self.state) < p
@@ -115,6 +154,24 @@ class _Draws:
         return name
 
 
+def step_width(step: Step, height: int = BASE_HEIGHT) -> int:
+    """Columns a plan step takes."""
+    kind = step[0]
+    if kind in ("flat", "pit", "ceiling", "spikes", "enemy"):
+        return step[1]
+    if kind == "wall":
+        return step[2]
+    if kind == "pipe":
+        return 2
+    if kind == "stairs":
+        return 2 * (step[1] - 1) + step[2]
+    if kind == "step":
+        return 1
+    if kind == "bridge":
+        return 2 * step[1] + step[2]
+    return 0
+
+
 class _Builder:
     """Writes a level column by column; `height` is the ground height (tiles) at the cursor."""
 
@@ -124,90 +181,147 @@ class _Builder:
         self.col = 0
         self.height = BASE_HEIGHT
 
-    def flat(self, width: int) -> None:
-        for _ in range(width):
-            self.tiles[LEVEL_ROWS - self.height :, self.col] = GROUND
-            self.col += 1
+    @property
+    def top(self) -> int:
+        """Row of the ground surface at the cursor."""
+        return LEVEL_ROWS - self.height
 
-    def pit(self, width: int) -> None:
-        self.col += width
+    def add(self, step: Step) -> None:
+        kind = step[0]
+        if kind == "flat":
+            for _ in range(step[1]):
+                self._column()
+        elif kind == "enemy":  # an enemy patrolling the middle of `n` flat columns
+            self.add(("flat", step[1] // 2))
+            self._enemy(self.col)
+            self.add(("flat", step[1] - step[1] // 2))
+        elif kind == "pit":
+            self.col += step[1]
+        elif kind == "wall":
+            for _ in range(step[2]):
+                self._column(step[1], BLOCK)
+        elif kind == "pipe":
+            for _ in range(2):
+                self._column(step[1], PIPE)
+        elif kind == "stairs":  # up one-tile steps to a plateau of `top`, then back down
+            top, plateau = step[1], step[2]
+            for size in (*range(1, top), *([top] * plateau), *range(top - 1, 0, -1)):
+                self._column(size, BLOCK)
+        elif kind == "step":  # the ground goes up or down for good
+            self.height = min(max(self.height + step[1], BASE_HEIGHT), MAX_HEIGHT)
+            self._column()
+        elif kind == "bridge":  # a pit too wide to jump, with a platform in the middle
+            gap, width = step[1], step[2]
+            self.col += gap
+            self.tiles[self.top - 2, self.col : self.col + width] = PLATFORM
+            self.col += width + gap
+        elif kind == "ceiling":  # a low tunnel: spikes hung from a brick mass that reaches the sky
+            for _ in range(step[1]):
+                self.tiles[: self.top - 2, self.col] = BLOCK
+                self.tiles[self.top - 2, self.col] = SPIKES
+                self._column()
+        elif kind == "spikes":  # spikes standing on the ground
+            for _ in range(step[1]):
+                self.tiles[self.top - 1, self.col] = SPIKES
+                self._column()
+        else:
+            raise ValueError(f"unknown plan step {step!r}")
 
-    def column_stack(self, width: int, size: int, tile: int) -> None:
-        """Ground with a `size`-tile stack of `tile` on top, `width` columns."""
-        top = LEVEL_ROWS - self.height
-        for _ in range(width):
-            self.tiles[top:, self.col] = GROUND
-            self.tiles[top - size : top, self.col] = tile
-            self.col += 1
+    def _column(self, size: int = 0, tile: int = GROUND) -> None:
+        """Ground at the cursor with a `size`-tile stack of `tile` on top."""
+        self.tiles[self.top :, self.col] = GROUND
+        if size:
+            self.tiles[self.top - size : self.top, self.col] = tile
+        self.col += 1
 
-    def platform(self, width: int, above: int) -> None:
-        """A floating platform `above` tiles over the current ground, starting at the cursor."""
-        row = LEVEL_ROWS - self.height - above
-        self.tiles[row, self.col : self.col + width] = PLATFORM
-
-    def enemy(self, col: int) -> None:
+    def _enemy(self, col: int) -> None:
         x = col * TILE + (TILE - DEFAULT_PARAMS["enemy_w"]) // 2
-        y = (LEVEL_ROWS - self.height) * TILE - DEFAULT_PARAMS["enemy_h"]
+        y = self.top * TILE - DEFAULT_PARAMS["enemy_h"]
         self.enemies.append((x, y))
 
 
-def generate_level(seed: int, difficulty: int, length: int) -> Level:
-    """Build the level of `seed` at `difficulty` (0..3), `length` tiles wide (40..600)."""
-    assert difficulty in DIFFICULTIES and MIN_LENGTH <= length <= MAX_LENGTH
-    rules = _RULES[difficulty]
-    draws = _Draws(seed * 8 + difficulty)
+def build_plan(plan: tuple[Step, ...] | list[Step]) -> Level:
+    """The level of `plan`, with the flag pole END_COLS - FLAG_OFFSET columns into a flat end zone."""
+    length = sum(step_width(s) for s in plan) + END_COLS
     b = _Builder(length)
-    b.flat(START_COLS)
-    while True:
-        lead_in = draws.integer(*rules.lead_in)
-        kind = draws.pick(rules.weights)
-        if b.col + lead_in + _width_bound(kind) > length - END_COLS:
-            break
-        lead_start = b.col
-        b.flat(lead_in)
-        if lead_in >= 3 and draws.chance(rules.enemy_chance):
-            b.enemy(lead_start + lead_in - 1)
-        _add_obstacle(b, kind, rules, draws)
-    b.flat(length - b.col)
+    for step in plan:
+        b.add(step)
+    b.add(("flat", length - b.col))
     flag_col = length - FLAG_OFFSET
-    b.tiles[1 : LEVEL_ROWS - b.height, flag_col] = FLAG
+    b.tiles[1 : b.top, flag_col] = FLAG
     spawn = np.array(b.enemies, dtype=np.int64).reshape(-1, 2)
     start_x = START_COL * TILE + (TILE - DEFAULT_PARAMS["player_w"]) // 2
     start_y = (LEVEL_ROWS - BASE_HEIGHT) * TILE - DEFAULT_PARAMS["player_h"]
     return Level(b.tiles, spawn, start_x, start_y, flag_col)
 
 
-def _width_bound(kind: str) -> int:
-    """Most columns an obstacle of `kind` may take (so it never runs into the end zone)."""
-    return {"pit": 5, "wall": 2, "pipe": 2, "stairs": 9, "step": 1, "platform": 5,
-            "bridge": 11}[kind]
+def named_level(name: str, variant: int) -> Level:
+    """Variant `variant` of World 1's level `name` (variant 0 is the plan as written)."""
+    return build_plan(vary_plan(WORLD_1[name], variant))
 
 
-def _add_obstacle(b: _Builder, kind: str, rules: _Rules, draws: _Draws) -> None:
+def vary_plan(plan: tuple[Step, ...], variant: int) -> list[Step]:
+    """`plan` with every flat run after the first lengthened or shortened by up to one tile
+    (never below 2, nor below CEILING_CLEARANCE before a spike ceiling)."""
+    if variant == 0:
+        return list(plan)
+    draws = _Draws(variant)
+    varied: list[Step] = [plan[0]]
+    for k, step in enumerate(plan[1:], start=1):
+        if step[0] == "flat":
+            before_ceiling = k + 1 < len(plan) and plan[k + 1][0] == "ceiling"
+            lowest = CEILING_CLEARANCE if before_ceiling else 2
+            step = ("flat", max(step[1] + draws.integer(-1, 1), lowest))
+        varied.append(step)
+    return varied
+
+
+def generate_level(seed: int, difficulty: int, length: int) -> Level:
+    """Build the level of `seed` at `difficulty` (0..3), `length` tiles wide (MIN..MAX_LENGTH)."""
+    assert difficulty in DIFFICULTIES and MIN_LENGTH <= length <= MAX_LENGTH
+    return build_plan(random_plan(seed, difficulty, length))
+
+
+def random_plan(seed: int, difficulty: int, length: int) -> list[Step]:
+    """The plan of a generated level: flat run-ups, each followed by an obstacle drawn by weight."""
+    rules = RULES[difficulty]
+    draws = _Draws(seed * 8 + difficulty)
+    plan: list[Step] = [("flat", START_COLS)]
+    col, height = START_COLS, BASE_HEIGHT
+    while True:
+        obstacle = _obstacle(draws.pick(rules.weights), rules, draws, height)
+        lead_in = draws.between(rules.lead_in)
+        width = lead_in + sum(step_width(s) for s in obstacle)
+        if col + width > length - END_COLS:
+            break
+        plan += [("flat", lead_in), *obstacle]
+        col += width
+        height = min(max(height + sum(s[1] for s in obstacle if s[0] == "step"), BASE_HEIGHT),
+                     MAX_HEIGHT)
+    return [*plan, ("flat", length - END_COLS - col)]
+
+
+def _obstacle(kind: str, rules: Rules, draws: _Draws, height: int) -> list[Step]:
+    """The plan steps of one obstacle of `kind`."""
     if kind == "pit":
-        b.pit(draws.integer(max(1, rules.max_pit - 2), rules.max_pit))
-    elif kind == "wall":
-        b.column_stack(draws.integer(1, 2), draws.integer(1, rules.max_wall), BLOCK)
-    elif kind == "pipe":
-        b.column_stack(2, draws.integer(2, rules.max_pipe), PIPE)
-    elif kind == "stairs":  # up a few one-tile block steps, a flat top, back down
-        steps = draws.integer(2, 4)
-        for size in range(1, steps):
-            b.column_stack(1, size, BLOCK)
-        b.column_stack(draws.integer(1, 3), steps, BLOCK)
-        for size in range(steps - 1, 0, -1):
-            b.column_stack(1, size, BLOCK)
-    elif kind == "step":  # the ground goes up or down for good
-        up = b.height < MAX_HEIGHT and (b.height == BASE_HEIGHT or draws.chance(0.5))
-        b.height = min(b.height + draws.integer(1, 2), MAX_HEIGHT) if up else BASE_HEIGHT
-        b.flat(1)
-    elif kind == "platform":  # a platform over flat ground, sometimes with an enemy below
-        width = draws.integer(3, 5)
-        b.platform(width, draws.integer(3, 4))
-        b.flat(width)
-    else:  # "bridge": a pit too wide to jump, with a platform in the middle to hop across
-        gap = draws.integer(2, 3)
-        width = draws.integer(3, 5)
-        b.pit(gap)
-        b.platform(width, 2)
-        b.pit(width + gap)
+        return [("pit", draws.between(rules.pit))]
+    if kind == "wall":
+        return [("wall", draws.between(rules.wall), draws.integer(1, 2))]
+    if kind == "pipe":
+        return [("pipe", draws.between(rules.pipe))]
+    if kind == "stairs":
+        return [("stairs", draws.between(rules.stairs), draws.integer(1, 3))]
+    if kind == "step":
+        up = height < MAX_HEIGHT and (height == BASE_HEIGHT or draws.chance(0.5))
+        return [("step", draws.integer(1, 2) if up else BASE_HEIGHT - height)]
+    if kind == "bridge":
+        return [("bridge", draws.integer(2, 3), draws.integer(3, 5))]
+    if kind == "spikes":
+        return [("spikes", draws.between(rules.spikes))]
+    if kind == "enemy":
+        return [("enemy", ENEMY_ZONE)]
+    ceiling = ("ceiling", draws.between(rules.ceiling))
+    if kind == "ceiling":
+        return [ceiling]
+    # "ceiling_pit": a pit right after a spike ceiling, so the jump comes just after it ends
+    return [ceiling, ("flat", CEILING_EXIT + draws.integer(0, 1)), ("pit", draws.between(rules.pit))]

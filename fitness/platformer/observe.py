@@ -1,10 +1,10 @@
 """What the network sees: a grid of tiles centred on the player, plus optional extra inputs.
 
 Cell (r, c) of the `grid` x `grid` window (row-major, r and c from -radius to +radius) is 1 for a
-solid tile, -1 when an enemy's centre is in that tile, else 0 (air, pits, the flag pole), as in
-MarI/O. Outside the level: solid left and right of it, air above and below. The centre cell holds
-the tile containing the player's centre. With `extra` the inputs go on with
-bias (1), vx / run speed, vy / jump speed and on-ground (0 or 1).
+solid tile, -1 for danger (spikes, or an enemy whose centre is in that tile), else 0 (air, pits, the
+flag pole), as in MarI/O. Outside the level: solid left and right of it, air above and below. The
+centre cell holds the tile containing the player's centre. With `extra` the inputs go on with bias
+(1), vx / run speed, vy / jump speed and on-ground (0 or 1).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from fitness.platformer.physics import (
     is_solid,
     tile_at,
 )
-from fitness.platformer.tiles import OBS_ENEMY, OBS_SOLID, TILE_SHIFT
+from fitness.platformer.tiles import OBS_DANGER, OBS_SOLID, SPIKES, TILE_SHIFT
 
 EXTRA_LABELS: tuple[str, ...] = ("bias", "vx", "vy", "ground")
 
@@ -57,7 +57,8 @@ def padded_tile_map(tiles: np.ndarray, grid: int) -> np.ndarray:
     padded[pad : pad + rows, :pad] = OBS_SOLID  # walls beside the level, air above and below
     padded[pad : pad + rows, pad + cols :] = OBS_SOLID
     solid = np.isin(tiles, np.array([t for t in range(256) if is_solid(t)]))
-    padded[pad : pad + rows, pad : pad + cols] = np.where(solid, OBS_SOLID, 0.0)
+    cells = np.where(solid, OBS_SOLID, np.where(tiles == SPIKES, OBS_DANGER, 0.0))
+    padded[pad : pad + rows, pad : pad + cols] = cells
     return padded
 
 
@@ -84,7 +85,7 @@ def observe(tile_map: np.ndarray, player: np.ndarray, enemies: np.ndarray, param
         dr = ((enemies[e, EY] + params[ENEMY_H] // 2) >> TILE_SHIFT) - row + radius
         dc = ((enemies[e, EX] + params[ENEMY_W] // 2) >> TILE_SHIFT) - col + radius
         if 0 <= dr < grid and 0 <= dc < grid:
-            out[dr * grid + dc] = OBS_ENEMY
+            out[dr * grid + dc] = OBS_DANGER
     if len(out) > grid * grid:
         n = grid * grid
         out[n] = 1.0
@@ -103,14 +104,15 @@ def observe_reference(tiles: np.ndarray, player: np.ndarray, enemies: np.ndarray
     out = []
     for r in range(row - radius, row + radius + 1):
         for c in range(col - radius, col + radius + 1):
-            out.append(OBS_SOLID if is_solid(tile_at(tiles, r, c)) else 0.0)
+            tile = tile_at(tiles, r, c)
+            out.append(OBS_SOLID if is_solid(tile) else OBS_DANGER if tile == SPIKES else 0.0)
     for enemy in enemies:
         if enemy[E_STATE] == DEFEATED:
             continue
         er = (int(enemy[EY]) + int(params[ENEMY_H]) // 2) // 256
         ec = (int(enemy[EX]) + int(params[ENEMY_W]) // 2) // 256
         if abs(er - row) <= radius and abs(ec - col) <= radius:
-            out[(er - row + radius) * grid + ec - col + radius] = OBS_ENEMY
+            out[(er - row + radius) * grid + ec - col + radius] = OBS_DANGER
     if extra:
         out += [1.0, player[PVX] / params[RUN_SPEED], player[PVY] / params[JUMP_SPEED],
                 float(player[P_GROUND])]

@@ -31,7 +31,17 @@ from fitness.platformer.physics import (
     PX,
     PY,
 )
-from fitness.platformer.tiles import AIR, BLOCK, FLAG, GROUND, PIPE, PLATFORM, TILE, TILE_PX
+from fitness.platformer.tiles import (
+    AIR,
+    BLOCK,
+    FLAG,
+    GROUND,
+    PIPE,
+    PLATFORM,
+    SPIKES,
+    TILE,
+    TILE_PX,
+)
 
 WINDOW_COLS = 24
 LEAD_COLS = 8  # the player is drawn this many columns from the window's left edge
@@ -39,8 +49,9 @@ LEAD_COLS = 8  # the player is drawn this many columns from the window's left ed
 SKY = (107, 140, 255)
 _PLAYER_COLORS = ((220, 40, 30), (40, 60, 200), (250, 200, 150))  # cap and shirt, overalls, face
 _ENEMY_COLORS = ((150, 80, 30), (250, 220, 180))  # body, feet/eyes
-_BURIED_GROUND = 6  # sprite index of ground tiles under other ground
-_ANSI = {AIR: ".", GROUND: "#", BLOCK: "B", PIPE: "P", FLAG: "|", PLATFORM: "="}
+_BURIED_GROUND = SPIKES + 1  # sprite index of ground tiles under other ground
+_HUNG_SPIKES = SPIKES + 2  # sprite index of spikes hanging from the tile above
+_ANSI = {AIR: ".", GROUND: "#", BLOCK: "B", PIPE: "P", FLAG: "|", PLATFORM: "=", SPIKES: "^"}
 
 
 def world_view(level: Level, player: np.ndarray, enemies: np.ndarray, params: np.ndarray,
@@ -68,10 +79,10 @@ def _box(x: int, y: int, w: int, h: int) -> dict[str, float]:
 
 
 def _tile_sprites() -> np.ndarray:
-    """16 x 16 RGB pictures of every tile code, then of ground under ground (no grass),
-    shape (7, TILE_PX, TILE_PX, 3) uint8."""
+    """16 x 16 RGB pictures of every tile code, then of ground under ground (no grass) and of
+    spikes hanging from above, shape (9, TILE_PX, TILE_PX, 3) uint8."""
     n = TILE_PX
-    sprites = np.empty((7, n, n, 3), dtype=np.uint8)
+    sprites = np.empty((_HUNG_SPIKES + 1, n, n, 3), dtype=np.uint8)
     sprites[:] = SKY
     sprites[GROUND] = (200, 76, 12)
     sprites[GROUND, 5::6, 3::7] = (150, 50, 8)  # a few darker pebbles
@@ -90,6 +101,14 @@ def _tile_sprites() -> np.ndarray:
     sprites[PLATFORM] = SKY
     sprites[PLATFORM, 2:12] = (230, 170, 90)
     sprites[PLATFORM, 2:4] = (255, 220, 150)
+    sprites[SPIKES] = SKY
+    for k in range(8):  # four teeth pointing up, 8 px tall, 4 px wide at the base
+        width = 4 - k // 2
+        for tooth in range(4):
+            left = tooth * 4 + (4 - width) // 2
+            sprites[SPIKES, n - 1 - k, left : left + width] = (235, 238, 245)
+            sprites[SPIKES, n - 1 - k, left] = (150, 155, 165)
+    sprites[_HUNG_SPIKES] = sprites[SPIKES, ::-1]
     return sprites
 
 
@@ -100,8 +119,9 @@ def render_world_rgb(world: dict[str, Any]) -> np.ndarray:
     """Picture of a world dict, shape (rows * 16, cols * 16, 3) uint8 (16 px per tile)."""
     tiles = np.asarray(world["tiles"], dtype=np.int64)
     rows, cols = tiles.shape
-    sprite = np.clip(tiles, 0, _BURIED_GROUND - 1)
+    sprite = np.clip(tiles, 0, SPIKES)
     sprite[1:][(tiles[1:] == GROUND) & (tiles[:-1] == GROUND)] = _BURIED_GROUND
+    sprite[1:][(tiles[1:] == SPIKES) & (tiles[:-1] == BLOCK)] = _HUNG_SPIKES
     image = _SPRITES[sprite]  # (rows, cols, 16, 16, 3)
     image = image.transpose(0, 2, 1, 3, 4).reshape(rows * TILE_PX, cols * TILE_PX, 3).copy()
     _draw_flags(image, tiles)

@@ -1,5 +1,6 @@
-"""Playing a level without a network: a scripted policy (shows a level is learnable) and a
-best-first search over button sequences under the real physics (proves a level is completable)."""
+"""Playing a level without a network: a reference policy that sees only what a network sees (shows
+a level can be cleared from the tile view), and a best-first search over button sequences under
+the real physics (proves a level is completable)."""
 
 from __future__ import annotations
 
@@ -9,80 +10,68 @@ import itertools
 import numpy as np
 from numba import njit
 
+from fitness.platformer.episode import episode_over, world_arrays
 from fitness.platformer.levels import Level
+from fitness.platformer.observe import observe
 from fitness.platformer.physics import (
     DEFEATED,
     E_STATE,
-    EX,
-    EY,
     JUMP,
     LEFT,
     P_DEAD,
     P_GROUND,
-    P_JUMP_HELD,
     P_WON,
-    PLAYER_H,
-    PLAYER_W,
     PVX,
     PVY,
     PX,
     PY,
     RIGHT,
     RUN,
-    is_solid,
     new_enemies,
     new_player,
     step,
-    tile_at,
 )
-from fitness.platformer.tiles import TILE
+from fitness.platformer.tiles import OBS_DANGER, OBS_SOLID
+
+REFERENCE_GRID = 13  # the reference policy reads a 13x13 view
+
+
+def reference_buttons(cells: np.ndarray) -> int:
+    """Buttons from a 13x13 view (row-major, the player in the centre cell): hold RIGHT + RUN;
+    hold JUMP while a wall, a pit or danger is close ahead or below, unless spikes hang overhead.
+
+    A handful of tile cells, the kind of rule a small network can hold: the reference for how
+    far a policy that sees only the network's inputs gets.
+    """
+    view = cells[: REFERENCE_GRID * REFERENCE_GRID].reshape(REFERENCE_GRID, REFERENCE_GRID)
+    r = c = REFERENCE_GRID // 2
+    wall = (view[r, c + 1 : c + 3] == OBS_SOLID).any() or view[r - 1, c + 1] == OBS_SOLID
+    pit = any(not (view[r + 1 :, col] == OBS_SOLID).any() for col in range(c, c + 3))
+    danger = (view[r : r + 6, c - 1 : c + 3] == OBS_DANGER).any()
+    spikes_over = (view[r - 2 : r, c - 1 : c + 3] == OBS_DANGER).any()
+    jump = (wall or pit or danger) and not spikes_over
+    return RIGHT | RUN | (JUMP if jump else 0)
+
+
+def play_reference(level: Level, params: np.ndarray, settings: np.ndarray) -> np.ndarray:
+    """Play the reference policy on `level` under `settings` (see episode.settings_array; its
+    grid is replaced by 13); returns the final player state (PLAYER_FIELDS,)."""
+    settings = settings.copy()
+    settings[0] = REFERENCE_GRID
+    tiles, tile_map, spawn, start = world_arrays(level, REFERENCE_GRID)
+    player, enemies = new_player(start[0], start[1]), new_enemies(spawn)
+    cells = np.zeros(REFERENCE_GRID * REFERENCE_GRID)
+    while not episode_over(player, settings):
+        observe(tile_map, player, enemies, params, REFERENCE_GRID, cells)
+        step(tiles, player, enemies, reference_buttons(cells), params)
+    return player
+
 
 MACRO_FRAMES = 8
 MACROS: tuple[int, ...] = (
     RIGHT | RUN, RIGHT | RUN | JUMP, RIGHT | JUMP, RIGHT, 0, JUMP, LEFT, LEFT | JUMP,
 )
 """Button masks the search holds for MACRO_FRAMES frames at a time."""
-
-
-def scripted_buttons(tiles: np.ndarray, player: np.ndarray, enemies: np.ndarray,
-                     params: np.ndarray) -> int:
-    """Hold RIGHT + RUN; jump when a wall, a pit or an enemy is close ahead; hold JUMP while
-    rising so jumps reach full height."""
-    buttons = RIGHT | RUN
-    if player[P_GROUND]:
-        if _obstacle_ahead(tiles, player, enemies, params) and not player[P_JUMP_HELD]:
-            buttons |= JUMP
-    elif player[PVY] < 0:
-        buttons |= JUMP
-    return buttons
-
-
-def _obstacle_ahead(tiles: np.ndarray, player: np.ndarray, enemies: np.ndarray,
-                    params: np.ndarray) -> bool:
-    front = int(player[PX] + params[PLAYER_W])
-    feet_row = int(player[PY] + params[PLAYER_H]) // TILE
-    body_row = int(player[PY] + params[PLAYER_H] - 1) // TILE
-    for col in range(front // TILE, (front + 2 * TILE) // TILE + 1):
-        if is_solid(tile_at(tiles, body_row, col)) or not is_solid(tile_at(tiles, feet_row, col)):
-            return True
-    for enemy in enemies:
-        gap = int(enemy[EX]) - front
-        if enemy[E_STATE] != DEFEATED and -TILE < gap < 4 * TILE and abs(
-                int(enemy[EY]) - int(player[PY])) < 2 * TILE:
-            return True
-    return False
-
-
-def play_scripted(level: Level, params: np.ndarray, max_frames: int) -> np.ndarray:
-    """Play the scripted policy on `level`; returns the final player state (PLAYER_FIELDS,)."""
-    player = new_player(level.start_x, level.start_y)
-    enemies = new_enemies(level.enemy_spawn)
-    for _ in range(max_frames):
-        if player[P_DEAD] or player[P_WON]:
-            break
-        step(level.tiles, player, enemies, scripted_buttons(level.tiles, player, enemies, params),
-             params)
-    return player
 
 
 @njit(cache=True)
@@ -99,7 +88,7 @@ def find_route(level: Level, params: np.ndarray, max_expansions: int = 20000) ->
     """A button sequence (frames,) that reaches the flag, or None if the search gives up.
 
     Best-first over MACROS, furthest x first; states are merged on a coarse key (position,
-    speed, jump state, enemies left, time in 1 s buckets) so the search can also wait.
+    speed, on-ground, enemies left, time in 1 s buckets) so the search can also wait.
     """
     start = (new_player(level.start_x, level.start_y), new_enemies(level.enemy_spawn), ())
     order = itertools.count()
@@ -115,7 +104,7 @@ def find_route(level: Level, params: np.ndarray, max_expansions: int = 20000) ->
             if p[P_WON]:
                 return np.repeat(np.array((*route, macro), dtype=np.int64), MACRO_FRAMES)
             key = (p[PX] // 64, p[PY] // 64, p[PVX] // 12, p[PVY] // 24, p[P_GROUND],
-                   p[P_JUMP_HELD], int(np.sum(e[:, E_STATE] != DEFEATED)), len(route) // 8)
+                   int(np.sum(e[:, E_STATE] != DEFEATED)), len(route) // 8)
             if p[P_DEAD] or key in seen:
                 continue
             seen.add(key)

@@ -1,65 +1,75 @@
-"""The `platformer` task: a network plays a Mario-like level the way MarI/O did.
+"""The `platformer` task: a network learns to play World 1 and levels it has never seen.
 
-Inputs: the `grid` x `grid` tiles around the player (1 solid, -1 enemy, 0 air; labels "r-6c-6" ..
-"r+6c+6", row-major, r down and c right of the player), plus bias, vx, vy, on-ground with
-`extra_inputs` (see observe.py). Outputs: LEFT, RIGHT, JUMP, RUN; an output above 0.5 presses its
-button for that frame (one network activation per frame, 60 frames per second of game).
+Inputs: the `grid` x `grid` tiles around the player (1 solid, -1 danger: spikes or an enemy, 0
+air; labels "r-6c-6" .. "r+6c+6", row-major, r down and c right of the player), plus bias, vx, vy,
+on-ground with `extra_inputs` (see observe.py). Outputs: LEFT, RIGHT, JUMP, RUN; an output above
+0.5 presses its button for that frame (one network activation per frame, 60 frames per second).
 
-Fitness (episode.py): furthest distance right of the start in tiles, minus 0.1 tile per second
-played, plus 1000 for reaching the flag, never below 0; solved_at = 1000 means "reached the flag".
-An episode ends on death, on the flag, after `patience` frames without progress, or after
-`max_frames` frames. Named levels are fixed; level = "random" plays a fresh level each evaluation
-(built from the evaluation's seed, the same level for every genome), and `replay(genome, seed)`
-replays the level of that seed.
+Training (a generalist objective): every generation each genome plays one variant of each named
+level of `levels` and `random_levels` generated levels, drawn from the generation's base seed (the
+same levels for every genome). An episode's score (episode.py) is 100 x the share of the way to
+the flag reached, plus 100 at the flag, minus 0.1 per second; fitness is the mean score.
 
-Options: see PlatformerOptions (level, difficulty, length, grid, extra_inputs, patience,
-max_frames). Replay frames carry the world dict described in render.py.
+Test (what "solved" means): each new champion plays `named_variants` test variants of every
+named level and `heldout_levels` generated levels (equal shares of difficulties 1, 2 and 3) whose
+seeds training never uses. The test score is the share of held-out levels cleared; solved when
+every named test variant is cleared and that share is at least `solve_rate`.
+
+Replays play any training or test episode again exactly (see level_sets.py for the episodes).
+Options: see options.PlatformerOptions. Replay frames carry the world dict of render.py.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from fitness.parallel import for_each_chunk
 from fitness.platformer.episode import (
-    FLAG_BONUS,
+    MAX_PROGRESS_SCORE,
     buttons_from_outputs,
     distance_tiles,
+    episode_fitness,
     episode_over,
-    episode_score,
     play_range,
     settings_array,
     world_arrays,
 )
+from fitness.platformer.level_sets import (
+    HELDOUT_DIFFICULTIES,
+    episode_level,
+    held_out_episodes,
+    training_episodes,
+)
 from fitness.platformer.levels import Level
 from fitness.platformer.observe import input_labels, n_inputs, observe
-from fitness.platformer.options import (
-    RANDOM_LEVEL,
-    TASK_NAME,
-    PlatformerOptions,
-    build_level,
-    parse_options,
+from fitness.platformer.options import TASK_NAME, PlatformerOptions, parse_options
+from fitness.platformer.physics import (
+    BUTTON_NAMES,
+    P_FRAME,
+    make_params,
+    new_enemies,
+    new_player,
+    step,
 )
-from fitness.platformer.physics import BUTTON_NAMES, make_params, new_enemies, new_player, step
 from fitness.platformer.render import world_view
 from fitness.seeding import draw_base_seed
-from fitness.task import Frame, TaskSpec
+from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from neat.errors import TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate_with, pack_genome
+from neat.report import TestResult
 
 PRESETS = (
     "population.size=300",
     'genome.initial_connection="none"',  # minimal start: links to 169 tile inputs are grown, not given
-    # grow links to the unconnected tiles quickly; on 1-1 in 100 generations, 0.3 solved 6 of 8
-    # seeds, 0.5 10 of 10 (median 44.5 generations), 0.7 10 of 10 (median 42.5, at most 56)
     "mutation.add_connection_rate=0.7",
-    # divide by the gene count even for small genomes: links to 169 tiles are mostly unique, and
-    # N = 1 split the population into hundreds of species (with it: 10 of 10, median 28.5)
     "speciation.small_genome_genes=0",
+    "speciation.target_species=10",
 )
 
 
@@ -72,9 +82,7 @@ class PlatformerTask:
 
     def __post_init__(self) -> None:
         self.params = make_params()
-        self.settings = settings_array(self.options)
-        self._fixed_world = (None if self.options.level == RANDOM_LEVEL
-                             else world_arrays(build_level(self.options, 0), self.options.grid))
+        self.settings = settings_array(self.options, self.options.blind)
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
         """Fitness of every network, shape (G,); see `evaluate_frames`."""
@@ -82,41 +90,106 @@ class PlatformerTask:
 
     def evaluate_frames(self, packed: PackedNetworks,
                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Fitness float64 (G,) and frames played int64 (G,) of every network."""
+        """Mean score float64 (G,) over the generation's training levels, and frames played int64
+        (G,) over all of them."""
         self._check_sizes(packed)
-        world = self._fixed_world
-        if world is None:
-            world = world_arrays(build_level(self.options, draw_base_seed(rng)), self.options.grid)
-        fitness = np.zeros(len(packed), dtype=np.float64)
-        frames = np.zeros(len(packed), dtype=np.int64)
-        net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
-        for_each_chunk(lambda first, last: play_range(
-            first, last, net, packed.recurrent, world, self.params, self.settings,
-            (fitness, frames), buffers), len(packed))
-        return fitness, frames
+        episodes = self.episodes(draw_base_seed(rng), 0)
+        total, frames = self._play([self.world(e) for e in episodes], packed)
+        return total / len(episodes), frames
 
-    def replay(self, genome: Genome, seed: int, recurrent: bool) -> list[Frame]:
-        """The episode `evaluate` plays with `genome` (on the level of `seed` when random)."""
+    def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
+        o = self.options
+        return training_episodes(base_seed, o.levels, o.random_levels, o.difficulties, o.length)
+
+    def test_episodes(self) -> list[Episode]:
+        o = self.options
+        return held_out_episodes(o.levels, o.named_variants, o.heldout_levels, o.length)
+
+    def test(self, genome: Genome, recurrent: bool) -> TestResult:
+        """The champion on every test episode: score = held-out clear rate; details give the
+        named levels' test variants cleared and the rate by difficulty."""
         packed = pack_genome(genome, recurrent)
         self._check_sizes(packed)
-        level = build_level(self.options, seed)
+        episodes = self.test_episodes()
+        cleared = [bool(c) for c in self._cleared(self._test_worlds, packed)]
+        named: dict[str, int] = {name: 0 for name in self.options.levels}
+        by_difficulty: dict[str, list[bool]] = {str(d): [] for d in HELDOUT_DIFFICULTIES}
+        for episode, won in zip(episodes, cleared, strict=True):
+            if episode.kind in named:
+                named[episode.kind] += won
+            else:
+                by_difficulty[episode.kind.split("/")[1]].append(won)
+        heldout = [won for wins in by_difficulty.values() for won in wins]
+        rate = sum(heldout) / len(heldout)
+        world_1 = all(n == self.options.named_variants for n in named.values())
+        details = {
+            "named_cleared": named,
+            "named_variants": self.options.named_variants,
+            "world1_cleared": world_1,
+            "heldout_by_difficulty": {d: sum(w) / len(w) for d, w in by_difficulty.items()},
+        }
+        return TestResult(rate, world_1 and rate >= self.options.solve_rate, len(episodes),
+                          details)
+
+    def replay(self, genome: Genome, recurrent: bool, episode: Episode,
+               max_frames: int | None = None) -> EpisodeReplay:
+        """`episode` played again frame by frame; its score is the one evaluate or test gives."""
+        packed = pack_genome(genome, recurrent)
+        self._check_sizes(packed)
+        level = episode_level(episode)
         tiles, tile_map, spawn, start = world_arrays(level, self.options.grid)
         player, enemies = new_player(start[0], start[1]), new_enemies(spawn)
         net, values, scratch = packed.arrays, packed.new_values(), packed.new_values()
         inputs, outputs = np.empty(self.spec.n_inputs), np.empty(self.spec.n_outputs)
         frames = []
+        before = 0.0
+        inputs[:] = 0.0
         while not episode_over(player, self.settings):
-            before = episode_score(player, level.start_x)
-            observe(tile_map, player, enemies, self.params, self.options.grid, inputs)
+            if not self.options.blind:
+                observe(tile_map, player, enemies, self.params, self.options.grid, inputs)
             activate_with(net, 0, recurrent, inputs, values, scratch, outputs)
             step(tiles, player, enemies, buttons_from_outputs(outputs), self.params)
-            frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(),
-                                self._world(level, player, enemies),
-                                episode_score(player, level.start_x) - before))
-        return frames
+            if max_frames is None or len(frames) < max_frames:
+                score = episode_fitness(player, start)
+                frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(),
+                                    self._view(level, player, enemies), score - before))
+                before = score
+        return EpisodeReplay(episode, frames, episode_fitness(player, start), int(player[P_FRAME]))
 
-    def _world(self, level: Level, player: np.ndarray, enemies: np.ndarray) -> dict[str, Any]:
-        return world_view(level, player, enemies, self.params, distance_tiles(player, level.start_x))
+    @cached_property
+    def _test_worlds(self) -> list[tuple]:
+        return [self.world(e) for e in self.test_episodes()]
+
+    def world(self, episode: Episode) -> tuple:
+        """The kernels' world tuple of `episode`."""
+        return world_arrays(episode_level(episode), self.options.grid)
+
+    def _play(self, worlds: list[tuple], packed: PackedNetworks) -> tuple[np.ndarray, np.ndarray]:
+        """Summed score float64 (G,) over `worlds`, added level by level, and frames played."""
+        total = np.zeros(len(packed))
+        frames = np.zeros(len(packed), dtype=np.int64)
+        fitness = np.zeros(len(packed))
+        played = np.zeros(len(packed), dtype=np.int64)
+        net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
+        for world in worlds:
+            for_each_chunk(lambda first, last, world=world: play_range(
+                first, last, net, packed.recurrent, world, self.params, self.settings,
+                (fitness, played), buffers), len(packed))
+            total += fitness
+            frames += played
+        return total, frames
+
+    def _cleared(self, worlds: list[tuple], packed: PackedNetworks) -> list[bool]:
+        """Whether network 0 of `packed` reaches the flag in each of `worlds`."""
+        flags = []
+        for world in worlds:
+            fitness, _ = self._play([world], packed)
+            flags.append(bool(fitness[0] > MAX_PROGRESS_SCORE))
+        return flags
+
+    def _view(self, level: Level, player: np.ndarray, enemies: np.ndarray) -> dict[str, Any]:
+        return world_view(level, player, enemies, self.params,
+                          distance_tiles(player, level.start_x))
 
     def _check_sizes(self, packed: PackedNetworks) -> None:
         if (packed.n_inputs, packed.n_outputs) != (self.spec.n_inputs, self.spec.n_outputs):
@@ -129,21 +202,29 @@ class PlatformerTask:
 
 def make_task(options: dict[str, Any]) -> PlatformerTask:
     """The platformer task; options as in PlatformerOptions (all optional)."""
-    opts = parse_options(options)
-    level = f"level {opts.level}" if opts.level != RANDOM_LEVEL else (
-        f"a random level (difficulty {opts.difficulty}, {opts.length} tiles) each generation")
+    o = parse_options(options)
+    training = ", ".join(o.levels) + (f" and {o.random_levels} generated levels"
+                                      if o.random_levels else "")
     spec = TaskSpec(
         name=TASK_NAME,
-        n_inputs=n_inputs(opts.grid, opts.extra_inputs),
+        n_inputs=n_inputs(o.grid, o.extra_inputs),
         n_outputs=len(BUTTON_NAMES),
-        input_labels=input_labels(opts.grid, opts.extra_inputs),
+        input_labels=input_labels(o.grid, o.extra_inputs),
         output_labels=BUTTON_NAMES,
-        solved_at=FLAG_BONUS,
-        input_grid=(opts.grid, opts.grid),
+        solved_at=math.inf,
+        input_grid=(o.grid, o.grid),
         presets=PRESETS,
         description=(
-            f"Play {level} of a Mario-like platformer from a {opts.grid}x{opts.grid} tile view. "
-            "Fitness: tiles travelled right, minus 0.1 per second, plus 1000 at the flag."
+            f"Play a Mario-like platformer from a {o.grid}x{o.grid} tile view"
+            + (" (blind: the view is blanked)" if o.blind else "")
+            + f". Trains on {training} per generation; fitness: mean of 100 x progress to the "
+            "flag + 100 at the flag."
         ),
+        test_protocol=(
+            f"every new champion plays {o.named_variants} test variants of each named level and "
+            f"{o.heldout_levels} held-out generated levels (difficulties 1-3); solved when it "
+            f"clears every named variant and at least {o.solve_rate:.0%} of the held-out levels"
+        ),
+        test_every_champion=True,
     )
-    return PlatformerTask(spec, opts)
+    return PlatformerTask(spec, o)

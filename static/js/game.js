@@ -13,7 +13,9 @@ const TILE_COLORS = {
   3: ["#1f8f4e", "#36c26f"], // pipe
   4: ["#d9dde5", "#ffffff"], // flag
   5: ["#8a6d3b", "#b8944f"], // platform
+  6: ["#c9ced8", "#ffffff"], // spikes
 };
+const SPIKES = 6;
 
 function worldKind(world) {
   if (world.kind) return world.kind;
@@ -185,12 +187,30 @@ function paintTiles(ctx, tiles, w, h) {
         ctx.fillRect(x + size * 0.45, y, size * 0.1, size);
         continue;
       }
+      if (row[c] === SPIKES) {
+        paintSpikes(ctx, colors[0], x, y, size, r > 0 && tiles[r - 1][c] === 2);
+        continue;
+      }
       ctx.fillStyle = colors[0];
       ctx.fillRect(x, y, size, size);
       ctx.fillStyle = colors[1];
       ctx.fillRect(x + 1, y + 1, size - 2, size * 0.22);
     }
   }
+}
+
+/** Four teeth in the tile at (x, y): hanging from its top edge, or standing on its bottom one. */
+function paintSpikes(ctx, color, x, y, size, hanging) {
+  const base = hanging ? y : y + size;
+  const tip = hanging ? y + size * 0.6 : y + size * 0.4;
+  ctx.fillStyle = color;
+  ctx.beginPath();
+  for (let k = 0; k < 4; k++) {
+    ctx.moveTo(x + (k * size) / 4, base);
+    ctx.lineTo(x + ((k + 0.5) * size) / 4, tip);
+    ctx.lineTo(x + ((k + 1) * size) / 4, base);
+  }
+  ctx.fill();
 }
 
 function drawPlatformer(ctx, world, w, h, dpr, layer) {
