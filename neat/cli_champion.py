@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,10 @@ from neat.config import Config, load_config
 from neat.errors import CheckpointError, ConfigError
 from neat.export import genome_graph, graph_to_text
 from neat.genome import Genome
-from neat.rundir import RunDirectory, is_run_dir
+from neat.rundir import CONFIG, RunDirectory, champion_name, is_run_dir
 from neat.serialize import genome_from_dict
+
+MAX_SEED = 2**63 - 1  # run.seed's range
 
 
 def find_run(name: str) -> RunDirectory:
@@ -26,15 +27,10 @@ def find_run(name: str) -> RunDirectory:
 
 def load_champion(run: RunDirectory, generation: int | None,
                   feed_forward: bool) -> tuple[Path, Genome, dict[str, Any]]:
-    """(file, genome, record) of the champion of `generation` (None = the newest)."""
-    try:
-        path = run.champion_path(generation)
-    except FileNotFoundError as exc:
-        raise ConfigError(str(exc)) from None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CheckpointError(f"champion {path} is not valid JSON ({exc})") from None
+    """(file, genome, record) of the champion of `generation` (None = the newest); a champion stored
+    as a reference to an earlier generation's genome comes back complete."""
+    generation, record = run.read_champion(generation)
+    path = run.champions / champion_name(generation)
     try:
         genome = genome_from_dict(record, feed_forward)
     except CheckpointError as exc:
@@ -43,12 +39,28 @@ def load_champion(run: RunDirectory, generation: int | None,
 
 
 def _run_config(run: RunDirectory) -> Config:
-    return load_config(run.path / "config.toml")
+    return load_config(run.path / CONFIG)
+
+
+def check_gif_path(gif: str) -> Path:
+    """The --gif path, refused unless it names a .gif file in an existing folder."""
+    path = Path(gif)
+    if path.suffix.lower() != ".gif":
+        raise ConfigError(f"--gif {gif}: the file name must end with .gif")
+    if path.is_dir():
+        raise ConfigError(f"--gif {gif}: is a folder; give a file name such as {path / 'replay.gif'}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--gif {gif}: the folder {path.parent} does not exist")
+    return path
 
 
 def command_replay(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise ConfigError(f"--episodes {args.episodes}: must be at least 1")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED - args.episodes:
+        raise ConfigError(f"--seed {args.seed}: must be from 0 to {MAX_SEED - args.episodes:,} "
+                          f"(episode e uses seed S+e)")
+    gif = check_gif_path(args.gif) if args.gif else None
     run = find_run(args.run)
     config = _run_config(run)
     path, genome, record = load_champion(run, args.generation, config.genome.feed_forward)
@@ -70,11 +82,11 @@ def command_replay(args: argparse.Namespace) -> int:
             first_frames = frames
     if args.episodes > 1:
         print(f"mean score {sum(scores) / len(scores):.6g} over {args.episodes} episodes")
-    if args.gif:
+    if gif is not None:
         from fitness.drawing import save_gif
 
-        count = save_gif([f.world for f in first_frames or []], Path(args.gif))
-        print(f"Wrote {args.gif} ({count} frames of episode 0)")
+        count = save_gif([f.world for f in first_frames or []], gif)
+        print(f"Wrote {gif} ({count} frames of episode 0)")
     return 0
 
 

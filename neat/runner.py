@@ -1,14 +1,19 @@
 """Drive a Population generation by generation, recording everything in a run directory.
 
-One generation: evaluate, tell, write the champion, append the stats row, checkpoint (every K
-generations and at the end), update status.json, report. The evaluation function and the solved test
-come from the caller, so this module knows nothing of tasks.
+One generation: evaluate, tell, write the champion, append the stats row, checkpoint (when due: at
+most every `checkpoint_seconds` and/or every `checkpoint_every` generations, and always at the end
+and on a stop), update status.json, report. A champion that is the same genome as the previous
+generation's is stored as a reference to the file holding it. The evaluation function and the
+solved test come from the caller, so this module knows nothing of tasks.
+
+Before the first generation is written the runner touches no file of the run: `prepare` (a
+resume's clean-up) runs only once that generation has been evaluated.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from neat.checkpoint import checkpoint_name, prune_checkpoints, save_checkpoint
+from neat.checkpoint import save_checkpoint
+from neat.genome import Genome
 from neat.network import PackedNetworks, pack_population
 from neat.population import Evaluate, Population, Reporter
 from neat.report import GenerationReport
-from neat.rundir import RunDirectory
+from neat.rundir import RunDirectory, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
 
 SolvedMask = Callable[[PackedNetworks, np.ndarray], np.ndarray]
@@ -35,8 +41,10 @@ class RunPlan:
     input_labels: tuple[str, ...]
     output_labels: tuple[str, ...]
     stop_when_solved: bool = True
-    checkpoint_every: int = 1
+    checkpoint_every: int | None = None  # generations between checkpoints (None: by time only)
+    checkpoint_seconds: float | None = 30.0  # at most this often (None: by generations only)
     keep_checkpoints: int = 5
+    run_id: str | None = None  # the run's identity, stored in every checkpoint
 
 
 @dataclass
@@ -51,12 +59,16 @@ class RunOutcome:
 
 class Runner:
     """Evolves `population` with `evaluate` until the plan's generation count, a solution, or a stop
-    request (`should_stop()` is checked after each generation, so a generation always completes)."""
+    request (`should_stop()` is checked after each generation, so a generation always completes).
+    `previous_champion` is (genome, generation whose file holds it) of the generation before the
+    first one run here, when known (a resume)."""
 
     def __init__(self, population: Population, run: RunDirectory, plan: RunPlan,
                  evaluate: Evaluate, is_solved: SolvedMask,
                  reporters: list[Reporter] | None = None,
-                 should_stop: Callable[[], bool] = lambda: False):
+                 should_stop: Callable[[], bool] = lambda: False,
+                 prepare: Callable[[], None] | None = None,
+                 previous_champion: tuple[Genome, int] | None = None):
         self.population = population
         self.run_dir = run
         self.plan = plan
@@ -64,41 +76,49 @@ class Runner:
         self.is_solved = is_solved
         self.reporters = reporters or []
         self.should_stop = should_stop
+        self.prepare = prepare
+        self.previous_champion = previous_champion
 
     def run(self) -> RunOutcome:
-        """Run generations; on an exception the status becomes 'failed' and the exception propagates
-        (the last checkpoint written stays intact)."""
+        """Run generations; on an exception the status becomes 'failed' (once the run directory has
+        been written to) and the exception propagates (the last checkpoint stays intact)."""
         pop = self.population
         outcome = RunOutcome("generations", pop.generation - 1)
-        start = time.perf_counter()
+        start = last_checkpoint = time.perf_counter()
+        started = False
         try:
-            with self.run_dir.open_stats() as stats:
+            with contextlib.ExitStack() as files:
                 while pop.generation < self.plan.generations:
                     report, champion_fitness = self._generation()
+                    if not started:
+                        if self.prepare is not None:
+                            self.prepare()
+                        stats = files.enter_context(self.run_dir.open_stats())
+                        started = True
                     generation = outcome.generation = report.generation
-                    self.run_dir.write_champion(generation, genome_to_dict(
-                        report.champion, generation=generation, fitness=champion_fitness,
-                        task=self.plan.task, input_labels=list(self.plan.input_labels),
-                        output_labels=list(self.plan.output_labels)))
-                    stats.write(_json_line(report))
-                    stats.flush()
+                    self._write_champion(report.champion, generation, champion_fitness)
+                    append_stats_row(stats, report.to_stats())
                     if report.solved and self.plan.stop_when_solved:
                         outcome.reason = "solved"
                     elif self.should_stop():
                         outcome.reason = "stopped"
                     last = outcome.reason != "generations" or pop.generation >= self.plan.generations
-                    if last or (generation + 1) % self.plan.checkpoint_every == 0:
+                    if last or self._checkpoint_due(generation, last_checkpoint):
+                        os.fsync(stats.fileno())
                         outcome.checkpoint = self._checkpoint(generation)
+                        last_checkpoint = time.perf_counter()
                     self.run_dir.write_status("running", generation)
                     for reporter in self.reporters:
                         reporter(report)
                     if last:
                         break
         except KeyboardInterrupt:
-            _try_status(self.run_dir, "stopped", outcome.generation)
+            if started:
+                _try_status(self.run_dir, "stopped", outcome.generation)
             raise
         except BaseException:
-            _try_status(self.run_dir, "failed", outcome.generation)
+            if started:
+                _try_status(self.run_dir, "failed", outcome.generation)
             raise
         outcome.seconds = time.perf_counter() - start
         state = "stopped" if outcome.reason == "stopped" else "finished"
@@ -119,15 +139,28 @@ class Runner:
         row = int(np.flatnonzero(pool.genome_ids == report.champion.key)[0])
         return report, float(fitness[row])
 
+    def _write_champion(self, champion: Genome, generation: int, fitness: float) -> None:
+        """The champion file: a reference when the genome is the previous generation's."""
+        previous = self.previous_champion
+        same = (previous is not None and previous[0].key == champion.key
+                and previous[0].equals(champion))
+        self.run_dir.write_champion(generation, genome_to_dict(
+            champion, generation=generation, fitness=fitness, task=self.plan.task,
+            input_labels=list(self.plan.input_labels), output_labels=list(self.plan.output_labels)),
+            genome_of=previous[1] if same else None)
+        if not same:
+            self.previous_champion = (champion, generation)
+
+    def _checkpoint_due(self, generation: int, last_checkpoint: float) -> bool:
+        every, seconds = self.plan.checkpoint_every, self.plan.checkpoint_seconds
+        return bool((every and (generation + 1) % every == 0)
+                    or (seconds is not None and time.perf_counter() - last_checkpoint >= seconds))
+
     def _checkpoint(self, generation: int) -> Path:
         path = self.run_dir.checkpoints / checkpoint_name(generation)
-        save_checkpoint(path, self.population, self.plan.task)
-        prune_checkpoints(self.run_dir.checkpoints, self.plan.keep_checkpoints)
+        save_checkpoint(path, self.population, self.plan.task, self.plan.run_id)
+        self.run_dir.prune_checkpoints(self.plan.keep_checkpoints)
         return path
-
-
-def _json_line(report: GenerationReport) -> str:
-    return json.dumps(report.to_stats(), separators=(",", ":")) + "\n"
 
 
 def _try_status(run: RunDirectory, state: str, generation: int) -> None:

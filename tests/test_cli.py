@@ -7,6 +7,7 @@ import errno
 import gzip
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -194,11 +195,15 @@ def test_existing_run_name_is_refused(xor_run, capsys):
 
 
 def test_corrupt_checkpoint_file_given_to_resume(xor_run, tmp_path, capsys):
-    bad = tmp_path / "gen-000001.json.gz"
+    run = tmp_path / "x"
+    shutil.copytree(xor_run, run)
+    bad = run / "checkpoints" / "gen-000001.json.gz"
     bad.write_bytes(gzip.compress(b'{"format": "something-else"}'))
     assert neat("resume", bad) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "not a neat-brain checkpoint" in err
+    assert neat("resume", tmp_path / "elsewhere.json.gz") == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_unwritable_runs_dir_is_a_clear_error(tmp_path, capsys):
@@ -215,16 +220,16 @@ def test_disk_full_during_a_checkpoint_stops_the_run_and_keeps_the_last_one(tmp_
 
     real_save = runner.save_checkpoint
 
-    def save(path, population, task):
+    def save(path, population, task, run_id):
         if population.generation == 4:  # the checkpoint after generation 3
             with open(path.with_name(f".{path.name}.tmp"), "wb") as f:
                 f.write(b"\x1f\x8b partial")
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real_save(path, population, task)
+        real_save(path, population, task, run_id)
 
     monkeypatch.setattr(runner, "save_checkpoint", save)
     assert neat("run", "xor", "--generations", 10, "--name", "full", "--runs-dir", tmp_path,
-                *QUICK) == 2
+                "--checkpoint-every", 1, *QUICK) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "gen-000002.json.gz is intact" in err
     run = tmp_path / "full"
@@ -242,14 +247,14 @@ def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
 
     real = rundir.RunDirectory.write_champion
 
-    def write_champion(self, generation, record):
+    def write_champion(self, generation, record, genome_of=None):
         if generation == 2:
             raise PermissionError(errno.EACCES, "Permission denied", str(self.champions))
-        return real(self, generation, record)
+        return real(self, generation, record, genome_of)
 
     monkeypatch.setattr(rundir.RunDirectory, "write_champion", write_champion)
     assert neat("run", "xor", "--generations", 5, "--name", "ro", "--runs-dir", tmp_path,
-                *QUICK) == 2
+                "--checkpoint-every", 1, *QUICK) == 2
     err = capsys.readouterr().err
     assert "Permission denied" in err and "gen-000001.json.gz is intact" in err
 
@@ -302,18 +307,6 @@ def test_dask_option_evaluates_elsewhere_with_identical_results(tmp_path):
 def test_unknown_backend_is_a_user_error(tmp_path, capsys):
     assert neat("run", "xor", "--runs-dir", tmp_path, "--dask", "carrier-pigeon", *QUICK) == 2
     assert "unknown evaluation backend" in capsys.readouterr().err
-
-
-def test_resume_refuses_a_run_that_is_still_running(xor_run, tmp_path, capsys):
-    import os
-    import shutil
-
-    run = tmp_path / "live"
-    shutil.copytree(xor_run, run)
-    (run / "status.json").write_text(json.dumps(
-        {"state": "running", "pid": os.getppid(), "generation": 3, "updated": 0}))
-    assert neat("resume", run, "--generations", 8, "--quiet") == 2
-    assert "is still running" in capsys.readouterr().err
 
 
 def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():

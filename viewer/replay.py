@@ -24,6 +24,7 @@ from fitness.registry import make_task
 from fitness.task import Frame, Task, TaskSpec
 from neat.errors import NeatError
 from neat.genome import Genome
+from neat.serialize import genome_from_dict
 from viewer.layout import compute_layout
 from viewer.rundir import RunStore, file_signature
 
@@ -88,7 +89,7 @@ class TaskCache:
             if cached is None or cached[0] != sig:
                 try:
                     config = self.store.config(run)
-                    cached = (sig, make_task(config.task, config.task_options), None)
+                    cached = (sig, make_task(config.run.task, config.task), None)
                 except (NeatError, ValueError, ImportError) as exc:
                     cached = (sig, None, f"task unavailable: {exc}")
                 self._tasks[run] = cached
@@ -101,6 +102,14 @@ class TaskCache:
             return self.task(run).spec
         except ValueError:
             return None
+
+
+def champion_genome(store: RunStore, run: str, generation: int | None
+                    ) -> tuple[int, Genome, dict[str, Any]]:
+    """(generation, Genome, champion record) of `generation` (None: the newest); ValueError when
+    the record is not a valid genome."""
+    generation, champion = store.champion(run, generation)
+    return generation, genome_from_dict(champion), champion
 
 
 def champion_layout(
@@ -149,7 +158,7 @@ class ReplayStore:
             self._cache.popitem(last=False)
 
     def _compute(self, run: str, generation: int) -> Replay:
-        generation, genome, champion = self.store.champion_genome(run, generation)
+        generation, genome, champion = champion_genome(self.store, run, generation)
         fitness = champion.get("fitness")
         fitness = float(fitness) if isinstance(fitness, int | float) else None
         try:
@@ -161,7 +170,7 @@ class ReplayStore:
         layout = champion_layout(genome, champion, task.spec)
         config = self.store.config(run)
         try:
-            frames = task.replay(genome, config.seed, not config.feed_forward)
+            frames = task.replay(genome, config.run.seed, not config.genome.feed_forward)
         except Exception as exc:  # a task's own bug must not take the viewer down
             log.exception("replay of run %s generation %d failed", run, generation)
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
