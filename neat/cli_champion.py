@@ -45,10 +45,10 @@ def _run_config(run: RunDirectory) -> Config:
 def check_gif_path(gif: str) -> Path:
     """The --gif path, refused unless it names a .gif file in an existing folder."""
     path = Path(gif)
-    if path.suffix.lower() != ".gif":
-        raise ConfigError(f"--gif {gif}: the file name must end with .gif")
     if path.is_dir():
         raise ConfigError(f"--gif {gif}: is a folder; give a file name such as {path / 'replay.gif'}")
+    if path.suffix.lower() != ".gif":
+        raise ConfigError(f"--gif {gif}: the file name must end with .gif")
     if not path.parent.is_dir():
         raise ConfigError(f"--gif {gif}: the folder {path.parent} does not exist")
     return path

@@ -133,11 +133,12 @@ def command_resume(args: argparse.Namespace) -> int:
             previous = previous_champion(run, next_generation - 1, config.genome.feed_forward)
         cleanup = Cleanup(run, next_generation - 1, stats, config.to_dict(), _warn)
         with _evaluator(task, config, args) as evaluate:
-            if not args.quiet:
+            if checkpoint is None:
+                _warn(f"run {run.path} has no checkpoint: starting it again from generation 0 "
+                      f"with its config (seed {config.run.seed}), which repeats it exactly")
+            elif not args.quiet:
                 print(f"Resuming {run.path} from {checkpoint.path.name} (generation "
-                      f"{next_generation})" if checkpoint else
-                      f"Run {run.path} has no checkpoint: starting it again from generation 0 "
-                      f"with its config (seed {config.run.seed})")
+                      f"{next_generation})")
             return _evolve(run, population, task, config, args, evaluate, run_id, cleanup,
                            previous)
 

@@ -51,11 +51,6 @@ def check_belongs(checkpoint: Checkpoint, config: Config, run_id: str | None) ->
     """CheckpointError, naming the file, unless `checkpoint` is this run's (see the module doc)."""
     path = checkpoint.path
     move = f"Move it out of {path.parent} and resume again"
-    match = CHECKPOINT_FILE.fullmatch(path.name)
-    if match is None or int(match.group(1)) + 1 != checkpoint.generation:
-        raise CheckpointError(f"{path} holds generation {checkpoint.generation}, which does not "
-                              f"match its name (gen-NNNNNN.json.gz is written after generation "
-                              f"NNNNNN); it was renamed or copied from elsewhere. {move}")
     if checkpoint.run_id != run_id:
         raise CheckpointError(f"{path} belongs to another run (run id {checkpoint.run_id}; this "
                               f"run's is {run_id}). {move}")
@@ -66,6 +61,11 @@ def check_belongs(checkpoint: Checkpoint, config: Config, run_id: str | None) ->
     if difference:
         raise CheckpointError(f"{path} was made with another config than this run's config.toml "
                               f"({difference}). {move}")
+    match = CHECKPOINT_FILE.fullmatch(path.name)
+    if match is None or int(match.group(1)) + 1 != checkpoint.generation:
+        raise CheckpointError(f"{path} holds generation {checkpoint.generation}, which does not "
+                              f"match its name (gen-NNNNNN.json.gz is written after generation "
+                              f"NNNNNN); it was renamed or copied from elsewhere. {move}")
 
 
 def config_difference(a: Config, b: Config) -> str | None:
