@@ -360,3 +360,46 @@ def test_view_nice_outside_0_to_19_is_refused(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "--view-nice: invalid choice: 25" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_checkpoints_are_written_by_time_by_default_or_every_k_generations(tmp_path):
+    def checkpoints(name: str, *flags: object) -> list[str]:
+        assert neat("run", "xor", "--generations", 6, "--name", name, "--runs-dir", tmp_path,
+                    *flags, *QUICK, "--set", "run.stop_when_solved=false") == 0
+        return sorted(p.name[4:10] for p in (tmp_path / name / "checkpoints").iterdir())
+
+    assert checkpoints("by-time") == ["000005"]  # 30 s never passed: only the last generation
+    assert checkpoints("always", "--checkpoint-seconds", 0) == [f"00000{g}" for g in range(1, 6)]
+    assert checkpoints("every", "--checkpoint-every", 4) == ["000003", "000005"]
+    assert checkpoints("both", "--checkpoint-every", 4, "--checkpoint-seconds", 1000) == [
+        "000003", "000005"]
+
+
+def test_an_unchanged_champion_is_stored_once_and_shown_for_every_generation(tmp_path, capsys):
+    from fastapi.testclient import TestClient
+
+    from viewer import create_app
+
+    assert neat("run", "xor", "--generations", 40, "--name", "e", "--runs-dir", tmp_path,
+                *QUICK, "--set", "run.stop_when_solved=false") == 0
+    run = tmp_path / "e"
+    records = {int(p.name[4:10]): json.loads(p.read_text()) for p in (run / "champions").iterdir()}
+    assert sorted(records) == list(range(40))
+    refs = [g for g, r in records.items() if r["format"] == "neat-brain/genome-ref"]
+    assert refs, "the elite never stayed champion: choose another seed"
+    g = refs[-1]
+    base = records[records[g]["genome_of"]]
+    assert base["format"] == "neat-brain/genome" and base["key"] == records[g]["key"]
+    rows = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert records[g]["key"] == rows[g]["champion_id"]
+    with TestClient(create_app(tmp_path)) as client:
+        shown = client.get(f"/api/runs/e/champions/{g}").json()
+        assert client.get("/api/runs/e/champions").json() == list(range(40))
+        assert client.get(f"/api/runs/e/champions/{g}/layout").status_code == 200
+    assert shown["generation"] == g and shown["nodes"] == base["nodes"]
+    assert shown["fitness"] == records[g]["fitness"]
+    capsys.readouterr()
+    assert neat("replay", run, "--generation", g) == 0
+    assert f"gen-{g:06d}.json (genome {base['key']}, generation {g}" in capsys.readouterr().out
+    assert neat("export", run, "--generation", g, "--format", "json") == 0
+    assert len(json.loads(capsys.readouterr().out)["nodes"]) == len(base["nodes"])

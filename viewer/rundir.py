@@ -169,9 +169,9 @@ class RunStore:
     def summary(self, name: str) -> dict[str, Any]:
         """One line of the run list: task, progress, best fitness, state, newest checkpoint. A run
         whose files cannot be read gets its error in `error`, never an exception."""
-        error = None
         try:
             rows = self.stats(name)
+            error = self._stats[name].problem
         except (NeatError, OSError) as exc:
             rows, error = [], str(exc)
         try:
