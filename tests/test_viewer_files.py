@@ -41,19 +41,21 @@ def outside_file(runs_dir: Path, name: str, text: str) -> Path:
 
 @pytest.mark.parametrize("name", ["stats.jsonl", "status.json", "config.toml"])
 def test_a_file_linked_out_of_the_run_is_never_served(client, runs_dir, name):
-    secret = {"stats.jsonl": '{"generation": 0, "best_fitness": 4242.0, "secret": "s3cr3t"}\n',
-              "status.json": '{"state": "finished", "secret": "s3cr3t"}',
-              "config.toml": '[run]\ntask = "s3cr3t"\n'}[name]
+    real = (runs_dir / "alpha" / name).read_text()
+    secret = {"stats.jsonl": '{"generation": 0, "best_fitness": 4242.0, "note": "s3cr3t"}\n',
+              "status.json": '{"state": "failed", "generation": 4242, "updated": 4242.0}',
+              "config.toml": real.replace('task = "fake-grid"', 'task = "s3cr3t"')}[name]
+    assert secret != real
     target = outside_file(runs_dir, "secret", secret)
     (runs_dir / "alpha" / name).unlink()
     (runs_dir / "alpha" / name).symlink_to(target)
     for url in ("/api/runs", "/api/runs/alpha", "/api/runs/alpha/stats"):
         response = client.get(url)
         assert response.status_code == 200 and "s3cr3t" not in response.text
-        assert "4242" not in response.text
+        assert "4242" not in response.text and '"failed"' not in response.text
     runs = {r["name"]: r for r in client.get("/api/runs").json()}
     assert runs["beta"]["generations"] == 3 and runs["beta"]["error"] is None
-    if name == "stats.jsonl":
+    if name != "status.json":
         assert "symbolic link" in runs["alpha"]["error"]
 
 
