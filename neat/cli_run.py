@@ -112,7 +112,9 @@ def command_resume(args: argparse.Namespace) -> int:
         for note in (*stats.gaps, missing_champions(run, next_generation)):
             if note:
                 _warn(note)
-        if stats.rows and stats.rows[-1].solved and config.run.stop_when_solved:
+        last = stats.rows[-1] if stats.rows else None
+        if (last is not None and last.generation == next_generation - 1 and last.solved
+                and config.run.stop_when_solved):
             print(f"Run {run.path} was solved at generation {next_generation - 1} and "
                   "run.stop_when_solved is true; nothing to resume.")
             return 0
@@ -168,7 +170,7 @@ def _evaluator(task: Any, config: Config, args: argparse.Namespace) -> Any:
 
 def plan_cadence(args: argparse.Namespace) -> None:
     """Check the checkpoint and viewer flags; without --checkpoint-every or --checkpoint-seconds,
-    checkpoints are written at most every DEFAULT_CHECKPOINT_SECONDS."""
+    checkpoints are written at most every RunPlan.checkpoint_seconds (30 s)."""
     if args.checkpoint_every is not None and args.checkpoint_every < 1:
         raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be at least 1")
     if args.checkpoint_seconds is not None and not 0 <= args.checkpoint_seconds < math.inf:

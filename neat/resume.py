@@ -119,7 +119,9 @@ def plan_stats(data: bytes, next_generation: int) -> StatsPlan:
     last = next_generation - 1
     if after:
         plan.repairs.append(f"dropped {after} stats row(s) after generation {last} (the resumed run "
-                            "recomputes them)")
+                            "recomputes them)" if last >= 0 else
+                            f"dropped the {after} stats row(s) of the attempt that died (the run "
+                            "starts again and recomputes them)")
     if torn.strip():
         plan.repairs.append("dropped a half-written last stats line")
     if damaged:

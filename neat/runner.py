@@ -2,9 +2,10 @@
 
 One generation: evaluate, tell, write the champion, append the stats row, checkpoint (when due: at
 most every `checkpoint_seconds` and/or every `checkpoint_every` generations, and always at the end
-and on a stop), update status.json, report. A champion that is the same genome as the previous
-generation's is stored as a reference to the file holding it. The evaluation function and the
-solved test come from the caller, so this module knows nothing of tasks.
+and on a stop), update status.json (at most once a second while running), report. A champion that
+is the same genome as the previous generation's is stored as a reference to the file holding it.
+The evaluation function and the solved test come from the caller, so this module knows nothing of
+tasks.
 
 Before the first generation is written the runner touches no file of the run: `prepare` (a
 resume's clean-up) runs only once that generation has been evaluated.
@@ -13,6 +14,7 @@ resume's clean-up) runs only once that generation has been evaluated.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from neat.rundir import RunDirectory, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
 
 SolvedMask = Callable[[PackedNetworks, np.ndarray], np.ndarray]
+STATUS_SECONDS = 1.0  # status.json ("running", generation) is rewritten at most this often
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Runner:
         pop = self.population
         outcome = RunOutcome("generations", pop.generation - 1)
         start = last_checkpoint = time.perf_counter()
+        last_status = -math.inf
         started = False
         try:
             with contextlib.ExitStack() as files:
@@ -107,7 +111,9 @@ class Runner:
                         os.fsync(stats.fileno())
                         outcome.checkpoint = self._checkpoint(generation)
                         last_checkpoint = time.perf_counter()
-                    self.run_dir.write_status("running", generation)
+                    if time.perf_counter() - last_status >= STATUS_SECONDS:
+                        self.run_dir.write_status("running", generation)
+                        last_status = time.perf_counter()
                     for reporter in self.reporters:
                         reporter(report)
                     if last:
