@@ -216,7 +216,7 @@ def text_limit(population: int) -> int:
     return TEXT_BASE + population * TEXT_PER_GENOME
 
 
-def inflate(raw: bytes) -> bytes:
+def inflate(raw: bytes) -> bytearray:
     """The decompressed gzip stream, read in chunks: refused once it grows beyond the text_limit of
     the population.size its first HEAD_BYTES declare (or when that population cannot fit in this
     machine's memory), so a small file can never expand to gigabytes."""
@@ -238,7 +238,7 @@ def inflate(raw: bytes) -> bytes:
         raise CheckpointError(f"the compressed data is corrupt ({exc})") from None
     if inflater.unused_data:
         raise CheckpointError("the compressed data is corrupt (bytes after the end of the stream)")
-    return bytes(text)
+    return text
 
 
 def _declared_limit(head: bytes) -> int:

@@ -27,7 +27,6 @@ from neat.resume import (
     missing_champions,
     plan_stats,
     previous_champion,
-    read_stats_bytes,
 )
 from neat.rundir import (
     CHECKPOINT_FILE,
@@ -108,7 +107,7 @@ def command_resume(args: argparse.Namespace) -> int:
         if args.generations is not None:
             set_value(config, "run", "generations", args.generations, "--generations")
         next_generation = 0 if checkpoint is None else checkpoint.generation
-        stats = plan_stats(read_stats_bytes(run), next_generation)
+        stats = plan_stats(run.stats_bytes(), next_generation)
         for note in (*stats.gaps, missing_champions(run, next_generation)):
             if note:
                 _warn(note)

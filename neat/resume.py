@@ -17,7 +17,7 @@ from neat.checkpoint import Checkpoint, load_checkpoint
 from neat.config import Config
 from neat.errors import CheckpointError, RunFileError
 from neat.genome import Genome
-from neat.rundir import CHECKPOINT_FILE, STATS, STATS_LIMIT, RunDirectory, StatsRow, parse_stats_line
+from neat.rundir import CHECKPOINT_FILE, RunDirectory, StatsRow, parse_stats_line
 from neat.serialize import genome_from_dict
 
 
@@ -171,13 +171,6 @@ def previous_champion(run: RunDirectory, generation: int, feed_forward: bool
         return genome_from_dict(record, feed_forward), genome_of
     except (RunFileError, CheckpointError):
         return None
-
-
-def read_stats_bytes(run: RunDirectory) -> bytes:
-    """stats.jsonl's bytes (empty when it does not exist)."""
-    if not (run.path / STATS).exists():
-        return b""
-    return run.read(STATS, STATS_LIMIT)
 
 
 @dataclass

@@ -433,14 +433,15 @@ class RunDirectory:
             status.state = "stopped"
         return status
 
+    def stats_bytes(self) -> bytes:
+        """stats.jsonl as it is (empty when it does not exist)."""
+        if not os.path.lexists(self.path / STATS):
+            return b""
+        return self.read(STATS, STATS_LIMIT)
+
     def stats_lines(self) -> list[bytes]:
         """The complete (newline-terminated) lines of stats.jsonl; a torn last line is left out."""
-        try:
-            data = self.read(STATS, STATS_LIMIT)
-        except RunFileError:
-            if (self.path / STATS).exists() or (self.path / STATS).is_symlink():
-                raise
-            return []
+        data = self.stats_bytes()
         return data[: data.rfind(b"\n") + 1].splitlines()
 
     def read_stats(self) -> list[StatsRow]:
