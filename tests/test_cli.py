@@ -403,3 +403,13 @@ def test_an_unchanged_champion_is_stored_once_and_shown_for_every_generation(tmp
     assert f"gen-{g:06d}.json (genome {base['key']}, generation {g}" in capsys.readouterr().out
     assert neat("export", run, "--generation", g, "--format", "json") == 0
     assert len(json.loads(capsys.readouterr().out)["nodes"]) == len(base["nodes"])
+
+
+def test_a_config_with_any_string_reads_back(tmp_path, capsys):
+    """TOML is written by tomli-w: newlines, quotes and backslashes in values survive."""
+    assert neat("config", "--defaults", "--set", 'task.level="a\\nb \\"q\\" \\\\ end"') == 0
+    text = capsys.readouterr().out
+    assert tomllib.loads(text)["task"] == {"level": 'a\nb "q" \\ end'}
+    assert neat("run", "xor", "--generations", 1, "--name", "s", "--runs-dir", tmp_path, *QUICK,
+                "--set", 'run.task="xor"') == 0
+    assert tomllib.loads((tmp_path / "s" / "config.toml").read_text())["run"]["task"] == "xor"
