@@ -405,11 +405,7 @@ def test_an_unchanged_champion_is_stored_once_and_shown_for_every_generation(tmp
     assert len(json.loads(capsys.readouterr().out)["nodes"]) == len(base["nodes"])
 
 
-def test_a_config_with_any_string_reads_back(tmp_path, capsys):
-    """TOML is written by tomli-w: newlines, quotes and backslashes in values survive."""
+def test_a_config_with_any_string_reads_back(capsys):
+    """TOML values are written by tomli-w: newlines, quotes and backslashes survive."""
     assert neat("config", "--defaults", "--set", 'task.level="a\\nb \\"q\\" \\\\ end"') == 0
-    text = capsys.readouterr().out
-    assert tomllib.loads(text)["task"] == {"level": 'a\nb "q" \\ end'}
-    assert neat("run", "xor", "--generations", 1, "--name", "s", "--runs-dir", tmp_path, *QUICK,
-                "--set", 'run.task="xor"') == 0
-    assert tomllib.loads((tmp_path / "s" / "config.toml").read_text())["run"]["task"] == "xor"
+    assert tomllib.loads(capsys.readouterr().out)["task"] == {"level": 'a\nb "q" \\ end'}
