@@ -4,7 +4,9 @@
 `task.evaluate(packed, rng)`. Specs:
 
 - None or "inprocess": `task.evaluate` right here (compiled kernels use every core).
-- "process:N": a local pool of N spawned worker processes.
+- "process:N": a local pool of N spawned worker processes, which die with the process that started
+  them, even when it is killed with SIGKILL (Linux parent-death signal, plus a watchdog thread
+  that polls the parent's pid elsewhere).
 - "local:N": a Dask LocalCluster of N single-threaded worker processes, closed with the evaluator.
 - "tcp://HOST:PORT" (any Dask scheduler address): the workers of a running Dask cluster.
 
@@ -30,6 +32,8 @@ the time; a lost scheduler raises ClusterError (the run stops, the last checkpoi
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
+import ctypes.util
 import functools
 import importlib
 import itertools
@@ -37,6 +41,10 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
@@ -54,6 +62,8 @@ CHUNKS_PER_WORKER = 4
 CONNECT_TIMEOUT_SECONDS = 5
 WORKER_WAIT_SECONDS = 30
 TASK_RETRIES = 2
+PARENT_CHECK_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 INSTALL_HINT = "pip install neat-brain[dask]"
 RESUME_HINT = (
     "The run stopped; its last checkpoint is intact. Restart the cluster (or drop --dask) and "
@@ -237,13 +247,33 @@ class ChunkedEvaluator(_ClosingContext):
         self.runner.close()
 
 
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: end this process when `parent` ends, however it ends. On Linux the
+    kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); a daemon thread that polls
+    the parent's pid covers other systems (and a parent that died before the prctl)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), name="parent-watch",
+                     daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
 class ProcessPoolRunner:
-    """A local pool of spawned worker processes."""
+    """A local pool of spawned worker processes that die with this process."""
 
     def __init__(self, n_workers: int):
         self.n_workers = n_workers
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            n_workers, mp_context=multiprocessing.get_context("spawn")
+            n_workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent, initargs=(os.getpid(),),
         )
 
     def workers(self) -> int:

@@ -6,7 +6,8 @@ it and continuing gives exactly the run that would have happened without the int
 next generation to evaluate.
 
 Layout (all keys required):
-    format "neat-brain/checkpoint", version 2, task, config (Config.to_dict()), generation,
+    format "neat-brain/checkpoint", version 3, run_id (the run's id from run.json; null for runs
+    made before run ids), task, config (Config.to_dict()), generation,
     evaluations, pool {n_inputs, n_outputs, activations, genome_ids, node_start, conn_start, node_id,
     node_kind, node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled}
     (lists; node_act indexes the pool's "activations" name list, so the file survives a reordering
@@ -18,20 +19,23 @@ Layout (all keys required):
     (null or {genome (key), score, solved, episodes, details}: the newest champion test).
 Floats that may be infinite (best fitness before any improvement) are stored as the strings "inf",
 "-inf" or "nan", so the file is strict JSON. Loading validates every field and raises
-CheckpointError naming the file and the first problem.
+CheckpointError naming the file and the first problem. Version 1 files (no run_id) and version 2
+files (no test_episodes, last_test) still load.
+
+Loading never inflates blindly: the gzip stream is decompressed in chunks, and a file whose JSON
+grows beyond `text_limit(population)` (population.size as declared near its start) is refused.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import logging
 import math
+import os
 import queue
 import re
+import stat
 import threading
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,22 +47,25 @@ from neat.atomic import write_atomic
 from neat.config import Config
 from neat.errors import CheckpointError, ConfigError
 from neat.genome import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, GenomePool
+from neat.memory import population_fits
 from neat.pool_check import offsets_problem, pool_problem
 from neat.population import Population, PopulationState
 from neat.report import TestResult
 from neat.serialize import genome_from_dict, genome_to_dict
 from neat.species import Species
 
-log = logging.getLogger(__name__)
-
 FORMAT = "neat-brain/checkpoint"
-VERSION = 2
-SUFFIX = ".json.gz"
-FILE_NAME = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 COMPRESS_LEVEL = 1
 GZIP_WBITS = 31  # zlib writes a gzip header (mtime 0) and trailer
 MAX_INT = 2**62  # ids, keys and counters stay far from int64 overflow
 _NONFINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+HEAD_BYTES = 64 << 10  # the declared population.size must appear within this much JSON
+TEXT_BASE = 16 << 20  # JSON bytes allowed whatever the population: config, species, counters
+TEXT_PER_GENOME = 256 << 10  # and per genome (about 5,000 connections each)
+INFLATE_CHUNK = 1 << 20
+DECLARED_POPULATION = re.compile(rb'"population"\s*:\s*\{\s*"size"\s*:\s*([0-9]{1,12})')
 
 
 @dataclass
@@ -68,6 +75,7 @@ class Checkpoint:
     path: Path
     config: Config
     task: str
+    run_id: str | None
     state: PopulationState
 
     @property
@@ -79,11 +87,6 @@ class Checkpoint:
         return Population.from_state(self.config, self.state)
 
 
-def checkpoint_name(completed_generation: int) -> str:
-    """File name of the checkpoint written after `completed_generation` was evaluated."""
-    return f"gen-{completed_generation:06d}{SUFFIX}"
-
-
 def encode_float(value: float) -> float | str:
     """`value`, or "inf" / "-inf" / "nan" when it is not finite (strict JSON has no such numbers)."""
     if math.isfinite(value):
@@ -91,13 +94,14 @@ def encode_float(value: float) -> float | str:
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
-def checkpoint_to_dict(population: Population, task: str) -> dict[str, Any]:
+def checkpoint_to_dict(population: Population, task: str, run_id: str | None) -> dict[str, Any]:
     """The checkpoint record of `population` (see the module docstring)."""
     s = population.state()
     pool = s.pool
     return {
         "format": FORMAT,
         "version": VERSION,
+        "run_id": run_id,
         "task": task,
         "config": population.config.to_dict(),
         "generation": s.generation,
@@ -140,9 +144,9 @@ def checkpoint_to_dict(population: Population, task: str) -> dict[str, Any]:
 POOL_ARRAYS = ("genome_ids", "node_start", "conn_start", *NODE_FIELDS, *CONN_FIELDS)
 
 
-def encode_checkpoint(population: Population, task: str) -> bytes:
+def encode_checkpoint(population: Population, task: str, run_id: str | None) -> bytes:
     """The gzipped JSON bytes of `population`'s checkpoint (deterministic: no timestamp inside)."""
-    return gzip_json(checkpoint_to_dict(population, task), big="pool")
+    return gzip_json(checkpoint_to_dict(population, task, run_id), big="pool")
 
 
 def gzip_json(data: dict[str, Any], big: str) -> bytes:
@@ -179,16 +183,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
-def save_checkpoint(path: Path, population: Population, task: str) -> None:
+def save_checkpoint(path: Path, population: Population, task: str, run_id: str | None) -> None:
     """Write `population`'s checkpoint to `path` atomically (OSError if the disk refuses)."""
-    write_atomic(Path(path), encode_checkpoint(population, task))
+    write_atomic(Path(path), encode_checkpoint(population, task, run_id))
 
 
 def load_checkpoint(path: Path | str) -> Checkpoint:
     """Read and validate a checkpoint file; CheckpointError names the file and the problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CheckpointError(f"cannot read checkpoint {path}: not a regular file")
+            raw = f.read()
     except OSError as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from None
     try:
@@ -203,17 +211,54 @@ def decode_checkpoint(raw: bytes, path: Path) -> Checkpoint:
         raise CheckpointError("the file is empty")
     if raw[:2] != b"\x1f\x8b":
         raise CheckpointError("not a gzip file, so not a neat-brain checkpoint")
-    try:
-        text = gzip.decompress(raw)
-    except EOFError:
-        raise CheckpointError("the file is truncated (compressed data ends early)") from None
-    except (OSError, zlib.error, ValueError) as exc:
-        raise CheckpointError(f"the compressed data is corrupt ({exc})") from None
+    text = inflate(raw)
     try:
         data = json.loads(text.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CheckpointError(f"the content is not valid JSON ({exc})") from None
     return _checkpoint_from_dict(data, path)
+
+
+def text_limit(population: int) -> int:
+    """The most JSON bytes a checkpoint of `population` genomes may hold."""
+    return TEXT_BASE + population * TEXT_PER_GENOME
+
+
+def inflate(raw: bytes) -> bytearray:
+    """The decompressed gzip stream, read in chunks: refused once it grows beyond the text_limit of
+    the population.size its first HEAD_BYTES declare (or when that population cannot fit in this
+    machine's memory), so a small file can never expand to gigabytes."""
+    inflater = zlib.decompressobj(GZIP_WBITS)
+    text, data, limit = bytearray(), raw, None
+    try:
+        while not inflater.eof:
+            chunk = inflater.decompress(data, INFLATE_CHUNK)
+            data = inflater.unconsumed_tail
+            if not chunk and not data:
+                raise CheckpointError("the file is truncated (compressed data ends early)")
+            text += chunk
+            if limit is None and len(text) >= HEAD_BYTES:
+                limit = _declared_limit(bytes(text[:HEAD_BYTES]))
+            if limit is not None and len(text) > limit:
+                raise CheckpointError(f"its JSON grows beyond {limit:,} bytes, the most a checkpoint "
+                                      "of its population may hold; refusing it (damaged or hostile)")
+    except zlib.error as exc:
+        raise CheckpointError(f"the compressed data is corrupt ({exc})") from None
+    if inflater.unused_data:
+        raise CheckpointError("the compressed data is corrupt (bytes after the end of the stream)")
+    return text
+
+
+def _declared_limit(head: bytes) -> int:
+    match = DECLARED_POPULATION.search(head)
+    if match is None:
+        raise CheckpointError(f"its config's population.size is not within its first {HEAD_BYTES:,} "
+                              "bytes, so it is not a neat-brain checkpoint")
+    population = int(match.group(1))
+    problem = population_fits(population)
+    if problem:
+        raise CheckpointError(f"it declares a population of {population:,}: {problem}")
+    return text_limit(population)
 
 
 def _reject_constant(name: str) -> None:
@@ -224,10 +269,11 @@ def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise CheckpointError(f"not a neat-brain checkpoint (format {found!r}, expected '{FORMAT}')")
-    if data.get("version") != VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
         raise CheckpointError(f"checkpoint version {data.get('version')!r} is not supported; this "
-                              f"program reads version {VERSION}")
+                              f"program reads versions {', '.join(map(str, READABLE_VERSIONS))}")
     r = _Reader(data, "")
+    run_id = None if data["version"] == 1 or data.get("run_id") is None else r.get("run_id", str)
     try:
         config = Config.from_dict(r.get("config", dict), source="its config")
     except ConfigError as exc:
@@ -269,11 +315,11 @@ def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
         best_genome=best_genome,
         best_fitness=r.number("best_fitness", finite=False),
         rng_state=_read_rng(r.get("rng", dict)),
-        test_episodes=r.integer("test_episodes", 0),
-        last_test=None if data.get("last_test") is None else _read_test(
+        test_episodes=r.integer("test_episodes", 0) if data["version"] >= 3 else 0,
+        last_test=None if data["version"] < 3 or data.get("last_test") is None else _read_test(
             r.child("last_test", dict), next_genome_key),
     )
-    return Checkpoint(path, config, task, state)
+    return Checkpoint(path, config, task, run_id, state)
 
 
 def _read_test(r: _Reader, next_genome_key: int) -> tuple[int, TestResult]:
@@ -441,39 +487,3 @@ def _read_rng(state: dict[str, Any]) -> dict[str, Any]:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def checkpoint_files(folder: Path) -> list[tuple[int, Path]]:
-    """(completed generation, path) of every checkpoint file in `folder`, oldest first."""
-    try:
-        names = [p.name for p in Path(folder).iterdir()]
-    except OSError:
-        return []
-    found = [(int(m.group(1)), Path(folder) / name)
-             for name in names if (m := FILE_NAME.fullmatch(name))]
-    return sorted(found)
-
-
-def load_latest_checkpoint(folder: Path,
-                           warn: Callable[[str], None] = log.warning) -> Checkpoint:
-    """The newest checkpoint in `folder` that loads; corrupt newer ones are skipped with `warn`."""
-    files = checkpoint_files(folder)
-    if not files:
-        raise CheckpointError(f"no checkpoints in {folder}")
-    problems = []
-    for _, path in reversed(files):
-        try:
-            return load_checkpoint(path)
-        except CheckpointError as exc:
-            warn(f"skipping {exc}")
-            problems.append(str(exc))
-    raise CheckpointError(f"no usable checkpoint in {folder}: {problems[0]}")
-
-
-def prune_checkpoints(folder: Path, keep: int) -> None:
-    """Delete all but the newest `keep` checkpoint files in `folder`, and temporary files left by
-    an interrupted save."""
-    for _, path in checkpoint_files(folder)[:-keep]:
-        path.unlink(missing_ok=True)
-    for path in Path(folder).glob(".gen-*.tmp"):
-        path.unlink(missing_ok=True)

@@ -11,9 +11,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from neat.errors import NeatError
+from neat.errors import ConfigError, NeatError
 
 EXIT_USER_ERROR = 2
+MAX_PORT = 65535
 COMMANDS = {
     "run": ("neat.cli_run", "command_run"), "resume": ("neat.cli_run", "command_resume"),
     "tasks": ("neat.cli_info", "command_tasks"), "config": ("neat.cli_info", "command_config"),
@@ -66,10 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="run directory name (default: TASK-YYYYmmdd-HHMMSS)")
     p.add_argument("--runs-dir", default="runs", metavar="DIR",
                    help="folder holding run directories (default: ./runs)")
-    p.add_argument("--checkpoint-every", type=int, default=1, metavar="K",
-                   help="write a checkpoint every K generations (default 1; the last one always)")
-    p.add_argument("--keep", type=int, default=5, metavar="L",
-                   help="keep the newest L checkpoints (default 5)")
+    _add_checkpoint_options(p)
     _add_live_options(p)
 
     p = _add(sub, "resume", "Continue a run exactly where its newest valid checkpoint left it.",
@@ -79,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="a run directory, or one checkpoint file in it")
     p.add_argument("--generations", type=int, metavar="N",
                    help="total generations to reach (default: the run's run.generations)")
-    p.add_argument("--checkpoint-every", type=int, default=1, metavar="K",
-                   help="write a checkpoint every K generations (default 1)")
-    p.add_argument("--keep", type=int, default=5, metavar="L", help="keep the newest L checkpoints")
+    _add_checkpoint_options(p)
     _add_live_options(p)
 
     p = _add(sub, "tasks", "List the built-in tasks.", "  neat tasks\n")
@@ -127,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_checkpoint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint-seconds", type=float, metavar="S",
+                   help="write a checkpoint at most every S seconds (default 30 when neither this "
+                        "nor --checkpoint-every is given; 0 = every generation); the last "
+                        "generation and a stop always write one")
+    p.add_argument("--checkpoint-every", type=int, metavar="K",
+                   help="write a checkpoint every K generations (instead of by time, unless "
+                        "--checkpoint-seconds is also given)")
+    p.add_argument("--keep", type=int, default=5, metavar="L",
+                   help="keep the newest L checkpoints (default 5)")
+
+
 def _add_live_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--view", action="store_true",
                    help="serve the live viewer in this process while evolving")
@@ -141,20 +149,28 @@ def _add_live_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `neat` command; returns the exit status (0 ok, 2 user error, 128+signal stopped)."""
-    args = build_parser().parse_args(argv)
-    module_name, function = COMMANDS[args.command]
-    command = getattr(importlib.import_module(module_name), function)
+    """Run the `neat` command; returns the exit status (0 ok, 2 user error, 128+signal stopped).
+    Ctrl-C at any moment, even while the command's modules load, ends with one line and 130."""
+    name = "neat"
     try:
-        return command(args)
+        args = build_parser().parse_args(argv)
+        name = f"neat {args.command}"
+        module_name, function = COMMANDS[args.command]
+        return getattr(importlib.import_module(module_name), function)(args)
     except NeatError as exc:
-        print(f"neat {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{name}: error: {exc}", file=sys.stderr)
     except OSError as exc:
-        print(f"neat {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+        print(f"{name}: error: {describe_os_error(exc)}", file=sys.stderr)
     except KeyboardInterrupt:
-        print(f"\nneat {args.command}: interrupted", file=sys.stderr)
+        print(f"\n{name}: interrupted", file=sys.stderr)
         return 130
     return EXIT_USER_ERROR
+
+
+def check_port(port: int) -> None:
+    """ConfigError unless `port` is a TCP port number (0: any free port)."""
+    if not 0 <= port <= MAX_PORT:
+        raise ConfigError(f"--port {port}: must be from 0 (any free port) to {MAX_PORT}")
 
 
 def describe_os_error(exc: OSError) -> str:

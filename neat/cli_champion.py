@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from neat.config import Config, load_config
 from neat.errors import CheckpointError, ConfigError
 from neat.export import genome_graph, graph_to_text
 from neat.genome import Genome
-from neat.rundir import RunDirectory, is_run_dir
+from neat.rundir import CONFIG, RunDirectory, champion_name, is_run_dir
 from neat.serialize import genome_from_dict
 
 
@@ -26,15 +25,10 @@ def find_run(name: str) -> RunDirectory:
 
 def load_champion(run: RunDirectory, generation: int | None,
                   feed_forward: bool) -> tuple[Path, Genome, dict[str, Any]]:
-    """(file, genome, record) of the champion of `generation` (None = the newest)."""
-    try:
-        path = run.champion_path(generation)
-    except FileNotFoundError as exc:
-        raise ConfigError(str(exc)) from None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CheckpointError(f"champion {path} is not valid JSON ({exc})") from None
+    """(file, genome, record) of the champion of `generation` (None = the newest); a champion stored
+    as a reference to an earlier generation's genome comes back complete."""
+    generation, record = run.read_champion(generation)
+    path = run.champions / champion_name(generation)
     try:
         genome = genome_from_dict(record, feed_forward)
     except CheckpointError as exc:
@@ -43,10 +37,23 @@ def load_champion(run: RunDirectory, generation: int | None,
 
 
 def _run_config(run: RunDirectory) -> Config:
-    return load_config(run.path / "config.toml")
+    return load_config(run.path / CONFIG)
+
+
+def check_gif_path(gif: str) -> Path:
+    """The --gif path, refused unless it names a .gif file in an existing folder."""
+    path = Path(gif)
+    if path.is_dir():
+        raise ConfigError(f"--gif {gif}: is a folder; give a file name such as {path / 'replay.gif'}")
+    if path.suffix.lower() != ".gif":
+        raise ConfigError(f"--gif {gif}: the file name must end with .gif")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--gif {gif}: the folder {path.parent} does not exist")
+    return path
 
 
 def command_replay(args: argparse.Namespace) -> int:
+    gif = check_gif_path(args.gif) if args.gif else None
     run = find_run(args.run)
     config = _run_config(run)
     path, genome, record = load_champion(run, args.generation, config.genome.feed_forward)
@@ -70,7 +77,7 @@ def command_replay(args: argparse.Namespace) -> int:
             raise ConfigError(f"--episode {args.episode}: this champion has episodes 0.."
                               f"{len(episodes) - 1}")
         chosen = range(args.episode, args.episode + 1)
-    if args.test and args.episode is None and args.gif is None:
+    if args.test and args.episode is None and gif is None:
         result = task.test(genome, recurrent)
         print(f"test: {result.episodes} episodes, score {result.score:.6g}, "
               f"{'solved' if result.solved else 'not solved'} ({task.spec.test_protocol})")
@@ -79,7 +86,7 @@ def command_replay(args: argparse.Namespace) -> int:
         return 0
     replays = []
     for k in chosen:
-        replay = task.replay(genome, recurrent, episodes[k], max_frames=None if args.gif and
+        replay = task.replay(genome, recurrent, episodes[k], max_frames=None if gif and
                              not replays else 0)
         replays.append(replay)
         print(f"[{k}] {replay.episode.label}: steps {replay.steps}, score {replay.score:.6g}")
@@ -88,11 +95,11 @@ def command_replay(args: argparse.Namespace) -> int:
         verdict = "the stored fitness" if fitness == record.get("fitness") else (
             f"NOT the stored fitness {record.get('fitness')!r}")
         print(f"fitness {fitness:.6g} (the mean score of the {len(replays)} episode(s)): {verdict}")
-    if args.gif:
+    if gif is not None:
         from fitness.drawing import save_gif
 
-        count = save_gif([f.world for f in replays[0].frames], Path(args.gif))
-        print(f"Wrote {args.gif} ({count} frames of episode {chosen[0]})")
+        count = save_gif([f.world for f in replays[0].frames], gif)
+        print(f"Wrote {gif} ({count} frames of episode {chosen[0]})")
     return 0
 
 

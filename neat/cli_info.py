@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
-from neat.checkpoint import checkpoint_files
+from neat.cli import check_port
 from neat.config import Config, config_to_toml, load_config
 from neat.errors import ConfigError, NeatError
 from neat.rundir import RunDirectory, is_run_dir
@@ -57,21 +56,8 @@ def command_runs(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder of runs")
-    rows = []
-    for path in sorted(p for p in folder.iterdir() if p.is_dir() and is_run_dir(p)):
-        run = RunDirectory(path)
-        stats = run.read_stats()
-        best = [r["best_fitness"] for r in stats if _is_number(r.get("best_fitness"))]
-        checkpoints = checkpoint_files(run.checkpoints)
-        rows.append([
-            path.name,
-            run.read_task_name() or "?",
-            str(len(stats)),
-            f"{max(best):.6g}" if best else "-",
-            "yes" if any(r.get("solved") is True for r in stats) else "no",
-            str(run.read_status()["state"]),
-            checkpoints[-1][1].name if checkpoints else "-",
-        ])
+    rows = [_run_row(RunDirectory(path))
+            for path in sorted(p for p in folder.iterdir() if p.is_dir() and is_run_dir(p))]
     if not rows:
         print(f"No runs in {folder}.")
         return 0
@@ -80,7 +66,25 @@ def command_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_row(run: RunDirectory) -> list[str]:
+    """One line of `neat runs`; an unreadable file shows as '?' (one bad run never hides another)."""
+    try:
+        stats = run.read_stats()
+    except NeatError:
+        stats = []
+    try:
+        task = run.read_config().run.task
+    except NeatError:
+        task = "?"
+    best = [r.best_fitness for r in stats if r.best_fitness is not None]
+    checkpoints = run.checkpoint_files()
+    return [run.name, task, str(len(stats)), f"{max(best):.6g}" if best else "-",
+            "yes" if any(r.solved for r in stats) else "no", run.read_status().state,
+            checkpoints[-1][1].name if checkpoints else "-"]
+
+
 def command_view(args: argparse.Namespace) -> int:
+    check_port(args.port)
     folder = Path(args.dir)
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder of runs")
@@ -90,6 +94,3 @@ def command_view(args: argparse.Namespace) -> int:
           announce=lambda url: print(f"Viewer: {url}/  (Ctrl-C to stop)", flush=True))
     return 0
 
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

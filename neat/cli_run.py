@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
+import math
 import signal
 import sys
 import threading
@@ -14,24 +13,37 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from neat.checkpoint import Checkpoint, load_checkpoint, load_latest_checkpoint
-from neat.cli import EXIT_USER_ERROR, describe_os_error
+from neat.checkpoint import Checkpoint
+from neat.cli import EXIT_USER_ERROR, check_port, describe_os_error
 from neat.config import Config, load_config, set_value
-from neat.errors import CheckpointError, ConfigError
+from neat.errors import CheckpointError, ConfigError, NeatError
+from neat.genome import Genome
+from neat.memory import initial_genes, population_fits
 from neat.population import Evaluate, Population
 from neat.progress import ProgressDisplay, format_duration
+from neat.resume import (
+    Cleanup,
+    choose_checkpoint,
+    missing_champions,
+    plan_stats,
+    previous_champion,
+)
 from neat.rundir import (
+    CHECKPOINT_FILE,
+    CONFIG,
     RUN_NAME,
     RunDirectory,
+    StatsRow,
+    champion_name,
     default_run_name,
     is_run_dir,
     unique_run_path,
 )
-from neat.runner import Runner, RunOutcome, RunPlan
+from neat.runner import Runner, RunOutcome, RunPlan, Scoring
 
 
 def command_run(args: argparse.Namespace) -> int:
-    _check_cadence(args)
+    plan_cadence(args)
     from fitness.registry import make_task
 
     config = _run_config(args, ())
@@ -39,6 +51,7 @@ def command_run(args: argparse.Namespace) -> int:
     if task.spec.presets:
         config = _run_config(args, task.spec.presets)
         task = make_task(config.run.task, config.task)
+    check_population_memory(config, task.spec.n_inputs, task.spec.n_outputs)
     population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
     runs_dir = Path(args.runs_dir)
     if args.name is not None:
@@ -51,8 +64,23 @@ def command_run(args: argparse.Namespace) -> int:
     else:
         path = unique_run_path(runs_dir, default_run_name(config.run.task))
     with _evaluator(task, config, args) as evaluate:
-        run = RunDirectory.create(path, config)
-        return _evolve(run, population, task, config, args, evaluate)
+        run = RunDirectory.create(path, config.to_dict())
+        try:
+            meta = run.read_meta()
+            return _evolve(run, population, task, config, args, evaluate,
+                           meta.run_id if meta else None)
+        finally:
+            run.unlock()
+
+
+def check_population_memory(config: Config, n_inputs: int, n_outputs: int) -> None:
+    """ConfigError with an estimate when population.size cannot fit in this machine's memory."""
+    nodes, connections = initial_genes(n_inputs, n_outputs, config.genome.initial_connection,
+                                       config.genome.connection_fraction)
+    problem = population_fits(config.population.size, nodes, connections)
+    if problem:
+        raise ConfigError(f"population.size = {config.population.size:,} is more than this "
+                          f"machine's memory allows: {problem}. Choose a smaller --pop")
 
 
 def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
@@ -68,57 +96,68 @@ def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
 
 
 def command_resume(args: argparse.Namespace) -> int:
-    _check_cadence(args)
-    path = Path(args.path)
-    if path.is_file():
-        checkpoint = load_checkpoint(path)
-        run = RunDirectory(path.parent.parent)
-        if path.resolve().parent.name != "checkpoints" or not is_run_dir(run.path):
-            raise CheckpointError(f"{path} is not inside a run directory's checkpoints/ folder")
-    elif path.is_dir():
+    plan_cadence(args)
+    run, requested = _resume_target(Path(args.path))
+    with run.locked():
+        meta = run.read_meta()
+        run_id = meta.run_id if meta else None
+        run_config = Config.from_dict(run.read_config_data(), source=str(run.path / CONFIG))
+        checkpoint = choose_checkpoint(run, requested, run_config, run_id, _warn)
+        config = run_config if checkpoint is None else checkpoint.config
+        if args.generations is not None:
+            set_value(config, "run", "generations", args.generations, "--generations")
+        next_generation = 0 if checkpoint is None else checkpoint.generation
+        stats = plan_stats(run.stats_bytes(), next_generation)
+        for note in (*stats.gaps, missing_champions(run, next_generation)):
+            if note:
+                _warn(note)
+        last = stats.rows[-1] if stats.rows else None
+        if (last is not None and last.generation == next_generation - 1 and last.solved
+                and config.run.stop_when_solved):
+            print(f"Run {run.path} was solved at generation {next_generation - 1} and "
+                  "run.stop_when_solved is true; nothing to resume.")
+            return 0
+        if next_generation >= config.run.generations:
+            print(f"Run {run.path} already has {next_generation} generations; pass a larger "
+                  "--generations to continue it.")
+            return 0
+        from fitness.registry import make_task
+
+        task = make_task(config.run.task, config.task)
+        if checkpoint is None:
+            check_population_memory(config, task.spec.n_inputs, task.spec.n_outputs)
+            population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
+            previous = None
+        else:
+            _check_sizes(checkpoint, task.spec.n_inputs, task.spec.n_outputs)
+            population = checkpoint.population()
+            previous = previous_champion(run, next_generation - 1, config.genome.feed_forward)
+        cleanup = Cleanup(run, next_generation - 1, stats, config.to_dict(), _warn)
+        with _evaluator(task, config, args) as evaluate:
+            if checkpoint is None:
+                _warn(f"run {run.path} has no checkpoint: starting it again from generation 0 "
+                      f"with its config (seed {config.run.seed}), which repeats it exactly")
+            elif not args.quiet:
+                print(f"Resuming {run.path} from {checkpoint.path.name} (generation "
+                      f"{next_generation})")
+            return _evolve(run, population, task, config, args, evaluate, run_id, cleanup,
+                           previous)
+
+
+def _resume_target(path: Path) -> tuple[RunDirectory, Path | None]:
+    """The run directory to resume and the checkpoint file asked for (None: the newest)."""
+    if path.is_dir():
         if not is_run_dir(path):
             raise CheckpointError(f"{path} is not a run directory (no config.toml or stats.jsonl)")
-        run = RunDirectory(path)
-        checkpoint = load_latest_checkpoint(run.checkpoints, warn=_warn)
-    else:
-        raise CheckpointError(f"{path} does not exist; give a run directory or a checkpoint file")
-    status = run.read_status()
-    if status["state"] == "running" and status.get("pid") != os.getpid():
-        raise CheckpointError(f"run {run.path} is still running (process {status.get('pid')}); stop "
-                              "it first")
-    config = checkpoint.config
-    if args.generations is not None:
-        set_value(config, "run", "generations", args.generations, "--generations")
-    completed = checkpoint.generation - 1
-    dropped = run.repair_stats(checkpoint.generation)
-    newer = run.discard_after(completed)
-    if newer:
-        _warn(f"deleted {newer} checkpoint(s) after generation {completed}: the run continues from "
-              f"{checkpoint.path.name}")
-    if dropped:
-        _warn(f"dropped {dropped} stats line(s) after generation {completed} from {run.path}/"
-              "stats.jsonl (they are recomputed)")
-    rows = run.read_stats()
-    if rows and rows[-1].get("solved") is True and config.run.stop_when_solved:
-        print(f"Run {run.path} was solved at generation {completed} and run.stop_when_solved is "
-              "true; nothing to resume.")
-        run.write_status("finished", completed)
-        return 0
-    if checkpoint.generation >= config.run.generations:
-        print(f"Run {run.path} already has {checkpoint.generation} generations; pass a larger "
-              "--generations to continue it.")
-        run.write_status("finished", completed)
-        return 0
-    from fitness.registry import make_task
-
-    task = make_task(checkpoint.task, config.task)
-    _check_sizes(checkpoint, task.spec.n_inputs, task.spec.n_outputs)
-    with _evaluator(task, config, args) as evaluate:
-        run.write_config(config)
-        if not args.quiet:
-            print(f"Resuming {run.path} from {checkpoint.path.name} "
-                  f"(generation {checkpoint.generation})")
-        return _evolve(run, checkpoint.population(), task, config, args, evaluate)
+        return RunDirectory(path), None
+    if path.is_file():
+        run = RunDirectory(path.parent.parent)
+        if (path.parent.name != "checkpoints" or not is_run_dir(run.path)
+                or not CHECKPOINT_FILE.fullmatch(path.name)):
+            raise CheckpointError(f"{path} is not a checkpoint file (gen-NNNNNN.json.gz) inside a "
+                                  "run directory's checkpoints/ folder")
+        return run, path
+    raise CheckpointError(f"{path} does not exist; give a run directory or a checkpoint file")
 
 
 def _evaluator(task: Any, config: Config, args: argparse.Namespace) -> Any:
@@ -128,11 +167,18 @@ def _evaluator(task: Any, config: Config, args: argparse.Namespace) -> Any:
     return make_evaluator(task, args.dask, config.run.task, config.task)
 
 
-def _check_cadence(args: argparse.Namespace) -> None:
-    if args.checkpoint_every < 1:
+def plan_cadence(args: argparse.Namespace) -> None:
+    """Check the checkpoint and viewer flags; without --checkpoint-every or --checkpoint-seconds,
+    checkpoints are written at most every RunPlan.checkpoint_seconds (30 s)."""
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
         raise ConfigError(f"--checkpoint-every {args.checkpoint_every}: must be at least 1")
+    if args.checkpoint_seconds is not None and not 0 <= args.checkpoint_seconds < math.inf:
+        raise ConfigError(f"--checkpoint-seconds {args.checkpoint_seconds}: must be 0 or more")
+    if args.checkpoint_every is None and args.checkpoint_seconds is None:
+        args.checkpoint_seconds = RunPlan.checkpoint_seconds
     if args.keep < 1:
         raise ConfigError(f"--keep {args.keep}: must be at least 1")
+    check_port(args.port)
 
 
 def _check_sizes(checkpoint: Checkpoint, n_inputs: int, n_outputs: int) -> None:
@@ -179,16 +225,19 @@ class StopRequest:
 
 
 def _evolve(run: RunDirectory, population: Population, task: Any, config: Config,
-            args: argparse.Namespace, evaluate: Evaluate) -> int:
+            args: argparse.Namespace, evaluate: Evaluate, run_id: str | None,
+            prepare: Cleanup | None = None, previous: tuple[Genome, int] | None = None) -> int:
     spec = task.spec
     plan = RunPlan(task=config.run.task, generations=config.run.generations,
                    input_labels=tuple(spec.input_labels), output_labels=tuple(spec.output_labels),
                    stop_when_solved=config.run.stop_when_solved,
-                   checkpoint_every=args.checkpoint_every, keep_checkpoints=args.keep)
-    run.write_status("running", population.generation - 1 if population.generation else None)
+                   checkpoint_every=args.checkpoint_every,
+                   checkpoint_seconds=args.checkpoint_seconds, keep_checkpoints=args.keep,
+                   run_id=run_id)
     viewer = _start_viewer(run, args) if args.view else None
     try:
-        outcome, signum = _run_generations(run, population, task, config, plan, args, evaluate)
+        outcome, signum = _run_generations(run, population, task, config, plan, args, evaluate,
+                                           prepare, previous)
         if outcome is None:
             return EXIT_USER_ERROR
         _summary(run, outcome)
@@ -202,7 +251,8 @@ def _evolve(run: RunDirectory, population: Population, task: Any, config: Config
 
 
 def _run_generations(run: RunDirectory, population: Population, task: Any, config: Config,
-                     plan: RunPlan, args: argparse.Namespace, evaluate: Evaluate
+                     plan: RunPlan, args: argparse.Namespace, evaluate: Evaluate,
+                     prepare: Cleanup | None, previous: tuple[Genome, int] | None
                      ) -> tuple[RunOutcome | None, int | None]:
     """Evolve with progress and signal handling; (None, None) after a disk error (reported)."""
     from fitness.task import champion_test, episode_records, solved_mask
@@ -214,11 +264,12 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
         print(f"Run {run.path}: task {plan.task}, population {config.population.size}, "
               f"generations {population.generation}..{plan.generations - 1}")
     try:
-        runner = Runner(population, run, plan, evaluate,
-                        lambda packed, fitness: solved_mask(task, packed, fitness),
-                        champion_test(task, population.recurrent),
-                        lambda base_seed, genome_id: episode_records(task, base_seed, genome_id),
-                        reporters=[progress] if progress else [], should_stop=stop)
+        scoring = Scoring(
+            evaluate, lambda packed, fitness: solved_mask(task, packed, fitness),
+            champion_test(task, population.recurrent),
+            lambda base_seed, genome_id: episode_records(task, base_seed, genome_id))
+        runner = Runner(population, run, plan, scoring, reporters=[progress] if progress else [],
+                        should_stop=stop, prepare=prepare, previous_champion=previous)
         stop.install()
         try:
             return runner.run(), stop.signum
@@ -227,9 +278,9 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
             if progress:
                 progress.close()
     except OSError as exc:
-        checkpoints = sorted(run.checkpoints.glob("gen-*.json.gz"))
-        kept = (f"the last checkpoint {checkpoints[-1]} is intact" if checkpoints
-                else "no checkpoint was written")
+        checkpoints = run.checkpoint_files()
+        kept = (f"the last checkpoint {checkpoints[-1][1]} is intact" if checkpoints
+                else "no checkpoint was written, so a resume starts it again from generation 0")
         print(f"neat: error: the run stopped, its files cannot be written ({describe_os_error(exc)}); "
               f"{kept}. Free some space or fix the permissions, then `neat resume {run.path}`.",
               file=sys.stderr)
@@ -247,26 +298,28 @@ def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
         print(f"Finished generation {outcome.generation} in {took}.")
     print(f"Run:        {run.path}")
     if best is not None:
-        path = run.champion_path(best)
-        fitness = json.loads(path.read_text(encoding="utf-8")).get("fitness")
-        print(f"Champion:   {path} (fitness {fitness:.6g})")
+        path = run.champions / champion_name(best)
+        try:
+            fitness = run.read_champion(best)[1].get("fitness")
+            print(f"Champion:   {path} (fitness {fitness:.6g})")
+        except NeatError as exc:
+            print(f"Champion:   generation {best}, unreadable ({exc})")
     if outcome.checkpoint is not None:
         print(f"Checkpoint: {outcome.checkpoint}")
     if outcome.reason == "stopped":
         print(f"Resume with: neat resume {run.path}")
 
 
-def best_champion(rows: list[dict[str, Any]]) -> int | None:
+def best_champion(rows: list[StatsRow]) -> int | None:
     """Generation of the run's best champion: the first generation that solved the task, else the
     first with the highest best fitness; None without rows."""
-    rows = [r for r in rows if isinstance(r.get("generation"), int)
-            and isinstance(r.get("best_fitness"), int | float)]
-    solved = [r["generation"] for r in rows if r.get("solved") is True]
+    solved = [r.generation for r in rows if r.solved]
     if solved:
         return solved[0]
-    if not rows:
+    scored = [r for r in rows if r.best_fitness is not None]
+    if not scored:
         return None
-    return max(rows, key=lambda r: r["best_fitness"])["generation"]
+    return max(scored, key=lambda r: r.best_fitness).generation
 
 
 def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:

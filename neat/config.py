@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from neat.activations import ACTIVATIONS
 from neat.errors import ConfigError
 
@@ -301,14 +303,8 @@ def _number(value: float) -> str:
 
 
 def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    """`value` as a TOML value (tomli-w writes and escapes it; tables inline)."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
+        return "{" + ", ".join(f"{tomli_w.dumps({k: 0}).split(' = ')[0]} = {_toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    return tomli_w.dumps({"v": value}).split(" = ", 1)[1].rstrip("\n")

@@ -19,3 +19,11 @@ class TaskError(NeatError):
 
 class FitnessError(NeatError):
     """An evaluator returned fitness values that cannot be used (NaN, infinite, wrong length)."""
+
+
+class RunFileError(NeatError):
+    """A file of a run directory is missing, damaged, too large, or not a regular file inside it."""
+
+
+class RunLockedError(NeatError):
+    """Another process is evolving the run (it holds the run's lock)."""

@@ -1,16 +1,23 @@
 """Drive a Population generation by generation, recording everything in a run directory.
 
-One generation: step (evaluate, tell, test the champion), write the champion, append the stats row,
-checkpoint (every K generations and at the end), update status.json, report. The evaluation
-function, the solved test, the champion test and what a champion file records of its episodes come
-from the caller, so this module knows nothing of tasks.
+One generation: step (evaluate, tell, test the champion), write the champion (with the episodes it
+was scored on and its test), append the stats row, checkpoint (when due: at most every
+`checkpoint_seconds` and/or every `checkpoint_every` generations, and always at the end and on a
+stop), update status.json (at most once a second while running), report. A champion that is the
+same genome as the previous generation's is stored as a reference to the file holding its genome.
+How generations are scored comes from the caller (`Scoring`), so this module knows nothing of
+tasks.
+
+Before the first generation is written the runner touches no file of the run: `prepare` (a
+resume's clean-up) runs only once that generation has been evaluated.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,18 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from neat.checkpoint import checkpoint_name, prune_checkpoints, save_checkpoint
+from neat.checkpoint import save_checkpoint
 from neat.draws import draw_seed
+from neat.genome import Genome
 from neat.network import PackedNetworks
 from neat.population import ChampionTest, Evaluate, Population, Reporter
 from neat.report import GenerationReport
-from neat.rundir import RunDirectory
+from neat.rundir import RunDirectory, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
 
 SolvedMask = Callable[[PackedNetworks, np.ndarray], np.ndarray]
 ScoredEpisodes = Callable[[int, int], list[dict[str, Any]]]
 """(base seed of the generation, genome key) -> the episodes that genome was scored on, as
 JSON-able records a replay plays again exactly."""
+STATUS_SECONDS = 1.0  # status.json ("running", generation) is rewritten at most this often
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,21 @@ class RunPlan:
     input_labels: tuple[str, ...]
     output_labels: tuple[str, ...]
     stop_when_solved: bool = True
-    checkpoint_every: int = 1
+    checkpoint_every: int | None = None  # generations between checkpoints (None: by time only)
+    checkpoint_seconds: float | None = 30.0  # at most this often (None: by generations only)
     keep_checkpoints: int = 5
+    run_id: str | None = None  # the run's identity, stored in every checkpoint
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a run scores its generations: the evaluation, which genomes pass training, how
+    champions are tested, and what a champion file records of the episodes it was scored on."""
+
+    evaluate: Evaluate
+    is_solved: SolvedMask
+    test: ChampionTest | None
+    scored_episodes: ScoredEpisodes
 
 
 @dataclass
@@ -57,55 +79,68 @@ class RunOutcome:
 
 
 class Runner:
-    """Evolves `population` with `evaluate` until the plan's generation count, a solution, or a stop
-    request (`should_stop()` is checked after each generation, so a generation always completes)."""
+    """Evolves `population` as `scoring` says until the plan's generation count, a solution, or a stop
+    request (`should_stop()` is checked after each generation, so a generation always completes).
+    `previous_champion` is (genome, generation whose file holds it) of the generation before the
+    first one run here, when known (a resume)."""
 
     def __init__(self, population: Population, run: RunDirectory, plan: RunPlan,
-                 evaluate: Evaluate, is_solved: SolvedMask, test: ChampionTest | None,
-                 scored_episodes: ScoredEpisodes,
-                 reporters: list[Reporter] | None = None,
-                 should_stop: Callable[[], bool] = lambda: False):
+                 scoring: Scoring, reporters: list[Reporter] | None = None,
+                 should_stop: Callable[[], bool] = lambda: False,
+                 prepare: Callable[[], None] | None = None,
+                 previous_champion: tuple[Genome, int] | None = None):
         self.population = population
         self.run_dir = run
         self.plan = plan
-        self.evaluate = evaluate
-        self.is_solved = is_solved
-        self.test = test
-        self.scored_episodes = scored_episodes
+        self.scoring = scoring
         self.reporters = reporters or []
         self.should_stop = should_stop
+        self.prepare = prepare
+        self.previous_champion = previous_champion
 
     def run(self) -> RunOutcome:
-        """Run generations; on an exception the status becomes 'failed' and the exception propagates
-        (the last checkpoint written stays intact)."""
+        """Run generations; on an exception the status becomes 'failed' (once the run directory has
+        been written to) and the exception propagates (the last checkpoint stays intact)."""
         pop = self.population
         outcome = RunOutcome("generations", pop.generation - 1)
-        start = time.perf_counter()
+        start = last_checkpoint = time.perf_counter()
+        last_status = -math.inf
+        started = False
         try:
-            with self.run_dir.open_stats() as stats:
+            with contextlib.ExitStack() as files:
                 while pop.generation < self.plan.generations:
                     report, record = self._generation()
+                    if not started:
+                        if self.prepare is not None:
+                            self.prepare()
+                        stats = files.enter_context(self.run_dir.open_stats())
+                        started = True
                     generation = outcome.generation = report.generation
-                    self.run_dir.write_champion(generation, record)
-                    stats.write(_json_line(report))
-                    stats.flush()
+                    self._write_champion(report.champion, generation, record)
+                    append_stats_row(stats, report.to_stats())
                     if report.solved and self.plan.stop_when_solved:
                         outcome.reason = "solved"
                     elif self.should_stop():
                         outcome.reason = "stopped"
                     last = outcome.reason != "generations" or pop.generation >= self.plan.generations
-                    if last or (generation + 1) % self.plan.checkpoint_every == 0:
+                    if last or self._checkpoint_due(generation, last_checkpoint):
+                        os.fsync(stats.fileno())
                         outcome.checkpoint = self._checkpoint(generation)
-                    self.run_dir.write_status("running", generation)
+                        last_checkpoint = time.perf_counter()
+                    if time.perf_counter() - last_status >= STATUS_SECONDS:
+                        self.run_dir.write_status("running", generation)
+                        last_status = time.perf_counter()
                     for reporter in self.reporters:
                         reporter(report)
                     if last:
                         break
         except KeyboardInterrupt:
-            _try_status(self.run_dir, "stopped", outcome.generation)
+            if started:
+                _try_status(self.run_dir, "stopped", outcome.generation)
             raise
         except BaseException:
-            _try_status(self.run_dir, "failed", outcome.generation)
+            if started:
+                _try_status(self.run_dir, "failed", outcome.generation)
             raise
         outcome.seconds = time.perf_counter() - start
         state = "stopped" if outcome.reason == "stopped" else "finished"
@@ -115,26 +150,36 @@ class Runner:
     def _generation(self) -> tuple[GenerationReport, dict[str, Any]]:
         """Evaluate, breed and test one generation; returns its report and the champion record,
         which lists the episodes the champion was scored on and its test."""
-        pop = self.population
+        pop, scoring = self.population, self.scoring
         base_seed = draw_seed(pop.evaluation_rng())  # the draw every task's evaluate makes first
-        report = pop.step(self.evaluate, self.is_solved, self.test)
+        report = pop.step(scoring.evaluate, scoring.is_solved, scoring.test)
         record = genome_to_dict(
             report.champion, generation=report.generation, fitness=report.champion_fitness,
             task=self.plan.task, input_labels=list(self.plan.input_labels),
             output_labels=list(self.plan.output_labels),
-            episodes=self.scored_episodes(base_seed, report.champion.key),
+            episodes=scoring.scored_episodes(base_seed, report.champion.key),
             test=None if report.test is None else dataclasses.asdict(report.test))
         return report, record
 
+    def _write_champion(self, champion: Genome, generation: int, record: dict[str, Any]) -> None:
+        """The champion file: a reference when the genome is the previous generation's."""
+        previous = self.previous_champion
+        same = (previous is not None and previous[0].key == champion.key
+                and previous[0].equals(champion))
+        self.run_dir.write_champion(generation, record, genome_of=previous[1] if same else None)
+        if not same:
+            self.previous_champion = (champion, generation)
+
+    def _checkpoint_due(self, generation: int, last_checkpoint: float) -> bool:
+        every, seconds = self.plan.checkpoint_every, self.plan.checkpoint_seconds
+        return bool((every and (generation + 1) % every == 0)
+                    or (seconds is not None and time.perf_counter() - last_checkpoint >= seconds))
+
     def _checkpoint(self, generation: int) -> Path:
         path = self.run_dir.checkpoints / checkpoint_name(generation)
-        save_checkpoint(path, self.population, self.plan.task)
-        prune_checkpoints(self.run_dir.checkpoints, self.plan.keep_checkpoints)
+        save_checkpoint(path, self.population, self.plan.task, self.plan.run_id)
+        self.run_dir.prune_checkpoints(self.plan.keep_checkpoints)
         return path
-
-
-def _json_line(report: GenerationReport) -> str:
-    return json.dumps(report.to_stats(), separators=(",", ":")) + "\n"
 
 
 def _try_status(run: RunDirectory, state: str, generation: int) -> None:

@@ -10,9 +10,7 @@ import numpy as np
 from neat.activations import ACTIVATION_IDS, ACTIVATIONS
 from neat.errors import CheckpointError
 from neat.genome import NODE_KINDS, Genome, check_genome
-
-GENOME_FORMAT = "neat-brain/genome"
-GENOME_VERSION = 1
+from neat.rundir import GENOME_FORMAT, GENOME_VERSION
 
 
 def genome_to_dict(genome: Genome, **extra: Any) -> dict[str, Any]:

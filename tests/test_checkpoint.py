@@ -19,13 +19,10 @@ from fitness.registry import make_task
 from neat.atomic import write_atomic
 from neat.checkpoint import (
     POOL_ARRAYS,
-    checkpoint_files,
     checkpoint_to_dict,
     decode_checkpoint,
     encode_checkpoint,
     load_checkpoint,
-    load_latest_checkpoint,
-    prune_checkpoints,
     save_checkpoint,
 )
 from neat.config import load_config
@@ -33,8 +30,10 @@ from neat.errors import CheckpointError
 from neat.genome import GenomePool, check_genome
 from neat.pool_check import pool_problem
 from neat.population import Population
+from neat.rundir import RunDirectory
 
 SIZE = 20
+RUN_ID = "0123456789abcdef0123456789abcdef"
 
 
 def evolved(feed_forward: bool = True, generations: int = 4) -> Population:
@@ -54,15 +53,15 @@ def population() -> Population:
 
 @pytest.fixture(scope="module")
 def raw(population) -> bytes:
-    return encode_checkpoint(population, "xor")
+    return encode_checkpoint(population, "xor", RUN_ID)
 
 
 def test_round_trip_restores_every_part_of_the_state(population, tmp_path):
     path = tmp_path / "gen-000003.json.gz"
-    save_checkpoint(path, population, "xor")
+    save_checkpoint(path, population, "xor", RUN_ID)
     loaded = load_checkpoint(path)
     a, b = population.state(), loaded.state
-    assert loaded.task == "xor" and loaded.config == population.config
+    assert loaded.task == "xor" and loaded.config == population.config and loaded.run_id == RUN_ID
     for name in POOL_ARRAYS:
         assert np.array_equal(getattr(a.pool, name), getattr(b.pool, name))
         assert getattr(a.pool, name).dtype == getattr(b.pool, name).dtype
@@ -79,12 +78,12 @@ def test_round_trip_restores_every_part_of_the_state(population, tmp_path):
                                         t.fitness_history, t.adjusted_fitness)
         assert s.representative.equals(t.representative)
     # the same state encodes to the same bytes, and no path of this machine is stored
-    assert encode_checkpoint(loaded.population(), "xor") == path.read_bytes()
+    assert encode_checkpoint(loaded.population(), "xor", RUN_ID) == path.read_bytes()
     assert str(tmp_path).encode() not in gzip.decompress(path.read_bytes())
 
 
 def test_non_finite_fitness_is_stored_explicitly(population):
-    data = checkpoint_to_dict(population, "xor")
+    data = checkpoint_to_dict(population, "xor", RUN_ID)
     data["species"][0]["best_fitness"] = "-inf"
     data["best_fitness"] = "-inf"
     text = json.dumps(data, allow_nan=False)
@@ -114,7 +113,10 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: gzip.compress(b'{"format": "neat-brain/checkpoint", "version": 1'), "not valid JSON"),
     (lambda raw: _gz({"format": "other-program/save", "version": 1}), "not a neat-brain checkpoint"),
     (lambda raw: _gz([1, 2, 3]), "not a neat-brain checkpoint"),
-    (lambda raw: _mutated(raw, lambda d: d.update(version=3)), "version 3 is not supported"),
+    (lambda raw: _mutated(raw, lambda d: d.update(version=4)), "version 4 is not supported"),
+    (lambda raw: _mutated(raw, lambda d: d.update(run_id=7)), "'run_id' must be str"),
+    (lambda raw: _mutated(raw, lambda d: d.update(test_episodes=-1)), "test_episodes"),
+    (lambda raw: _mutated(raw, lambda d: d.update(last_test={"genome": 0})), "last_test"),
     (lambda raw: _mutated(raw, lambda d: d.pop("rng")), "'rng' is missing"),
     (lambda raw: _mutated(raw, lambda d: d["rng"].update(bit_generator="MT19937")), "PCG64"),
     (lambda raw: _mutated(raw, lambda d: d["pool"]["conn_start"].pop()), "pool.conn_start"),
@@ -144,7 +146,7 @@ def test_damaged_or_foreign_files_give_a_clear_error(raw, tmp_path, make, messag
 
 
 def test_activation_names_not_indices_define_the_activations(population):
-    data = checkpoint_to_dict(population, "xor")
+    data = checkpoint_to_dict(population, "xor", RUN_ID)
     pool = data["pool"]
     pool["activations"] = list(reversed(pool["activations"]))
     last = len(pool["activations"]) - 1
@@ -275,18 +277,20 @@ def test_write_atomic_keeps_the_old_file_when_the_disk_is_full(tmp_path, monkeyp
     assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
 
 
-def test_prune_keeps_the_newest_and_latest_valid_is_found(population, tmp_path):
+def test_prune_keeps_the_newest(population, tmp_path):
+    run = RunDirectory(tmp_path)
+    run.checkpoints.mkdir()
     for generation in range(7):
-        save_checkpoint(tmp_path / f"gen-{generation:06d}.json.gz", population, "xor")
-    (tmp_path / ".gen-000009.json.gz.123.tmp").write_bytes(b"half")
-    prune_checkpoints(tmp_path, 3)
-    assert [g for g, _ in checkpoint_files(tmp_path)] == [4, 5, 6]
-    assert sorted(p.name for p in tmp_path.iterdir())[0] == "gen-000004.json.gz"
-    (tmp_path / "gen-000006.json.gz").write_bytes(b"")
-    warnings = []
-    assert load_latest_checkpoint(tmp_path, warn=warnings.append).path.name == "gen-000005.json.gz"
-    assert "gen-000006.json.gz" in warnings[0] and "empty" in warnings[0]
-    for name in ("gen-000004.json.gz", "gen-000005.json.gz"):
-        (tmp_path / name).write_bytes(b"junk")
-    with pytest.raises(CheckpointError, match="no usable checkpoint"):
-        load_latest_checkpoint(tmp_path, warn=warnings.append)
+        save_checkpoint(run.checkpoints / f"gen-{generation:06d}.json.gz", population, "xor", RUN_ID)
+    (run.checkpoints / ".gen-000009.json.gz.123.tmp").write_bytes(b"half")
+    run.prune_checkpoints(3)
+    assert [g for g, _ in run.checkpoint_files()] == [4, 5, 6]
+    assert sorted(p.name for p in run.checkpoints.iterdir()) == [
+        "gen-000004.json.gz", "gen-000005.json.gz", "gen-000006.json.gz"]
+
+
+def test_a_version_1_checkpoint_loads_without_a_run_id(population):
+    data = checkpoint_to_dict(population, "xor", RUN_ID)
+    del data["run_id"]
+    data["version"] = 1
+    assert decode_checkpoint(_gz(data), Path("x")).run_id is None

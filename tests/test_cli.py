@@ -7,6 +7,7 @@ import errno
 import gzip
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -199,11 +200,15 @@ def test_existing_run_name_is_refused(xor_run, capsys):
 
 
 def test_corrupt_checkpoint_file_given_to_resume(xor_run, tmp_path, capsys):
-    bad = tmp_path / "gen-000001.json.gz"
+    run = tmp_path / "x"
+    shutil.copytree(xor_run, run)
+    bad = run / "checkpoints" / "gen-000001.json.gz"
     bad.write_bytes(gzip.compress(b'{"format": "something-else"}'))
     assert neat("resume", bad) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "not a neat-brain checkpoint" in err
+    assert neat("resume", tmp_path / "elsewhere.json.gz") == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_unwritable_runs_dir_is_a_clear_error(tmp_path, capsys):
@@ -220,16 +225,16 @@ def test_disk_full_during_a_checkpoint_stops_the_run_and_keeps_the_last_one(tmp_
 
     real_save = runner.save_checkpoint
 
-    def save(path, population, task):
+    def save(path, population, task, run_id):
         if population.generation == 4:  # the checkpoint after generation 3
             with open(path.with_name(f".{path.name}.tmp"), "wb") as f:
                 f.write(b"\x1f\x8b partial")
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real_save(path, population, task)
+        real_save(path, population, task, run_id)
 
     monkeypatch.setattr(runner, "save_checkpoint", save)
     assert neat("run", "xor", "--generations", 10, "--name", "full", "--runs-dir", tmp_path,
-                *QUICK) == 2
+                "--checkpoint-every", 1, *QUICK) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "gen-000002.json.gz is intact" in err
     run = tmp_path / "full"
@@ -247,14 +252,14 @@ def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
 
     real = rundir.RunDirectory.write_champion
 
-    def write_champion(self, generation, record):
+    def write_champion(self, generation, record, genome_of=None):
         if generation == 2:
             raise PermissionError(errno.EACCES, "Permission denied", str(self.champions))
-        return real(self, generation, record)
+        return real(self, generation, record, genome_of)
 
     monkeypatch.setattr(rundir.RunDirectory, "write_champion", write_champion)
     assert neat("run", "xor", "--generations", 5, "--name", "ro", "--runs-dir", tmp_path,
-                *QUICK) == 2
+                "--checkpoint-every", 1, *QUICK) == 2
     err = capsys.readouterr().err
     assert "Permission denied" in err and "gen-000001.json.gz is intact" in err
 
@@ -309,18 +314,6 @@ def test_unknown_backend_is_a_user_error(tmp_path, capsys):
     assert "unknown evaluation backend" in capsys.readouterr().err
 
 
-def test_resume_refuses_a_run_that_is_still_running(xor_run, tmp_path, capsys):
-    import os
-    import shutil
-
-    run = tmp_path / "live"
-    shutil.copytree(xor_run, run)
-    (run / "status.json").write_text(json.dumps(
-        {"state": "running", "pid": os.getppid(), "generation": 3, "updated": 0}))
-    assert neat("resume", run, "--generations", 8, "--quiet") == 2
-    assert "is still running" in capsys.readouterr().err
-
-
 def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
     import io
 
@@ -372,3 +365,52 @@ def test_view_nice_outside_0_to_19_is_refused(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "--view-nice: invalid choice: 25" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_checkpoints_are_written_by_time_by_default_or_every_k_generations(tmp_path):
+    def checkpoints(name: str, *flags: object) -> list[str]:
+        assert neat("run", "xor", "--generations", 6, "--name", name, "--runs-dir", tmp_path,
+                    *flags, *QUICK, "--set", "run.stop_when_solved=false") == 0
+        return sorted(p.name[4:10] for p in (tmp_path / name / "checkpoints").iterdir())
+
+    assert checkpoints("by-time") == ["000005"]  # 30 s never passed: only the last generation
+    assert checkpoints("always", "--checkpoint-seconds", 0) == [f"00000{g}" for g in range(1, 6)]
+    assert checkpoints("every", "--checkpoint-every", 4) == ["000003", "000005"]
+    assert checkpoints("both", "--checkpoint-every", 4, "--checkpoint-seconds", 1000) == [
+        "000003", "000005"]
+
+
+def test_an_unchanged_champion_is_stored_once_and_shown_for_every_generation(tmp_path, capsys):
+    from fastapi.testclient import TestClient
+
+    from viewer import create_app
+
+    assert neat("run", "xor", "--generations", 40, "--name", "e", "--runs-dir", tmp_path,
+                *QUICK, "--set", "run.stop_when_solved=false") == 0
+    run = tmp_path / "e"
+    records = {int(p.name[4:10]): json.loads(p.read_text()) for p in (run / "champions").iterdir()}
+    assert sorted(records) == list(range(40))
+    refs = [g for g, r in records.items() if r["format"] == "neat-brain/genome-ref"]
+    assert refs, "the elite never stayed champion: choose another seed"
+    g = refs[-1]
+    base = records[records[g]["genome_of"]]
+    assert base["format"] == "neat-brain/genome" and base["key"] == records[g]["key"]
+    rows = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert records[g]["key"] == rows[g]["champion_id"]
+    with TestClient(create_app(tmp_path)) as client:
+        shown = client.get(f"/api/runs/e/champions/{g}").json()
+        assert client.get("/api/runs/e/champions").json() == list(range(40))
+        assert client.get(f"/api/runs/e/champions/{g}/layout").status_code == 200
+    assert shown["generation"] == g and shown["nodes"] == base["nodes"]
+    assert shown["fitness"] == records[g]["fitness"]
+    capsys.readouterr()
+    assert neat("replay", run, "--generation", g) == 0
+    assert f"gen-{g:06d}.json (genome {base['key']}, generation {g}" in capsys.readouterr().out
+    assert neat("export", run, "--generation", g, "--format", "json") == 0
+    assert len(json.loads(capsys.readouterr().out)["nodes"]) == len(base["nodes"])
+
+
+def test_a_config_with_any_string_reads_back(capsys):
+    """TOML values are written by tomli-w: newlines, quotes and backslashes survive."""
+    assert neat("config", "--defaults", "--set", 'task.level="a\\nb \\"q\\" \\\\ end"') == 0
+    assert tomllib.loads(capsys.readouterr().out)["task"] == {"level": 'a\nb "q" \\ end'}

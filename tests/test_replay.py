@@ -4,14 +4,13 @@ gives back its stored fitness bit for bit."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from fitness.registry import make_task
 from fitness.task import replayed_fitness
 from neat.cli import main
 from neat.config import load_config
+from neat.rundir import RunDirectory
 from neat.serialize import genome_from_dict
 
 RUNS = {
@@ -34,11 +33,12 @@ def test_every_champion_replays_to_its_stored_fitness(task_name, tmp_path):
     assert status == 0
     config = load_config(runs / "r" / "config.toml")
     task = make_task(config.run.task, config.task)
-    files = sorted((runs / "r" / "champions").glob("gen-*.json"))
-    assert len(files) >= 2
-    for path in files:
-        record = json.loads(path.read_text())
+    run = RunDirectory(runs / "r")
+    generations = run.champion_generations()
+    assert len(generations) >= 2
+    for generation in generations:
+        _, record = run.read_champion(generation)
         genome = genome_from_dict(record, config.genome.feed_forward)
         replayed = replayed_fitness(task, genome, not config.genome.feed_forward,
                                     record["episodes"])
-        assert replayed == record["fitness"], path.name
+        assert replayed == record["fitness"], generation

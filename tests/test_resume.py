@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neat.checkpoint import load_latest_checkpoint
 from neat.cli import main
+from neat.config import load_config
+from neat.resume import choose_checkpoint
+from neat.rundir import RunDirectory
 
 WALL_CLOCK = ("seconds", "evaluations_per_second")
 EVOLVE = ["--pop", "40", "--seed", "11", "--quiet", "--set", "mutation.add_node_rate=0.2",
@@ -87,7 +89,8 @@ def test_resume_skips_a_corrupt_newest_checkpoint(tmp_path, capsys):
     runs = tmp_path / "runs"
     common = [*EVOLVE, "--runs-dir", runs]
     assert run_cli("run", "xor", "--generations", 8, "--name", "straight", *common) == 0
-    assert run_cli("run", "xor", "--generations", 6, "--name", "split", *common) == 0
+    assert run_cli("run", "xor", "--generations", 6, "--name", "split", "--checkpoint-every", 1,
+                   *common) == 0
     newest = runs / "split" / "checkpoints" / "gen-000005.json.gz"
     newest.write_bytes(newest.read_bytes()[:100])
     capsys.readouterr()
@@ -101,7 +104,7 @@ def test_resume_skips_a_corrupt_newest_checkpoint(tmp_path, capsys):
 
 REPO = Path(__file__).resolve().parents[1]
 SLOW = ["--pop", "1000", "--seed", "4", "--set", "run.stop_when_solved=false", "--set",
-        "mutation.add_node_rate=0.1"]
+        "mutation.add_node_rate=0.1", "--checkpoint-every", "1"]
 STARTUP_TIMEOUT = 120.0  # seconds; a cold numba cache makes the first start slow
 
 
@@ -158,8 +161,9 @@ def test_killed_again_and_again_the_resumed_run_equals_the_uninterrupted_one(tmp
         process.kill()
         process.wait()
         kills += 1
-        load_latest_checkpoint(run / "checkpoints", warn=lambda message: None)
-        command = ["resume", Path("runs") / "killed", "--quiet"]
+        assert choose_checkpoint(RunDirectory(run), None, load_config(run / "config.toml"),
+                                 RunDirectory(run).read_meta().run_id, warn=lambda message: None)
+        command = ["resume", Path("runs") / "killed", "--quiet", "--checkpoint-every", "1"]
     assert kills >= 6
     assert run_cli("resume", run, "--quiet") == 0
     assert_same_run(tmp_path / "runs" / "straight", run, generations)

@@ -39,8 +39,7 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory):
         big = fake.write_run(runs, "big", "fake-grid", 0)
         genome = fake.fake_genome(7, 500 - fake.N_INPUTS - len(fake.BUTTONS), 2000, seed=5)
         fake.write_champion(big, 0, genome, "fake-grid")
-        with open(big / "stats.jsonl", "a") as f:
-            f.write(json.dumps(fake.stats_row(0)) + "\n")
+        fake.append_row(big, fake.stats_row(0))
         yield runs
 
 

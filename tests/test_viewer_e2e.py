@@ -50,7 +50,7 @@ class LiveRun:
         self.runs_dir = runs_dir
         command = [sys.executable, "-m", "neat", "run", "xor", "--view", "--port", "0",
                    "--runs-dir", str(runs_dir), "--name", RUN, "--pop", "3000", "--seed", "4",
-                   "--generations", "2000", "--keep", "2", "--quiet",
+                   "--generations", "2000", "--keep", "2", "--checkpoint-every", "1", "--quiet",
                    "--set", "run.stop_when_solved=false"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdin=subprocess.DEVNULL,

@@ -1,4 +1,5 @@
-"""A fake task and synthetic run directories for the viewer tests (no evolution needed).
+"""A fake task, and run directories for the viewer tests written by the real run-directory writer
+(neat.rundir) without evolving.
 
 The fake task has a 3x3 input grid plus one extra input, three buttons, and replays a short
 platformer-like episode whose inputs change every step, so activations visibly change.
@@ -10,6 +11,8 @@ import dataclasses
 import json
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +20,13 @@ import numpy as np
 
 from fitness.random_genomes import random_genome
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
+from neat.checkpoint import save_checkpoint
+from neat.config import Config
 from neat.errors import ConfigError
 from neat.genome import Genome
 from neat.network import ReferenceNetwork
+from neat.population import Population
+from neat.rundir import RunDirectory, StatsRow, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
 
 GRID = (3, 3)
@@ -92,9 +99,9 @@ def fake_genome(key: int, n_hidden: int, n_connections: int, seed: int = 0) -> G
 
 
 def stats_row(generation: int, n_species: int = 3) -> dict[str, Any]:
-    """A plausible stats.jsonl row for `generation`."""
+    """A plausible stats row for `generation`, with every field the run-directory model has."""
     best = 1.0 + generation * 0.5
-    return {
+    fields = {
         "generation": generation, "evaluations": 150 * (generation + 1), "best_fitness": best,
         "mean_fitness": best / 2, "std_fitness": 0.3, "species": n_species,
         "champion_id": 1000 + generation, "solved": False, "seconds": 0.05,
@@ -105,35 +112,42 @@ def stats_row(generation: int, n_species: int = 3) -> dict[str, Any]:
             for s in range(n_species)
         ],
     }
+    return StatsRow.model_validate(fields).model_dump()
 
 
 def write_run(runs_dir: Path, name: str, task: str, generations: int, *,
               state: str = "finished", pid: int = 0, n_hidden: int = 2,
               n_connections: int = 20, options: dict[str, Any] | None = None) -> Path:
-    """A run directory with `generations` stats rows and one champion per generation."""
-    run = runs_dir / name
-    (run / "champions").mkdir(parents=True)
-    (run / "checkpoints").mkdir()
-    table = "".join(f"{k} = {json.dumps(v)}\n" for k, v in (options or {}).items())
-    (run / "config.toml").write_text(
-        f'[run]\ntask = "{task}"\nseed = 3\n\n[genome]\nfeed_forward = true\n\n[task]\n{table}'
-    )
-    (run / "stats.jsonl").write_text("")
+    """A run directory made by the run-directory writer: `generations` stats rows, one champion per
+    generation, a checkpoint named after the last generation, and a status of `state` written by
+    this process (`pid` 0), or by a process that has since exited (any other `pid`)."""
+    config = Config()
+    config.run.task, config.run.seed, config.population.size = task, 3, 4
+    config.task = dict(options or {})
+    run = RunDirectory.create(runs_dir / name, config.to_dict())
+    run.unlock()
     for generation in range(generations):
-        append_generation(run, generation, task, n_hidden + generation, n_connections)
-    (run / "checkpoints" / f"gen-{max(generations - 1, 0):06d}.json.gz").write_bytes(b"")
-    write_status(run, state, pid or os.getpid(), generations - 1)
-    return run
+        append_generation(run.path, generation, task, n_hidden + generation, n_connections)
+    population = Population(config, N_INPUTS, len(BUTTONS))
+    meta = run.read_meta()
+    save_checkpoint(run.checkpoints / checkpoint_name(max(generations - 1, 0)), population, task,
+                    meta.run_id if meta else None)
+    write_status(run.path, state, pid, generations - 1 if generations else None)
+    return run.path
 
 
 def append_generation(run: Path, generation: int, task: str, n_hidden: int,
                       n_connections: int) -> Genome:
-    """Write generation `generation`'s champion, then its stats row (the order the CLI uses)."""
+    """Write generation `generation`'s champion, then its stats row (the order the runner uses)."""
     genome = fake_genome(1000 + generation, n_hidden, n_connections, seed=generation)
     write_champion(run, generation, genome, task)
-    with open(run / "stats.jsonl", "a") as f:
-        f.write(json.dumps(stats_row(generation)) + "\n")
+    append_row(run, stats_row(generation))
     return genome
+
+
+def append_row(run: Path, row: dict[str, Any]) -> None:
+    with RunDirectory(run).open_stats() as stats:
+        append_stats_row(stats, row)
 
 
 def write_champion(run: Path, generation: int, genome: Genome, task: str) -> None:
@@ -141,10 +155,16 @@ def write_champion(run: Path, generation: int, genome: Genome, task: str) -> Non
                             task=task, input_labels=list(SPEC.input_labels),
                             output_labels=list(SPEC.output_labels),
                             episodes=[dataclasses.asdict(EPISODE)], test=None)
-    (run / "champions" / f"gen-{generation:06d}.json").write_text(json.dumps(record))
+    RunDirectory(run).write_champion(generation, record)
 
 
-def write_status(run: Path, state: str, pid: int, generation: int) -> None:
-    (run / "status.json").write_text(json.dumps(
-        {"state": state, "pid": pid, "generation": generation, "updated": 1.7e9}
-    ))
+def write_status(run: Path, state: str, pid: int, generation: int | None) -> None:
+    """status.json as the runner writes it: by this process, or (`pid` not 0 nor ours) by a
+    short-lived process that has exited when this returns."""
+    if pid in (0, os.getpid()):
+        RunDirectory(run).write_status(state, generation)
+        return
+    subprocess.run([sys.executable, "-c", "import json, sys; from neat.rundir import RunDirectory; "
+                    "RunDirectory(sys.argv[1]).write_status(sys.argv[2], json.loads(sys.argv[3]))",
+                    str(run), state, json.dumps(generation)], check=True,
+                   cwd=Path(__file__).parents[1])

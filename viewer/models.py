@@ -1,10 +1,15 @@
-"""Response models of the HTTP API (they make up the OpenAPI schema)."""
+"""Response models of the HTTP API (they make up the OpenAPI schema); the stats row is the run
+directory's own model (neat.rundir)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+
+from neat.rundir import SpeciesRow, State, StatsRow
+
+__all__ = ["GenomeRecord", "Layout", "RunSummary", "SpeciesGeneration", "StatsRow"]
 
 Number = int | float
 
@@ -18,42 +23,13 @@ class RunSummary(BaseModel):
     generation: int | None
     best_fitness: Number | None
     solved: bool
-    state: Literal["running", "finished", "stopped", "failed"]
+    state: State
     live: bool
     evaluations: int | None
     evaluations_per_second: Number | None
     last_checkpoint: str | None
     updated: Number | None
     error: str | None
-
-
-class SpeciesRow(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: int
-    size: int
-    age: int | None = None
-    best_fitness: Number | None = None
-    adjusted_fitness: Number | None = None
-    stagnation: int | None = None
-
-
-class StatsRow(BaseModel):
-    """One generation of stats.jsonl (unknown keys are passed through)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    generation: int
-    evaluations: int | None = None
-    best_fitness: Number | None = None
-    mean_fitness: Number | None = None
-    std_fitness: Number | None = None
-    species: int | None = None
-    champion_id: int | None = None
-    solved: bool | None = None
-    seconds: Number | None = None
-    evaluations_per_second: Number | None = None
-    species_table: list[SpeciesRow] = []
 
 
 class SpeciesGeneration(BaseModel):

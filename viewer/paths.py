@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+from neat.rundir import RUN_NAME
+
 GENERATION = re.compile(r"[0-9]{1,9}")
 LATEST = "latest"
 
@@ -31,14 +32,6 @@ def resolve_run_dir(runs_dir: Path, name: str) -> Path:
     return path
 
 
-def resolve_inside(runs_dir: Path, path: Path) -> Path | None:
-    """`path` resolved, or None when it is missing or resolves outside `runs_dir`."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(runs_dir.resolve()) or not resolved.is_file():
-        return None
-    return resolved
-
-
 def parse_generation(text: str) -> int | None:
     """A generation number from a URL or message: digits, or 'latest' (returned as None)."""
     if text == LATEST:
@@ -47,6 +40,3 @@ def parse_generation(text: str) -> int | None:
         raise ValueError(f"generation must be a number or '{LATEST}', got '{text[:40]}'")
     return int(text)
 
-
-def champion_file_name(generation: int) -> str:
-    return f"gen-{generation:06d}.json"

@@ -24,6 +24,7 @@ from fitness.registry import make_task
 from fitness.task import Frame, Task, TaskSpec, episode_from_record
 from neat.errors import NeatError
 from neat.genome import Genome
+from neat.serialize import genome_from_dict
 from viewer.layout import compute_layout
 from viewer.rundir import RunStore, file_signature
 
@@ -91,7 +92,7 @@ class TaskCache:
             if cached is None or cached[0] != sig:
                 try:
                     config = self.store.config(run)
-                    cached = (sig, make_task(config.task, config.task_options), None)
+                    cached = (sig, make_task(config.run.task, config.task), None)
                 except (NeatError, ValueError, ImportError) as exc:
                     cached = (sig, None, f"task unavailable: {exc}")
                 self._tasks[run] = cached
@@ -104,6 +105,14 @@ class TaskCache:
             return self.task(run).spec
         except ValueError:
             return None
+
+
+def champion_genome(store: RunStore, run: str, generation: int | None
+                    ) -> tuple[int, Genome, dict[str, Any]]:
+    """(generation, Genome, champion record) of `generation` (None: the newest); ValueError when
+    the record is not a valid genome."""
+    generation, champion = store.champion(run, generation)
+    return generation, genome_from_dict(champion), champion
 
 
 def champion_layout(
@@ -152,7 +161,7 @@ class ReplayStore:
             self._cache.popitem(last=False)
 
     def _compute(self, run: str, generation: int) -> Replay:
-        generation, genome, champion = self.store.champion_genome(run, generation)
+        generation, genome, champion = champion_genome(self.store, run, generation)
         fitness = champion.get("fitness")
         fitness = float(fitness) if isinstance(fitness, int | float) else None
         try:
@@ -170,7 +179,7 @@ class ReplayStore:
                           "(written by an older version), so there is nothing true to replay")
         try:
             episode = episode_from_record(records[0])
-            replay = task.replay(genome, not config.feed_forward, episode, self.max_frames)
+            replay = task.replay(genome, not config.genome.feed_forward, episode, self.max_frames)
         except Exception as exc:  # a task's own bug must not take the viewer down
             log.exception("replay of run %s generation %d failed", run, generation)
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),

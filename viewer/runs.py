@@ -10,14 +10,14 @@ from fastapi import APIRouter, HTTPException
 from viewer.deps import Generation, Run, State
 from viewer.models import GenomeRecord, Layout, RunSummary, SpeciesGeneration, StatsRow
 from viewer.paths import UnsafePathError
-from viewer.replay import champion_layout
+from viewer.replay import champion_genome, champion_layout
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 
 @router.get("", response_model=list[RunSummary])
 def list_runs(state: State) -> list[dict]:
-    """Every run under the runs directory."""
+    """Every run under the runs directory (a run with unreadable files carries its error)."""
     return [state.store.summary(name) for name in state.store.run_names()]
 
 
@@ -36,9 +36,8 @@ def get_stats(run: Run, state: State) -> list[dict]:
 def get_species(run: Run, state: State) -> list[dict]:
     """The species table of every generation."""
     return [
-        {"generation": row["generation"], "species": row.get("species_table") or []}
+        {"generation": row["generation"], "species": row["species_table"]}
         for row in state.store.stats(run)
-        if isinstance(row.get("generation"), int)
     ]
 
 
@@ -59,7 +58,7 @@ def get_champion(run: Run, gen: Generation, state: State) -> dict:
 def get_champion_layout(run: Run, gen: Generation, state: State) -> dict:
     """The champion of generation `gen` laid out for drawing."""
     with _champion_errors():
-        _, genome, champion = state.store.champion_genome(run, gen)
+        _, genome, champion = champion_genome(state.store, run, gen)
     return champion_layout(genome, champion, state.tasks.spec(run))
 
 
