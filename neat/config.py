@@ -118,6 +118,9 @@ class SpeciationConfig:
     threshold: float = _opt(3.0, "compatibility threshold delta_t", 1e-9, 1e9)
     small_genome_genes: int = _opt(
         20, "N = 1 when both genomes have fewer genes than this (paper); 0 always divides by N", 0, 10**9)
+    representative: str = _opt(
+        "random", "which member of a species represents it in the next generation's speciation: "
+        "random (the paper) or champion (its fittest; NEAT C++)", choices=("random", "champion"))
     target_species: int = _opt(0, "dynamic threshold steering toward this many species (0 = fixed)", 0, 10**7)
     threshold_step: float = _opt(0.3, "how much the dynamic threshold moves per generation", 0.0, 1e9)
     threshold_min: float = _opt(0.3, "lowest value of the dynamic threshold", 1e-9, 1e9)

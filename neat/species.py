@@ -201,11 +201,16 @@ def surviving_species(species: list[Species], index: np.ndarray, fitness: np.nda
     ]
 
 
-def choose_representatives(species: list[Species], pool: GenomePool,
-                           rng: np.random.Generator) -> GenomePool:
-    """Each species is represented in the next generation by a random member of this one (paper).
-    Returns the representatives as a pool, in species order (`Species.representative` is set from
-    it only when a population's state is taken: see Population.state)."""
+def choose_representatives(species: list[Species], pool: GenomePool, rng: np.random.Generator,
+                           fitness: np.ndarray, rule: str = "random") -> GenomePool:
+    """Each species is represented in the next generation by a member of this one: a random member
+    (rule "random", the paper) or its fittest, the first of equals (rule "champion", NEAT C++).
+    `fitness` (G,) is this generation's. Returns the representatives as a pool, in species order
+    (`Species.representative` is set from it only when a population's state is taken: see
+    Population.state)."""
+    if rule == "champion":
+        rows = np.array([s.members[np.argmax(fitness[s.members])] for s in species], np.int64)
+        return pool.take(rows)
     sizes = np.array([len(s.members) for s in species])
     picks = rng.integers(0, sizes)
     rows = np.array([s.members[p] for s, p in zip(species, picks.tolist(), strict=True)], np.int64)
