@@ -121,6 +121,10 @@ class SpeciationConfig:
     representative: str = _opt(
         "random", "which member of a species represents it in the next generation's speciation: "
         "random (the paper) or champion (its fittest; NEAT C++)", choices=("random", "champion"))
+    assignment: str = _opt(
+        "first", "a genome joins the first species whose representative is within the threshold "
+        "(the paper) or the closest one (with representative = champion an elite keeps its species)",
+        choices=("first", "closest"))
     target_species: int = _opt(0, "dynamic threshold steering toward this many species (0 = fixed)", 0, 10**7)
     threshold_step: float = _opt(0.3, "how much the dynamic threshold moves per generation", 0.0, 1e9)
     threshold_min: float = _opt(0.3, "lowest value of the dynamic threshold", 1e-9, 1e9)

@@ -135,3 +135,12 @@ def test_representatives_are_random_members_or_champions():
         reps = choose_representatives(species, pool, np.random.default_rng(seed), fitness)
         drawn.add(tuple(reps.genome_ids.tolist()))
     assert {ids[0] for ids in drawn} == {0, 2, 4} and {ids[1] for ids in drawn} == {1, 3}
+
+
+@pytest.mark.parametrize(("assignment", "expected"), [("first", [0, 0, 0]), ("closest", [0, 1, 1])])
+def test_genomes_join_the_first_or_the_closest_species(assignment, expected):
+    reps = [Species(k, 0, make_genome(1, 1, [], [(0, 0, 1, w, True)])) for k, w in enumerate([0.0, 1.0])]
+    pool = GenomePool.from_genomes([make_genome(1, 1, [], [(0, 0, 1, w, True)]) for w in [0.2, 0.8, 1.0]])
+    cfg = SpeciationConfig(weight_coefficient=1.0, assignment=assignment)
+    living, index, _ = speciate(pool, reps, 1.5, cfg, generation=1, next_key=2)
+    assert index.tolist() == expected and len(living) == len(set(expected))
