@@ -16,10 +16,11 @@
   1,000-step trial is tried for 100,000 steps and, if it balances them, scores 100 + its
   generalisation; solved at 300.
 
-Runs use the task's presets plus the given overrides, population 1,000, seeds S, S+1, ... Prints one
-line per run and protocol, then, last, one JSON line: runs solved mean_evaluations
-median_evaluations mean_generations mean_long_tests mean_generalisation min_generalisation (paper
-protocol) and solved_lenient mean_evaluations_lenient median_evaluations_lenient
+Runs use the task's presets (population 1,000) plus the given overrides, seeds S, S+1, ... Means
+and medians are over the solved runs. Prints one line per run and protocol, then, last, one JSON
+line: task runs solved mean_evaluations median_evaluations mean_generations mean_generalisation
+min_generalisation mean_long_tests mean_generalisation_tests (paper protocol) and solved_lenient
+mean_evaluations_lenient median_evaluations_lenient mean_generations_lenient
 mean_generalisation_lenient min_generalisation_lenient. `--log` prints each generation's champion
 under the paper protocol.
 """
