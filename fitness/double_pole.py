@@ -337,6 +337,12 @@ NOVEL_PRESETS = (
     "speciation.weight_coefficient=3.0",  # ... c3 = 3.0
     "speciation.threshold=4.0",  # ... delta_t = 4.0
     "mutation.add_connection_rate=0.3",  # ... and 0.3 new links in the larger population
+    # Stanley's NEAT C++ code for this benchmark (p2nv.ne, species.cpp) where it differs from our
+    # defaults; each bought evaluations under the paper's protocol (README, bench/dpnv_protocol.py):
+    "reproduction.survival_threshold=0.4",  # survival_thresh 0.4
+    "reproduction.elitism_rule=offspring",  # a champion is copied when its species gets more
+    "reproduction.elitism_min_species_size=6",  # than 5 offspring (about 400 tiny species here)
+    "stagnation.protect_best=false",  # the paper's stagnation rule spares no species
 )
 
 

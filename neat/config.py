@@ -67,10 +67,15 @@ class MutationConfig:
     weight_mutate_rate: float = _opt(0.8, "chance a genome's weights are mutated (paper: 0.8)", 0.0, 1.0)
     weight_perturb_rate: float = _opt(
         0.9, "per weight: chance of a perturbation; otherwise it is replaced (paper: 0.9)", 0.0, 1.0)
-    weight_perturb_power: float = _opt(1.0, "stdev of a weight perturbation", 0.0, 1e6)
+    weight_perturb_power: float = _opt(
+        1.0, "size of a weight perturbation: stdev (gaussian) or half-width (uniform)", 0.0, 1e6)
+    perturb_distribution: str = _opt(
+        "gaussian", "weight and bias perturbations: gaussian N(0, power) or uniform U(-power, power) "
+        "(the paper's 'uniformly perturbed'; NEAT C++)", choices=("gaussian", "uniform"))
     bias_mutate_rate: float = _opt(0.7, "chance a genome's biases are mutated", 0.0, 1.0)
     bias_perturb_rate: float = _opt(0.9, "per bias: chance of a perturbation; otherwise replaced", 0.0, 1.0)
-    bias_perturb_power: float = _opt(0.5, "stdev of a bias perturbation", 0.0, 1e6)
+    bias_perturb_power: float = _opt(
+        0.5, "size of a bias perturbation: stdev (gaussian) or half-width (uniform)", 0.0, 1e6)
     add_node_rate: float = _opt(0.03, "chance of an add-node mutation (paper: 0.03)", 0.0, 1.0)
     add_connection_rate: float = _opt(
         0.05, "chance of an add-connection mutation (paper: 0.05; 0.3 for large populations)", 0.0, 1.0)
@@ -80,6 +85,9 @@ class MutationConfig:
         0.0, "chance of deleting one connection (off in the paper)", 0.0, 1.0)
     delete_node_rate: float = _opt(
         0.0, "chance of deleting one hidden node and its links (off in the paper)", 0.0, 1.0)
+    structural_exclusive: bool = _opt(
+        False, "a child that draws add-node gets no other mutation, one that draws add-connection "
+        "(tried only without add-node) none either; false: all mutations independent (NEAT C++: true)")
     activation_mutate_rate: float = _opt(
         0.0, "per hidden/output node: chance its activation is redrawn from activation_options", 0.0, 1.0)
 
@@ -94,7 +102,12 @@ class ReproductionConfig:
     disabled_gene_rate: float = _opt(
         0.75, "chance a gene disabled in either parent stays disabled in the child (paper: 0.75)", 0.0, 1.0)
     elitism_min_species_size: int = _opt(
-        5, "species with at least this many members keep their champion unchanged (0 = off)", 0, 10**9)
+        5, "species with at least this many members (or offspring, see elitism_rule) keep their "
+        "champion unchanged (0 = off)", 0, 10**9)
+    elitism_rule: str = _opt(
+        "members", "what elitism_min_species_size counts: a species' members this generation (the "
+        "paper's text) or its offspring quota for the next (NEAT C++: champion copied when more than "
+        "5 offspring)", choices=("members", "offspring"))
     survival_threshold: float = _opt(0.2, "share of each species (best first) allowed to breed", 1e-9, 1.0)
 
 
@@ -107,6 +120,13 @@ class SpeciationConfig:
     threshold: float = _opt(3.0, "compatibility threshold delta_t", 1e-9, 1e9)
     small_genome_genes: int = _opt(
         20, "N = 1 when both genomes have fewer genes than this (paper); 0 always divides by N", 0, 10**9)
+    representative: str = _opt(
+        "random", "which member of a species represents it in the next generation's speciation: "
+        "random (the paper) or champion (its fittest; NEAT C++)", choices=("random", "champion"))
+    assignment: str = _opt(
+        "first", "a genome joins the first species whose representative is within the threshold "
+        "(the paper) or the closest one (with representative = champion an elite keeps its species)",
+        choices=("first", "closest"))
     target_species: int = _opt(0, "dynamic threshold steering toward this many species (0 = fixed)", 0, 10**7)
     threshold_step: float = _opt(0.3, "how much the dynamic threshold moves per generation", 0.0, 1e9)
     threshold_min: float = _opt(0.3, "lowest value of the dynamic threshold", 1e-9, 1e9)

@@ -15,8 +15,8 @@ from neat.genome import HIDDEN, INPUT, OUTPUT
 # indices into the float64 `rates` array built by reproduction.mutation_rates()
 WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, ADD_NODE, ADD_CONN, \
     TOGGLE, DELETE_CONN, DELETE_NODE, ACT_RATE, WEIGHT_INIT, BIAS_INIT, WEIGHT_MAX, CONN_TRIES, \
-    DEFAULT_ACT = range(17)
-N_RATES = 17
+    DEFAULT_ACT, PERTURB_UNIFORM = range(18)
+N_RATES = 18
 
 _u = np.uint64  # indexing with unsigned ints skips numba's negative-index wraparound
 
@@ -157,9 +157,14 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
 
 
 @njit(cache=True, inline="always")
-def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit):
+def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit, uniform):
+    """Perturb `value` (by N(0, power), or U(-power, power) when `uniform`) or replace it by a
+    draw from N(0, init_stdev); clamp to +-limit."""
     if next_uniform(rng) < perturb_rate:
-        value += next_normal(rng, power) if power > 0 else 0.0
+        if uniform:
+            value += (2.0 * next_uniform(rng) - 1.0) * power
+        elif power > 0:
+            value += next_normal(rng, power)
     else:
         value = next_normal(rng, init_stdev) if init_stdev > 0 else 0.0
     return min(max(value, -limit), limit)
@@ -173,13 +178,13 @@ def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
         for c in range(cs, cs + nc):
             weights[_u(c)] = _mutate_value(weights[_u(c)], rng, rates[WEIGHT_PERTURB],
                                            rates[WEIGHT_POWER], rates[WEIGHT_INIT],
-                                           rates[WEIGHT_MAX])
+                                           rates[WEIGHT_MAX], rates[PERTURB_UNIFORM] > 0)
     if next_uniform(rng) < rates[BIAS_RATE]:
         for i in range(ns, ns + nn):
             if kinds[_u(i)] != INPUT:
                 biases[_u(i)] = _mutate_value(biases[_u(i)], rng, rates[BIAS_PERTURB],
                                               rates[BIAS_POWER], rates[BIAS_INIT],
-                                              rates[WEIGHT_MAX])
+                                              rates[WEIGHT_MAX], rates[PERTURB_UNIFORM] > 0)
     if rates[ACT_RATE] > 0:
         for i in range(ns, ns + nn):
             if out[1][i] != INPUT and next_uniform(rng) < rates[ACT_RATE]:

@@ -287,7 +287,8 @@ class Population:
         quotas = offspring_quotas(adjusted, size)
         plan = plan_offspring(self.species_index, alive, quotas, fitness, self.config, self.rng)
         self.species = [self.species[k] for k in alive]
-        self.representatives = choose_representatives(self.species, self.pool, self.rng)
+        self.representatives = choose_representatives(self.species, self.pool, self.rng, fitness,
+                                                      self.config.speciation.representative)
         new_pool = breed(self.pool, plan, self.next_genome_key, self.config, self.tracker, self.rng)
         self.next_genome_key += int(np.count_nonzero(~plan.elite))
         self.pool = new_pool

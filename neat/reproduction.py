@@ -28,6 +28,7 @@ from neat.mutation import (
     DELETE_CONN,
     DELETE_NODE,
     N_RATES,
+    PERTURB_UNIFORM,
     TOGGLE,
     WEIGHT_INIT,
     WEIGHT_MAX,
@@ -94,7 +95,8 @@ def plan_offspring(index: np.ndarray, alive: list[int], quotas: np.ndarray, fitn
     alive = np.asarray(alive, dtype=np.int64)
     sizes = all_sizes[alive]
     survivors = np.maximum(1, np.ceil(rep.survival_threshold * sizes)).astype(np.int64)
-    elite_ok = (rep.elitism_min_species_size > 0) & (sizes >= rep.elitism_min_species_size)
+    counted = sizes if rep.elitism_rule == "members" else quotas
+    elite_ok = (rep.elitism_min_species_size > 0) & (counted >= rep.elitism_min_species_size)
     parent1, parent2, equal, elite = _plan_kernel(
         ranked.astype(np.int64), all_start[alive].astype(np.int64), survivors,
         quotas.astype(np.int64), elite_ok, fitness, new_stream(rng), rep.crossover_rate,
@@ -146,12 +148,12 @@ def mutation_rates(config: Config) -> np.ndarray:
     rates = np.zeros(N_RATES)
     rates[[WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, ADD_NODE,
            ADD_CONN, TOGGLE, DELETE_CONN, DELETE_NODE, ACT_RATE, WEIGHT_INIT, BIAS_INIT, WEIGHT_MAX,
-           CONN_TRIES, DEFAULT_ACT]] = [
+           CONN_TRIES, DEFAULT_ACT, PERTURB_UNIFORM]] = [
         m.weight_mutate_rate, m.weight_perturb_rate, m.weight_perturb_power, m.bias_mutate_rate,
         m.bias_perturb_rate, m.bias_perturb_power, m.add_node_rate, m.add_connection_rate,
         m.toggle_enable_rate, m.delete_connection_rate, m.delete_node_rate,
         m.activation_mutate_rate, g.weight_init_stdev, g.bias_init_stdev, g.weight_max,
-        m.add_connection_tries, ACTIVATION_IDS[g.activation]]
+        m.add_connection_tries, ACTIVATION_IDS[g.activation], m.perturb_distribution == "uniform"]
     return rates
 
 
@@ -175,7 +177,7 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
         mutation_rates(config),
         options, tracker.links, tracker.splits, tracker.counters,
         (config.reproduction.disabled_gene_rate, config.reproduction.mutate_after_crossover,
-         config.genome.feed_forward))
+         config.genome.feed_forward, config.mutation.structural_exclusive))
     keys = np.where(plan.elite, pool.genome_ids[plan.parent1],
                     first_key + np.cumsum(~plan.elite) - 1)
     n_nodes, n_conns = node_start[-1], conn_start[-1]
@@ -218,7 +220,7 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
     rng, rates, options, counters = borrow(rng), borrow(rates), borrow(options), borrow(counters)
     node_start, conn_start = borrow(starts)
     parent1, parent2, equal, elite = plan
-    disabled_rate, mutate_after_crossover, feed_forward = flags
+    disabled_rate, mutate_after_crossover, feed_forward, structural_exclusive = flags
     for k in range(len(parent1)):
         ns, cs = node_start[k], conn_start[k]
         if parent2[k] < 0:
@@ -227,18 +229,22 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
             nn, nc = crossover_into(pool, parent1[k], parent2[k], equal[k], out, ns, cs, rng,
                                     disabled_rate, feed_forward, work)
         if not elite[k] and (parent2[k] < 0 or mutate_after_crossover):
+            structural = False  # set only when structural mutations exclude the others
             if next_uniform(rng) < rates[ADD_NODE]:
                 nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
-            if next_uniform(rng) < rates[ADD_CONN]:
+                structural = structural_exclusive
+            if not structural and next_uniform(rng) < rates[ADD_CONN]:
                 nc = mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters,
                                            feed_forward, work[2])
-            if next_uniform(rng) < rates[DELETE_CONN]:
-                nc = mutate_delete_connection(out, cs, nc, rng)
-            if next_uniform(rng) < rates[DELETE_NODE]:
-                nn, nc = mutate_delete_node(out, ns, nn, cs, nc, rng)
-            if next_uniform(rng) < rates[TOGGLE]:
-                mutate_toggle_enable(out, cs, nc, rng)
-            mutate_parameters(out, ns, nn, cs, nc, rng, rates, options)
+                structural = structural_exclusive
+            if not structural:
+                if next_uniform(rng) < rates[DELETE_CONN]:
+                    nc = mutate_delete_connection(out, cs, nc, rng)
+                if next_uniform(rng) < rates[DELETE_NODE]:
+                    nn, nc = mutate_delete_node(out, ns, nn, cs, nc, rng)
+                if next_uniform(rng) < rates[TOGGLE]:
+                    mutate_toggle_enable(out, cs, nc, rng)
+                mutate_parameters(out, ns, nn, cs, nc, rng, rates, options)
             sort_child(out, ns, nn, cs, nc)
         node_start[k + 1] = ns + nn
         conn_start[k + 1] = cs + nc

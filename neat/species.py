@@ -79,11 +79,13 @@ def distance_py(a: Genome, b: Genome, cfg: SpeciationConfig) -> float:
 
 
 @njit(cache=True)
-def _assign(pool_conn, rep_conn, coefficients, threshold):
-    """Place each genome in the first species whose representative is within `threshold`.
+def _assign(pool_conn, rep_conn, coefficients, threshold, closest):
+    """Place each genome in the first species (or, with `closest`, the nearest; the first of
+    equals) whose representative is within `threshold`.
 
     Species 0..R-1 are the old representatives; a genome that fits none founds a new species,
-    numbered from R in order, and represents it for the genomes after it.
+    numbered from R in order, and represents it for the genomes after it. New species are tried
+    only when no old one fits.
     Returns (species index per genome, pool position of each new founder).
     """
     conn_start, innov, weight = borrow(pool_conn)
@@ -98,21 +100,28 @@ def _assign(pool_conn, rep_conn, coefficients, threshold):
         ia = innov[conn_start[g] : conn_start[g + 1]]
         wa = weight[conn_start[g] : conn_start[g + 1]]
         assignment[g] = -1
+        nearest = threshold
         for r in range(n_reps):
             ib = rep_innov[rep_start[r] : rep_start[r + 1]]
             wb = rep_weight[rep_start[r] : rep_start[r + 1]]
-            if distance(ia, wa, ib, wb, c1, c2, c3, small) < threshold:
+            d = distance(ia, wa, ib, wb, c1, c2, c3, small)
+            if d < nearest:
                 assignment[g] = r
-                break
+                if not closest:
+                    break
+                nearest = d
         if assignment[g] >= 0:
             continue
         for f in range(n_founders):
             h = founders[f]
             ib = innov[conn_start[h] : conn_start[h + 1]]
             wb = weight[conn_start[h] : conn_start[h + 1]]
-            if distance(ia, wa, ib, wb, c1, c2, c3, small) < threshold:
+            d = distance(ia, wa, ib, wb, c1, c2, c3, small)
+            if d < nearest:
                 assignment[g] = n_reps + f
-                break
+                if not closest:
+                    break
+                nearest = d
         if assignment[g] < 0:
             founders[n_founders] = g
             assignment[g] = n_reps + n_founders
@@ -138,7 +147,7 @@ def speciate(pool: GenomePool, species: list[Species], threshold: float, cfg: Sp
     coefficients = (cfg.excess_coefficient, cfg.disjoint_coefficient, cfg.weight_coefficient,
                     float(cfg.small_genome_genes))
     assignment, founders = _assign((pool.conn_start, pool.conn_innov, pool.conn_weight), rep_conn,
-                                   coefficients, threshold)
+                                   coefficients, threshold, cfg.assignment == "closest")
     n_slots = len(species) + len(founders)
     order = np.argsort(assignment, kind="stable")
     bounds = np.searchsorted(assignment[order], np.arange(n_slots + 1))
@@ -201,11 +210,16 @@ def surviving_species(species: list[Species], index: np.ndarray, fitness: np.nda
     ]
 
 
-def choose_representatives(species: list[Species], pool: GenomePool,
-                           rng: np.random.Generator) -> GenomePool:
-    """Each species is represented in the next generation by a random member of this one (paper).
-    Returns the representatives as a pool, in species order (`Species.representative` is set from
-    it only when a population's state is taken: see Population.state)."""
+def choose_representatives(species: list[Species], pool: GenomePool, rng: np.random.Generator,
+                           fitness: np.ndarray, rule: str = "random") -> GenomePool:
+    """Each species is represented in the next generation by a member of this one: a random member
+    (rule "random", the paper) or its fittest, the first of equals (rule "champion", NEAT C++).
+    `fitness` (G,) is this generation's. Returns the representatives as a pool, in species order
+    (`Species.representative` is set from it only when a population's state is taken: see
+    Population.state)."""
+    if rule == "champion":
+        rows = np.array([s.members[np.argmax(fitness[s.members])] for s in species], np.int64)
+        return pool.take(rows)
     sizes = np.array([len(s.members) for s in species])
     picks = rng.integers(0, sizes)
     rows = np.array([s.members[p] for s, p in zip(species, picks.tolist(), strict=True)], np.int64)

@@ -148,3 +148,58 @@ def test_deletion_mutations_keep_genomes_valid(rate, rng):
     assert min(sizes) < 8
     for c in child.genomes():
         assert not check_genome(c, feed_forward=True)
+
+
+def _link_weights(genome):
+    return dict(zip(genome.conn_innov.tolist(), genome.conn_weight.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("structural", ["mutation.add_node_rate=1.0",
+                                        "mutation.add_connection_rate=1.0"])
+def test_structural_exclusive_children_keep_their_parents_weights(structural, rng):
+    g = make_genome(2, 1, [], [(0, 0, 2, 0.7, True), (1, 1, 2, -0.3, True)], biases={2: 0.2})
+    others = ["mutation.weight_mutate_rate=1.0", "mutation.bias_mutate_rate=1.0",
+              "mutation.toggle_enable_rate=1.0", "genome.feed_forward=false"]
+    parents = [g] * 20
+    exclusive, _ = _breed(parents, list(range(20)), [-1] * 20,
+                          quiet_config(structural, *others, "mutation.structural_exclusive=true"),
+                          rng)
+    for k in range(20):
+        c = exclusive.genome(k)
+        weights = _link_weights(c)
+        assert (weights[0], weights[1]) == (0.7, -0.3) and c.node_bias[2] == 0.2
+        split = len(c.node_id) == 4
+        assert split == (structural == "mutation.add_node_rate=1.0")
+        assert c.conn_enabled[:2].sum() == (1 if split else 2)  # only a split disables a link
+    independent, _ = _breed(parents, list(range(20)), [-1] * 20, quiet_config(structural, *others),
+                            rng)
+    assert any(_link_weights(independent.genome(k))[0] != 0.7 for k in range(20))
+
+
+def test_add_node_is_drawn_first_when_structural_mutations_exclude_each_other(rng):
+    g = make_genome(2, 1, [], [(0, 0, 2, 0.7, True), (1, 1, 2, -0.3, True)])
+    config = quiet_config("mutation.add_node_rate=1.0", "mutation.add_connection_rate=1.0",
+                          "mutation.structural_exclusive=true", "genome.feed_forward=false")
+    child, _ = _breed([g] * 10, list(range(10)), [-1] * 10, config, rng)
+    for k in range(10):
+        c = child.genome(k)
+        assert len(c.node_id) == 4 and len(c.conn_innov) == 4  # a split, and no new link besides
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "uniform"])
+def test_perturbations_follow_the_chosen_distribution(distribution, rng):
+    weights = np.linspace(-1, 1, 200)
+    g = make_genome(200, 1, [], [(i, i, 200, float(w), True) for i, w in enumerate(weights)])
+    config = quiet_config("mutation.weight_mutate_rate=1.0", "mutation.weight_perturb_rate=1.0",
+                          "mutation.weight_perturb_power=0.5", "mutation.bias_mutate_rate=1.0",
+                          "mutation.bias_perturb_rate=1.0", "mutation.bias_perturb_power=0.5",
+                          f"mutation.perturb_distribution={distribution}")
+    child, _ = _breed([g] * 20, list(range(20)), [-1] * 20, config, rng)
+    steps = np.concatenate([child.genome(k).conn_weight - weights for k in range(20)])
+    biases = np.array([child.genome(k).node_bias[200] for k in range(20)])
+    if distribution == "uniform":
+        assert np.abs(steps).max() <= 0.5 and np.abs(biases).max() <= 0.5
+        assert abs(np.abs(steps).mean() - 0.25) < 0.02  # E|U(-a, a)| = a / 2
+    else:
+        assert np.abs(steps).max() > 0.5
+        assert abs(np.abs(steps).mean() - 0.5 * np.sqrt(2 / np.pi)) < 0.02  # E|N(0, s)|

@@ -1,8 +1,9 @@
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neat.config import Config
+from neat.config import Config, load_config
 from neat.reproduction import offspring_quotas, plan_offspring, shared_fitness
 from neat.species import Species
 from tests.conftest import make_genome
@@ -43,3 +44,16 @@ def test_plan_takes_parents_from_the_top_of_each_species():
     crossed = plan.parent2 >= 0
     assert (fitness[plan.parent1[crossed]] >= fitness[plan.parent2[crossed]]).all()
     assert 0.5 < crossed.mean() < 0.95  # 75% crossover
+
+
+@pytest.mark.parametrize(("rule", "elites"), [("members", [False, True]), ("offspring", [True, False])])
+def test_elitism_counts_members_or_offspring(rule, elites):
+    # species 0: one genome that earns 8 offspring; species 1: six genomes that earn 2
+    index = np.array([0, 1, 1, 1, 1, 1, 1], np.int64)
+    fitness = np.array([9.0, 1, 2, 3, 4, 5, 6])
+    config = load_config(None, [f"reproduction.elitism_rule={rule}",
+                                "reproduction.elitism_min_species_size=6"])
+    plan = plan_offspring(index, [0, 1], np.array([8, 2]), fitness, config,
+                          np.random.default_rng(0))
+    assert [bool(plan.elite[:8].any()), bool(plan.elite[8:].any())] == elites
+    assert plan.elite.sum() == sum(elites)

@@ -5,6 +5,7 @@ from neat.config import SpeciationConfig, StagnationConfig
 from neat.genome import GenomePool
 from neat.species import (
     Species,
+    choose_representatives,
     distance,
     distance_py,
     record_fitness,
@@ -118,3 +119,28 @@ def test_record_fitness_tracks_improvement():
     record_fitness([a, b], np.array([0, 1, 0]), np.array([1.0, 4.0, 2.5]), generation=7)
     assert a.fitness_history == [2.5] and a.last_improved == 0
     assert b.fitness_history == [4.0] and b.last_improved == 7 and b.best_fitness == 4.0
+
+
+def test_representatives_are_random_members_or_champions():
+    genomes = [make_genome(1, 1, [], [(0, 0, 1, float(w), True)], key=k)
+               for k, w in enumerate([0.1, 0.2, 0.3, 0.4, 0.5])]
+    pool = GenomePool.from_genomes(genomes)
+    species = [Species(0, 0, genomes[0], members=np.array([0, 2, 4])),
+               Species(1, 0, genomes[1], members=np.array([1, 3]))]
+    fitness = np.array([1.0, 5.0, 3.0, 2.0, 3.0])
+    champions = choose_representatives(species, pool, np.random.default_rng(0), fitness, "champion")
+    assert champions.genome_ids.tolist() == [2, 1]  # the fittest, the first of equals
+    drawn = set()
+    for seed in range(30):
+        reps = choose_representatives(species, pool, np.random.default_rng(seed), fitness)
+        drawn.add(tuple(reps.genome_ids.tolist()))
+    assert {ids[0] for ids in drawn} == {0, 2, 4} and {ids[1] for ids in drawn} == {1, 3}
+
+
+@pytest.mark.parametrize(("assignment", "expected"), [("first", [0, 0, 0]), ("closest", [0, 1, 1])])
+def test_genomes_join_the_first_or_the_closest_species(assignment, expected):
+    reps = [Species(k, 0, make_genome(1, 1, [], [(0, 0, 1, w, True)])) for k, w in enumerate([0.0, 1.0])]
+    pool = GenomePool.from_genomes([make_genome(1, 1, [], [(0, 0, 1, w, True)]) for w in [0.2, 0.8, 1.0]])
+    cfg = SpeciationConfig(weight_coefficient=1.0, assignment=assignment)
+    living, index, _ = speciate(pool, reps, 1.5, cfg, generation=1, next_key=2)
+    assert index.tolist() == expected and len(living) == len(set(expected))
