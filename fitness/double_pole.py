@@ -338,7 +338,7 @@ NOVEL_PRESETS = (
     "speciation.threshold=4.0",  # ... delta_t = 4.0
     "mutation.add_connection_rate=0.3",  # ... and 0.3 new links in the larger population
     # Stanley's NEAT C++ code for this benchmark (p2nv.ne, species.cpp) where it differs from our
-    # defaults; each bought evaluations under the paper's protocol (README, bench/dpnv_protocol.py):
+    # defaults; each bought evaluations under the paper's protocol (docs/performance.md):
     "reproduction.survival_threshold=0.4",  # survival_thresh 0.4
     "reproduction.elitism_rule=offspring",  # a champion is copied when its species gets more
     "reproduction.elitism_min_species_size=6",  # than 5 offspring (about 400 tiny species here)
