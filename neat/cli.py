@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
              "scores.",
              "  neat replay runs/cartpole-20261127-153012\n"
              "  neat replay runs/cartpole-20261127-153012 --generation 10 --test\n"
-             "  neat replay runs/platformer-20261127-153012 --episode 2 --gif level.gif\n")
+             "  neat replay runs/platformer-20261127-153012 --episode 2 --gif level.gif\n"
+             "  neat replay runs/cartpole-20261127-153012 --verify\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
     p.add_argument("--generation", type=int, metavar="G", help="champion of generation G "
                    "(default: the newest)")
@@ -106,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episode", type=int, metavar="K", help="only episode K of those")
     p.add_argument("--gif", metavar="FILE", help="write the first episode played as an animated "
                    "GIF")
+    p.add_argument("--verify", action="store_true", help="replay every champion of the run and "
+                   "check it gives back its stored fitness (exit status 1 if one does not)")
 
     p = _add(sub, "export", "Write a champion as a graph: node-link JSON, GraphML or DOT.",
              "  neat export runs/xor-20261127-153012 --format graphml --output xor.graphml\n"

@@ -52,9 +52,34 @@ def check_gif_path(gif: str) -> Path:
     return path
 
 
+def verify_champions(run: RunDirectory) -> tuple[int, list[int]]:
+    """Play every champion of `run` again from the episodes its file records: (champions,
+    generations whose replayed fitness is not bit for bit the stored one)."""
+    from fitness.registry import make_task
+    from fitness.task import replayed_fitness
+
+    config = _run_config(run)
+    task = make_task(config.run.task, config.task)
+    generations = run.champion_generations()
+    mismatches = []
+    for generation in generations:
+        _, genome, record = load_champion(run, generation, config.genome.feed_forward)
+        replayed = replayed_fitness(task, genome, not config.genome.feed_forward,
+                                    record.get("episodes"))
+        if replayed != record.get("fitness"):
+            mismatches.append(generation)
+    return len(generations), mismatches
+
+
 def command_replay(args: argparse.Namespace) -> int:
     gif = check_gif_path(args.gif) if args.gif else None
     run = find_run(args.run)
+    if args.verify:
+        champions, mismatches = verify_champions(run)
+        print(f"{champions} champions replayed from the episodes they record: "
+              + (f"generations {mismatches} do NOT give back their stored fitness" if mismatches
+                 else "each gives back its stored fitness exactly"))
+        return 1 if mismatches else 0
     config = _run_config(run)
     path, genome, record = load_champion(run, args.generation, config.genome.feed_forward)
     from fitness.registry import make_task
