@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from neat.cli import check_port
@@ -26,17 +27,19 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 def command_tasks(args: argparse.Namespace) -> int:
     from fitness.registry import GYM_PREFIX, TASKS, make_task
 
-    rows = []
     for name in TASKS:
         try:
             spec = make_task(name, {}).spec
         except (NeatError, ImportError) as exc:
-            rows.append([name, "-", "-", "-", f"unavailable: {exc}"])
+            print(f"{name}: unavailable ({exc})\n")
             continue
-        rows.append([name, str(spec.n_inputs), str(spec.n_outputs), f"{spec.solved_at:g}",
-                     spec.description])
-    print(format_table(["name", "inputs", "outputs", "solved_at", "description"], rows))
-    print(f"\nAny gymnasium environment also works as {GYM_PREFIX}<EnvId>, e.g. "
+        print(f"{name}  ({spec.n_inputs} inputs, {spec.n_outputs} output"
+              f"{'s' if spec.n_outputs > 1 else ''})")
+        print(textwrap.fill(spec.description, 100, initial_indent="  ", subsequent_indent="  "))
+        print(textwrap.fill(f"solved: {spec.test_protocol}", 100, initial_indent="  ",
+                            subsequent_indent="    "))
+        print()
+    print(f"Any gymnasium environment also works as {GYM_PREFIX}<EnvId>, e.g. "
           f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete, MultiBinary or Box actions).")
     print("Task options go in the config's [task] table, e.g. --set task.episodes=10.")
     return 0

@@ -85,14 +85,15 @@ def test_config_precedence_and_exact_config_toml(tmp_path):
     assert config.population.size == 30 and config.mutation.add_node_rate == 0.25
 
 
-def test_tasks_lists_every_registered_task(capsys):
-    from fitness.registry import TASKS
+def test_tasks_lists_every_registered_task_and_what_solved_means(capsys):
+    from fitness.registry import TASKS, make_task
 
     assert neat("tasks") == 0
     out = capsys.readouterr().out
     for name in TASKS:
-        assert f"\n{name} " in out
-    assert "xor" in out and "16" in out and "gym:<EnvId>" in out
+        assert f"{name}  (" in out
+        assert make_task(name, {}).spec.test_protocol.split()[0] in out
+    assert "all four outputs are on the right side of 0.5" in out and "gym:<EnvId>" in out
 
 
 def test_config_defaults_is_complete_and_loads_back(tmp_path, capsys):
