@@ -93,7 +93,7 @@ def test_tasks_lists_every_registered_task_and_what_solved_means(capsys):
     for name in TASKS:
         assert f"{name}  (" in out
         assert make_task(name, {}).spec.test_protocol.split()[0] in out
-    assert "all four outputs are on the right side of 0.5" in out and "gym:<EnvId>" in out
+    assert "all four\n    outputs are on the right side of 0.5" in out and "gym:<EnvId>" in out
 
 
 def test_config_defaults_is_complete_and_loads_back(tmp_path, capsys):
