@@ -12,7 +12,9 @@ fitness.platformer.blind, and a NEAT run whose networks see nothing (task.blind 
 Prints one line per run and, last, a JSON line with runs, world1_cleared,
 median_generations_world1, heldout_clear_rate, min_heldout_clear_rate,
 heldout_clear_rate_by_difficulty, blind_best_clear_rate, blind_named_flags, species_mean,
-seconds_per_generation, median_minutes_per_run and ablation_heldout_clear_rate.
+seconds_per_generation, median_minutes_per_run, ablation_heldout_clear_rate, and
+confirmation_clear_rate / confirmation_world1_cleared: the final champions on a second held-out set
+(new generated levels and named variants) that neither training nor the stopping rule ever used.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from fitness.platformer.blind import battery_array, flags
 from fitness.platformer.episode import world_arrays
+from fitness.platformer.level_sets import held_out_episodes
 from fitness.platformer.levels import NAMED_LEVELS, named_level
 from fitness.platformer.task import PlatformerTask, make_task
 from fitness.task import solved_mask
@@ -37,6 +40,9 @@ from neat.report import TestResult
 BLIND_TRAINING_VARIANTS = 20  # named-level variants like training's, besides the test variants
 
 
+CONFIRMATION_FIRST = 1_000_000  # a second held-out set, used neither for training nor stopping
+
+
 @dataclass
 class RunResult:
     seed: int
@@ -44,6 +50,7 @@ class RunResult:
     seconds: float
     test: TestResult
     world1_generation: int | None  # first generation whose champion cleared World 1's test
+    confirmation: TestResult | None = None  # the final champion on the confirmation set
     species: list[int] = field(default_factory=list)
     generation_seconds: list[float] = field(default_factory=list)
 
@@ -74,15 +81,22 @@ def evolve(task: PlatformerTask, seed: int, overrides: list[str], minutes: float
         if report.solved:
             break
     result.seconds = time.perf_counter() - start
+    o = task.options
+    result.confirmation = task.test_on(report.champion, population.recurrent, held_out_episodes(
+        o.levels, o.named_variants, o.heldout_levels, o.length, CONFIRMATION_FIRST))
     return result
 
 
 def describe(result: RunResult, label: str) -> str:
     d = result.test.details
+    confirmed = result.confirmation
+    assert confirmed is not None
     return (f"{label} seed {result.seed}: {result.generations} generations, "
             f"{result.seconds / 60:.1f} min; held-out {result.test.score:.3f} "
             f"{d['heldout_by_difficulty']}; World 1 {d['named_cleared']} (cleared at generation "
-            f"{result.world1_generation}); species mean {statistics.fmean(result.species):.1f}")
+            f"{result.world1_generation}); species mean {statistics.fmean(result.species):.1f}; "
+            f"confirmation set {confirmed.score:.3f}, World 1 "
+            f"{confirmed.details['named_cleared']}")
 
 
 def blind_controls(task: PlatformerTask, seed: int, generations: int) -> tuple[float, int]:
@@ -154,6 +168,9 @@ def main() -> None:
         "median_minutes_per_run": statistics.median(r.seconds / 60 for r in results),
         "ablation_heldout_clear_rate": (statistics.fmean(r.test.score for r in ablation)
                                         if ablation else None),
+        "confirmation_clear_rate": statistics.fmean(r.confirmation.score for r in results),
+        "confirmation_world1_cleared": sum(r.confirmation.details["world1_cleared"]
+                                           for r in results),
     }
     print(json.dumps(figures))
 

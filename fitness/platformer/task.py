@@ -108,10 +108,17 @@ class PlatformerTask:
     def test(self, genome: Genome, recurrent: bool) -> TestResult:
         """The champion on every test episode: score = held-out clear rate; details give the
         named levels' test variants cleared and the rate by difficulty."""
+        return self.test_on(genome, recurrent, self.test_episodes(), self._test_worlds)
+
+    def test_on(self, genome: Genome, recurrent: bool, episodes: list[Episode],
+                worlds: list[tuple] | None = None) -> TestResult:
+        """`test` on another set of episodes made like the test set (named variants, then
+        generated levels), e.g. level_sets.held_out_episodes(..., first=1_000_000)."""
         packed = pack_genome(genome, recurrent)
         self._check_sizes(packed)
-        episodes = self.test_episodes()
-        cleared = [bool(c) for c in self._cleared(self._test_worlds, packed)]
+        if worlds is None:
+            worlds = [self.world(e) for e in episodes]
+        cleared = self._cleared(worlds, packed)
         named: dict[str, int] = {name: 0 for name in self.options.levels}
         by_difficulty: dict[str, list[bool]] = {str(d): [] for d in HELDOUT_DIFFICULTIES}
         for episode, won in zip(episodes, cleared, strict=True):
