@@ -263,7 +263,7 @@ def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsy
     real_summary = cli_run._summary
 
     def summary(run, outcome):  # called after evolving, while the viewer still serves
-        url = capsys.readouterr().out.split("Viewer: ")[1].split("/ ")[0]
+        url = re.search(r"Viewer: (http://[0-9.]+:[0-9]+)/", capsys.readouterr().out).group(1)
         listed.extend(r["name"] for r in httpx2.get(f"{url}/api/runs", timeout=10).json())
         real_summary(run, outcome)
 

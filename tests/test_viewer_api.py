@@ -21,6 +21,7 @@ from viewer import ViewerServer, create_app
 from viewer.layout import compute_layout
 
 FAST = {"poll_interval": 0.05}
+BASE_URL = "http://127.0.0.1:8000"  # a Host the viewer serves (TestClient's default is refused)
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def client(runs_dir: Path):
-    with TestClient(create_app(runs_dir, **FAST)) as test_client:
+    with TestClient(create_app(runs_dir, **FAST), base_url=BASE_URL) as test_client:
         yield test_client
 
 
@@ -246,7 +247,7 @@ def test_malformed_messages_get_an_error_and_the_connection_stays_up(
 
 def test_server_heartbeat_and_silent_clients_are_dropped(runs_dir: Path) -> None:
     app = create_app(runs_dir, heartbeat_interval=0.05, heartbeat_timeout=0.4, **FAST)
-    with TestClient(app) as test_client, test_client.websocket_connect("/ws") as ws:
+    with TestClient(app, base_url=BASE_URL) as test_client, test_client.websocket_connect("/ws") as ws:
         ping = _receive_until(ws, "ping")
         ws.send_json({"type": "pong", "t": ping["t"]})
         with pytest.raises(WebSocketDisconnect):
