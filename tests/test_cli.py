@@ -259,18 +259,22 @@ def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsy
 
     from neat import cli_run
 
-    listed = []
+    listed, refused, printed = [], [], []
     real_summary = cli_run._summary
 
     def summary(run, outcome):  # called after evolving, while the viewer still serves
-        url = re.search(r"Viewer: (http://[0-9.]+:[0-9]+)/", capsys.readouterr().out).group(1)
-        listed.extend(r["name"] for r in httpx2.get(f"{url}/api/runs", timeout=10).json())
+        match = re.search(r"Viewer: ((http://[0-9.]+:[0-9]+)/\S*)", capsys.readouterr().out)
+        printed.append(match.group(1))
+        api = f"{match.group(2)}/api/runs"
+        refused.append(httpx2.get(api, timeout=10).status_code)
+        listed.extend(r["name"] for r in httpx2.get(api, params={"token": "t0k"}, timeout=10).json())
         real_summary(run, outcome)
 
     monkeypatch.setattr(cli_run, "_summary", summary)
     assert neat("run", "xor", "--generations", 2, "--name", "v", "--runs-dir", tmp_path,
-                "--view", "--port", 0, *QUICK) == 0
-    assert listed == ["v"]
+                "--view", "--port", 0, "--token", "t0k", *QUICK) == 0
+    assert listed == ["v"] and refused == [403]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=t0k#/run/v", printed[0])
 
 
 def test_a_failing_viewer_never_stops_evolution(tmp_path, monkeypatch, capsys):
