@@ -53,6 +53,8 @@ class StatsRow(BaseModel):
     solved: bool | None = None
     seconds: Number | None = None
     evaluations_per_second: Number | None = None
+    test_score: Number | None = None  # the champion on held-out episodes or levels, if tested
+    test_solved: bool | None = None
     species_table: list[SpeciesRow] = []
 
 
