@@ -171,7 +171,10 @@ class Chart {
     ctx.strokeStyle = GRID;
     ctx.lineWidth = 1;
     ctx.textAlign = "right";
-    for (const v of ticks) {
+    let lastY = Infinity;
+    for (const v of ticks) { // ascending; a label too close to the one below it is left out
+      if (lastY - sy(v) < 14) continue;
+      lastY = sy(v);
       ctx.beginPath();
       ctx.moveTo(l, sy(v) + 0.5);
       ctx.lineTo(w - r, sy(v) + 0.5);
