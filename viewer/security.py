@@ -133,7 +133,7 @@ class AccessPolicy:
 
     def given_token(self, scope: Scope, headers: Headers) -> str | None:
         """The token the request carries (query, header or cookie), if any."""
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        query = _query(scope)
         if TOKEN_PARAMETER in query:
             return query[TOKEN_PARAMETER]
         scheme, _, value = headers.get("authorization", "").partition(" ")
@@ -150,6 +150,10 @@ class AccessPolicy:
     def token_matches(self, given: str | None) -> bool:
         return self.token is None or (
             given is not None and secrets.compare_digest(given.encode(), self.token.encode()))
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
 
 
 def _plain_address(address: str) -> str:
@@ -185,8 +189,8 @@ class AccessGuard:
         if problem is not None:
             await _refuse(scope, receive, send, problem)
             return
-        if scope["type"] == "http" and policy.token and scope["path"] == "/" and (
-                TOKEN_PARAMETER in dict(parse_qsl(scope.get("query_string", b"").decode()))):
+        if (scope["type"] == "http" and policy.token and scope["path"] == "/"
+                and TOKEN_PARAMETER in _query(scope)):
             await _store_token(policy, scope, given or "")(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -301,7 +301,6 @@ class App {
   applyRunUpdate(msg) {
     this.summary = msg.summary;
     this.champions = msg.champions;
-    this.renderStatus(); // a few text nodes: at once, so the header never lags the brain
     this.renderRunSoon();
   }
 
@@ -309,6 +308,7 @@ class App {
   renderRun() {
     this.fitness.setRows(this.rows);
     this.species.setRows(this.rows);
+    this.renderStatus();
     this.renderScrubber();
     this.renderSpeciesTable();
   }
@@ -335,7 +335,7 @@ class App {
     $("replay-notice").textContent = msg.error || "";
     if (!msg.frames) this.game.clear(msg.error ? "no replay for this task" : "empty episode");
     this.renderScrubber();
-    this.renderStatus();
+    this.renderStatus(); // with the brain, so the header's generation is never behind it
     this.fitness.setSelected(msg.generation);
     this.species.setSelected(msg.generation);
     this.renderSpeciesTable();
