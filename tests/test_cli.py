@@ -371,3 +371,49 @@ def test_view_nice_outside_0_to_19_is_refused(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "--view-nice: invalid choice: 25" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_view_beyond_loopback_warns_and_prints_a_token_address(xor_run, monkeypatch, capsys):
+    """`neat view --host 0.0.0.0` (the server itself replaced: nothing is bound to the network)."""
+    import viewer
+    from viewer.security import choose_token, page_url
+
+    served = {}
+
+    def serve(folder, host, port, token, announce):
+        served["token"] = choose_token(host, token)
+        announce(page_url(host, 8123, served["token"]))
+
+    monkeypatch.setattr(viewer, "serve", serve)
+    assert neat("view", xor_run.parent, "--host", "0.0.0.0") == 0
+    out, err = capsys.readouterr()
+    assert "neat: warning: the viewer listens on every network interface" in err
+    assert f"Viewer: http://127.0.0.1:8123/?token={served['token']}  (Ctrl-C to stop)" in out
+    assert neat("view", xor_run.parent) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "?token=" not in out
+
+
+def test_run_view_beyond_loopback_warns_and_prints_a_token_address(tmp_path, monkeypatch, capsys):
+    import viewer
+    from viewer.security import choose_token, page_url
+
+    class Recorder:  # a ViewerServer that binds nothing
+        def __init__(self, runs_dir, host, port, token, process, nice):
+            self.host, self.port, self.token = host, 8124, choose_token(host, token)
+
+        def start(self):
+            return self
+
+        def page_url(self, run=None):
+            return page_url(self.host, self.port, self.token, run)
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(viewer, "ViewerServer", Recorder)
+    assert neat("run", "xor", "--generations", 1, "--name", "w", "--runs-dir", tmp_path, "--view",
+                "--host", "0.0.0.0", *QUICK) == 0
+    out, err = capsys.readouterr()
+    assert "neat: warning: the viewer listens on every network interface" in err
+    assert re.search(r"Viewer: http://127\.0\.0\.1:8124/\?token=[\w-]{24,}#/run/w\n", out)

@@ -154,7 +154,9 @@ def test_fitness_chart_hover_log_scale_and_test_line(server: ViewerServer, brows
     tip.wait_for(state="visible")
     assert tip.inner_text().splitlines() == ["generation 11", "best  29.50", "mean  14.75 ± 1.50",
                                              "test  0.917  solved"]
-    linear = chart.screenshot()
+    page.mouse.move(0, 0)
+    tip.wait_for(state="hidden")
+    linear = chart.screenshot()  # no hover guide: the two pictures differ only by the scale
     page.click("[data-testid=log-scale]")
     assert chart.get_attribute("data-scale") == "log"
     assert page.locator("[data-testid=log-scale]").get_attribute("aria-pressed") == "true"
@@ -165,8 +167,6 @@ def test_fitness_chart_hover_log_scale_and_test_line(server: ViewerServer, brows
     page.wait_for_function("document.querySelector('[data-testid=fitness-chart-tip]')"
                            ".textContent.startsWith('generation ')")
     assert "test" not in tip.inner_text()  # generations before the first test
-    page.mouse.move(0, 0)
-    tip.wait_for(state="hidden")
     assert errors == []
     page.close()
 
