@@ -80,6 +80,7 @@ def test_a_stopped_server_shows_the_banner_and_stops_the_replay(runs_dir: Path, 
         server.stop()
         page.wait_for_selector("[data-testid=disconnected]", state="visible")
         assert "reconnecting" in page.locator("[data-testid=disconnected]").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "viewer-disconnected.png"))  # the viewport: the banner
         play = page.locator("[data-testid=play]")
         assert play.get_attribute("data-state") == "disconnected" and play.is_disabled()
         assert play.get_attribute("aria-label") == "play"

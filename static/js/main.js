@@ -121,6 +121,7 @@ class App {
     if (state !== "connecting") $("disconnected").hidden = online;
     if (online === this.online) return;
     this.online = online;
+    document.body.classList.toggle("offline", !online); // the header's figures may be stale
     if (!online) {
       this.buffer = []; // the connection's frames: a new one starts with a new replay
       this.awaiting = false;
@@ -215,6 +216,7 @@ class App {
   renderPlayState() {
     const running = this.running();
     if (!running && this.lastDrawn) this.reflect(this.lastDrawn);
+    if (!running) $("fps").textContent = "–"; // nothing is drawn: no frame rate to show
     const play = $("play");
     play.textContent = running ? "❚❚" : "▶";
     play.setAttribute("aria-label", running ? "pause" : "play");
