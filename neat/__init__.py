@@ -4,10 +4,9 @@ The names below are loaded on first use, so importing a light module of the pack
 (`neat.rundir`, `neat.cli`) does not load numba or the evolution loop.
 """
 
-from __future__ import annotations
-
+# This module imports nothing slow (importlib is loaded with the interpreter), so a Ctrl-C while
+# `python -m neat` starts reaches neat/__main__.py's handler as soon as it can.
 import importlib
-from typing import Any
 
 _MODULES = {
     "CheckpointError": "neat.errors",
@@ -26,7 +25,7 @@ _MODULES = {
 __all__ = sorted(_MODULES)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module 'neat' has no attribute {name!r}")

@@ -23,6 +23,11 @@ COMMANDS = {
     "export": ("neat.cli_champion", "command_export"),
 }
 
+HOST_HELP = ("address to listen on (default 127.0.0.1, this machine only; any other address "
+             "requires the token)")
+TOKEN_HELP = ("secret every request must carry (default: none on loopback, a random one beyond "
+              "it); the printed address includes it")
+
 MAIN_EPILOG = """examples:
   neat tasks                                  list the built-in tasks
   neat run xor                                evolve XOR into runs/xor-<time>/
@@ -119,10 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="default: standard output")
 
     p = _add(sub, "view", "Serve the live viewer for a folder of runs (blocks until Ctrl-C).",
-             "  neat view\n  neat view my-runs --port 8080\n")
+             "  neat view\n  neat view my-runs --port 8080\n"
+             "  neat view --host 0.0.0.0          (prints an address with a token, and a warning)\n")
     p.add_argument("dir", nargs="?", default="runs", metavar="DIR", help="default: ./runs")
-    p.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    p.add_argument("--port", type=int, default=8000, help="default: 8000")
+    p.add_argument("--host", default="127.0.0.1", help=HOST_HELP)
+    p.add_argument("--port", type=int, default=8000, help="default: 8000; 0 = any free port")
+    p.add_argument("--token", help=TOKEN_HELP)
     return parser
 
 
@@ -141,8 +148,9 @@ def _add_checkpoint_options(p: argparse.ArgumentParser) -> None:
 def _add_live_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--view", action="store_true",
                    help="serve the live viewer in this process while evolving")
-    p.add_argument("--host", default="127.0.0.1", help="viewer host (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", help="viewer " + HOST_HELP)
     p.add_argument("--port", type=int, default=8000, help="viewer port (default 8000; 0 = any free)")
+    p.add_argument("--token", help="viewer " + TOKEN_HELP)
     p.add_argument("--view-nice", type=int, default=10, choices=range(20), metavar="N",
                    help="lower the viewer server's scheduling priority by N, 0 to 19 (default 10), "
                         "so it yields the CPU to evolution (the browser's own use is not affected)")

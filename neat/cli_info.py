@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from pathlib import Path
 
@@ -92,8 +93,12 @@ def command_view(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder of runs")
     from viewer import serve
+    from viewer.security import exposure_warning
 
-    serve(folder, host=args.host, port=args.port,
-          announce=lambda url: print(f"Viewer: {url}/  (Ctrl-C to stop)", flush=True))
+    warning = exposure_warning(args.host)
+    if warning:
+        print(f"neat: warning: {warning}", file=sys.stderr, flush=True)
+    serve(folder, host=args.host, port=args.port, token=args.token,
+          announce=lambda url: print(f"Viewer: {url}  (Ctrl-C to stop)", flush=True))
     return 0
 

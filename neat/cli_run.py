@@ -326,13 +326,17 @@ def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:
     """The viewer serving the run's folder, or None (with a warning) when it cannot start."""
     try:
         from viewer import ViewerServer
+        from viewer.security import exposure_warning
 
-        server = ViewerServer(run.path.parent, host=args.host, port=args.port,
+        server = ViewerServer(run.path.parent, host=args.host, port=args.port, token=args.token,
                               process=True, nice=args.view_nice).start()
     except Exception as exc:  # a viewer failure must never stop evolution
         _warn(f"the viewer did not start ({exc}); evolving without it")
         return None
-    print(f"Viewer: {server.url}/  (run {run.name})")
+    warning = exposure_warning(args.host)
+    if warning:
+        _warn(warning)
+    print(f"Viewer: {server.page_url(run.name)}", flush=True)
     return server
 
 
@@ -348,6 +352,6 @@ def _stop_viewer(viewer: Any) -> None:
 def _linger(viewer: Any) -> None:
     """On a terminal, keep serving the finished run until Ctrl-C; otherwise stop the viewer."""
     if sys.stdin.isatty() and sys.stdout.isatty():
-        print(f"The viewer keeps serving at {viewer.url}/ - press Ctrl-C to quit.")
+        print(f"The viewer keeps serving at {viewer.page_url()} - press Ctrl-C to quit.")
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

@@ -270,18 +270,22 @@ def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsy
 
     from neat import cli_run
 
-    listed = []
+    listed, refused, printed = [], [], []
     real_summary = cli_run._summary
 
     def summary(run, outcome):  # called after evolving, while the viewer still serves
-        url = capsys.readouterr().out.split("Viewer: ")[1].split("/ ")[0]
-        listed.extend(r["name"] for r in httpx2.get(f"{url}/api/runs", timeout=10).json())
+        match = re.search(r"Viewer: ((http://[0-9.]+:[0-9]+)/\S*)", capsys.readouterr().out)
+        printed.append(match.group(1))
+        api = f"{match.group(2)}/api/runs"
+        refused.append(httpx2.get(api, timeout=10).status_code)
+        listed.extend(r["name"] for r in httpx2.get(api, params={"token": "t0k"}, timeout=10).json())
         real_summary(run, outcome)
 
     monkeypatch.setattr(cli_run, "_summary", summary)
     assert neat("run", "xor", "--generations", 2, "--name", "v", "--runs-dir", tmp_path,
-                "--view", "--port", 0, *QUICK) == 0
-    assert listed == ["v"]
+                "--view", "--port", 0, "--token", "t0k", *QUICK) == 0
+    assert listed == ["v"] and refused == [403]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=t0k#/run/v", printed[0])
 
 
 def test_a_failing_viewer_never_stops_evolution(tmp_path, monkeypatch, capsys):
@@ -415,3 +419,49 @@ def test_a_config_with_any_string_reads_back(capsys):
     """TOML values are written by tomli-w: newlines, quotes and backslashes survive."""
     assert neat("config", "--defaults", "--set", 'task.level="a\\nb \\"q\\" \\\\ end"') == 0
     assert tomllib.loads(capsys.readouterr().out)["task"] == {"level": 'a\nb "q" \\ end'}
+
+
+def test_view_beyond_loopback_warns_and_prints_a_token_address(xor_run, monkeypatch, capsys):
+    """`neat view --host 0.0.0.0` (the server itself replaced: nothing is bound to the network)."""
+    import viewer
+    from viewer.security import choose_token, page_url
+
+    served = {}
+
+    def serve(folder, host, port, token, announce):
+        served["token"] = choose_token(host, token)
+        announce(page_url(host, 8123, served["token"]))
+
+    monkeypatch.setattr(viewer, "serve", serve)
+    assert neat("view", xor_run.parent, "--host", "0.0.0.0") == 0
+    out, err = capsys.readouterr()
+    assert "neat: warning: the viewer listens on every network interface" in err
+    assert f"Viewer: http://127.0.0.1:8123/?token={served['token']}  (Ctrl-C to stop)" in out
+    assert neat("view", xor_run.parent) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "?token=" not in out
+
+
+def test_run_view_beyond_loopback_warns_and_prints_a_token_address(tmp_path, monkeypatch, capsys):
+    import viewer
+    from viewer.security import choose_token, page_url
+
+    class Recorder:  # a ViewerServer that binds nothing
+        def __init__(self, runs_dir, host, port, token, process, nice):
+            self.host, self.port, self.token = host, 8124, choose_token(host, token)
+
+        def start(self):
+            return self
+
+        def page_url(self, run=None):
+            return page_url(self.host, self.port, self.token, run)
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(viewer, "ViewerServer", Recorder)
+    assert neat("run", "xor", "--generations", 1, "--name", "w", "--runs-dir", tmp_path, "--view",
+                "--host", "0.0.0.0", *QUICK) == 0
+    out, err = capsys.readouterr()
+    assert "neat: warning: the viewer listens on every network interface" in err
+    assert re.search(r"Viewer: http://127\.0\.0\.1:8124/\?token=[\w-]{24,}#/run/w\n", out)

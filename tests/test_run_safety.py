@@ -326,7 +326,8 @@ def test_ctrl_c_in_the_first_moments_never_prints_a_traceback(tmp_path):
         time.sleep(step * 0.02)  # the moment of the interrupt is what is tested
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=DEADLINE)
-        if "init_import_site" in err:
+        frames = [line for line in err.splitlines() if line.strip().startswith('File "')]
+        if "init_import_site" in err or (frames and all("<frozen " in f for f in frames)):
             continue  # the interpreter's own start-up (~70 ms), before any code of neat runs
         assert "Traceback" not in err, err
         assert process.returncode in (0, 130, -signal.SIGINT), err

@@ -21,6 +21,7 @@ from viewer import ViewerServer, create_app
 from viewer.layout import compute_layout
 
 FAST = {"poll_interval": 0.05}
+BASE_URL = "http://127.0.0.1:8000"  # a Host the viewer serves (TestClient's default is refused)
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def client(runs_dir: Path):
-    with TestClient(create_app(runs_dir, **FAST)) as test_client:
+    with TestClient(create_app(runs_dir, **FAST), base_url=BASE_URL) as test_client:
         yield test_client
 
 
@@ -246,7 +247,7 @@ def test_malformed_messages_get_an_error_and_the_connection_stays_up(
 
 def test_server_heartbeat_and_silent_clients_are_dropped(runs_dir: Path) -> None:
     app = create_app(runs_dir, heartbeat_interval=0.05, heartbeat_timeout=0.4, **FAST)
-    with TestClient(app) as test_client, test_client.websocket_connect("/ws") as ws:
+    with TestClient(app, base_url=BASE_URL) as test_client, test_client.websocket_connect("/ws") as ws:
         ping = _receive_until(ws, "ping")
         ws.send_json({"type": "pong", "t": ping["t"]})
         with pytest.raises(WebSocketDisconnect):
@@ -379,3 +380,51 @@ def test_replay_worlds_become_plain_json() -> None:
                                               "n": 3, "bad": 0.0}
     assert json.loads(encode_world({"x": np.float64(0.25), "v": [1, 2]})) == {"x": 0.25,
                                                                               "v": [1, 2]}
+
+
+def test_the_run_list_shows_the_most_recently_updated_run_first(
+    client: TestClient, runs_dir: Path
+) -> None:
+    fake.write_run(runs_dir, "zulu", "fake-grid", 1)
+    for name, updated in (("alpha", 1.0e9), ("beta", 1.9e9), ("zulu", 1.8e9)):
+        status = runs_dir / name / "status.json"
+        status.write_text(json.dumps({**json.loads(status.read_text()), "updated": updated}))
+    assert [r["name"] for r in client.get("/api/runs").json()] == ["beta", "zulu", "alpha"]
+    with client.websocket_connect("/ws") as ws:
+        runs = _receive_until(ws, "runs")["runs"]
+        while [r["name"] for r in runs] != ["beta", "zulu", "alpha"]:  # the watcher catches up
+            runs = _receive_until(ws, "runs")["runs"]
+
+
+def test_watching_a_missing_run_names_it_and_sends_nothing_of_the_previous_run(
+    client: TestClient,
+) -> None:
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "watch", "run": "alpha"})
+        _receive_each(ws, "snapshot", "replay")
+        ws.send_json({"type": "watch", "run": "does-not-exist"})
+        error = _receive_until(ws, "error")
+        assert (error["context"], error["run"]) == ("watch", "does-not-exist")
+        assert "no run named 'does-not-exist'" in error["message"]
+        ws.send_json({"type": "frames"})
+        ws.send_json({"type": "ping", "t": 1})
+        message = ws.receive_json()  # frames of alpha would come before the pong
+        assert message["type"] == "pong", message
+
+
+def test_a_run_deleted_while_watched_is_reported_once(client: TestClient, runs_dir: Path) -> None:
+    import shutil
+
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "watch", "run": "alpha"})
+        _receive_each(ws, "snapshot", "replay")
+        shutil.rmtree(runs_dir / "alpha")
+        error, runs = _receive_each(ws, "error", "runs")
+        assert (error["context"], error["run"]) == ("watch", "alpha")
+        assert [r["name"] for r in runs["runs"]] == ["beta"]
+        fake.write_run(runs_dir, "gamma", "fake-grid", 1)  # another change: no second error
+        while [r["name"] for r in runs["runs"]] != ["beta", "gamma"]:
+            runs = ws.receive_json()
+            while runs["type"] == "ping":  # the server's keep-alive may come at any time
+                runs = ws.receive_json()
+            assert runs["type"] == "runs", runs

@@ -78,7 +78,7 @@ class FakeGridTask:
                 "tiles": level[:, x0 : x0 + VIEW_COLS].tolist(),
                 "player": {"x": x, "y": 11.0 - abs(math.sin(0.2 * t)) * 2, "w": 0.8, "h": 1.0},
                 "enemies": [{"x": 14.0 - 0.05 * t, "y": 11.0, "w": 1.0, "h": 1.0}],
-                "frame": t, "distance": x, "dead": False, "won": False,
+                "frame": t + 1, "distance": x, "dead": False, "won": False,  # frames played
             }
             activations = [net.values[n] for n in genome.node_id.tolist()]
             frames.append(Frame(inputs, activations, action, world, 1.0))

@@ -2,7 +2,8 @@
 socket in a process of its own, so a page's replay never competes with evolution for the GIL.
 
 Usage (by ViewerServer only): python -m viewer.child FD RUNS_DIR SETTINGS_JSON NICE
-NICE lowers the process's scheduling priority (os.nice) before anything else starts. Writes
+NICE lowers the process's scheduling priority (os.nice) before anything else starts; the token
+(if any) comes in the environment variable NEAT_VIEWER_CHILD_TOKEN. Writes
 "ready" on standard output once it accepts connections; exits on SIGTERM/SIGINT or when the parent
 process is gone.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 import uvicorn
 
 from viewer.main import create_app
-from viewer.server import CHILD_READY
+from viewer.server import CHILD_READY, CHILD_TOKEN
 
 PARENT_CHECK_SECONDS = 1.0
 
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch",
                      daemon=True).start()
     listener = socket.socket(fileno=int(fd))
-    config = uvicorn.Config(create_app(runs_dir, **settings), log_level="warning",
+    token = os.environ.pop(CHILD_TOKEN, "") or None
+    config = uvicorn.Config(create_app(runs_dir, token=token, **settings), log_level="warning",
                             timeout_graceful_shutdown=2)
     _ReadyServer(config).run(sockets=[listener])
 

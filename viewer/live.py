@@ -17,7 +17,8 @@ server -> client
   runs (run list), snapshot (a run's summary, every stats row, champion generations), stats (rows
   appended since the last message), replay (champion, layout and frame count), frames (indices and
   frames of one batch, with the episode's frame count), ping, pong, error (malformed or impossible
-  requests; the connection stays open).
+  requests; the connection stays open). An error with context "watch" carries the run's name
+  ("run") and means the run does not exist or was deleted: the session stops watching it.
 
 Nothing is queued per client: every update is read fresh when the client can take it, so a slow
 client skips intermediate states. A send that takes longer than `send_timeout` drops the client
@@ -156,7 +157,7 @@ class LiveSession:
             try:
                 self.state.store.run_dir(run if isinstance(run, str) else "")
             except UnsafePathError as exc:
-                await self.send_error(str(exc), "watch")
+                await self._lose_run(run, str(exc))
                 return
         self.run = run
         self.sent_rows = 0
@@ -169,6 +170,14 @@ class LiveSession:
         if run is not None and "generation" in data:
             await self._on_select(data)
         self.frames_due.set()
+
+    async def _lose_run(self, run: Any, message: str) -> None:
+        """Stop watching: the run asked for does not exist (or no longer does). Told once, with
+        the run's name, so the page can say which."""
+        self.run, self.replay, self.failed_replay = None, None, None
+        self.sent_rows, self.sent_summary, self.sent_champions = 0, None, None
+        await self.send({"type": "error", "context": "watch", "message": message,
+                         "run": run if isinstance(run, str) else None})
 
     async def _on_select(self, data: dict[str, Any]) -> None:
         generation = data.get("generation")
@@ -221,12 +230,16 @@ class LiveSession:
 
     async def _push_run(self, run: str) -> None:
         store = self.state.store
+        if run not in self.state.watcher.summaries:  # deleted (or being deleted)
+            await self._lose_run(run, f"no run named '{run}'")
+            return
         try:
             rows, summary, champions = await asyncio.to_thread(
                 lambda: (store.stats(run), store.summary(run), store.champion_generations(run))
             )
         except UnsafePathError as exc:
-            await self.send_error(str(exc), "watch")
+            if run == self.run:
+                await self._lose_run(run, str(exc))
             return
         if run != self.run:
             return

@@ -9,9 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from viewer import live, runs
 from viewer.deps import ViewerState
+from viewer.security import AccessGuard, AccessPolicy
 from viewer.settings import ViewerSettings
 
 
@@ -28,13 +30,17 @@ def create_app(runs_dir: Path | str, **settings: Any) -> FastAPI:
         finally:
             await state.watcher.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from assets fastapi-offline ships: no CDN, they work offline
+    app = FastAPIOffline(
         title="neat-brain viewer",
         description="Runs, stats, champions and live replays of NEAT runs.",
         lifespan=lifespan,
+        favicon_url="data:,",
+        swagger_ui_parameters={"validatorUrl": None},  # the default sends the schema's URL out
     )
     app.state.viewer = state
     app.include_router(runs.router)
     app.include_router(live.router)
     app.mount("/", StaticFiles(directory=state.settings.static_dir, html=True), name="static")
+    app.add_middleware(AccessGuard, policy=AccessPolicy(state.settings.host, state.settings.token))
     return app

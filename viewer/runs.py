@@ -11,14 +11,16 @@ from viewer.deps import Generation, Run, State
 from viewer.models import GenomeRecord, Layout, RunSummary, SpeciesGeneration, StatsRow
 from viewer.paths import UnsafePathError
 from viewer.replay import champion_genome, champion_layout
+from viewer.watcher import newest_first
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 
 @router.get("", response_model=list[RunSummary])
 def list_runs(state: State) -> list[dict]:
-    """Every run under the runs directory (a run with unreadable files carries its error)."""
-    return [state.store.summary(name) for name in state.store.run_names()]
+    """Every run under the runs directory, the most recently updated first (a run with
+    unreadable files carries its error)."""
+    return newest_first([state.store.summary(name) for name in state.store.run_names()])
 
 
 @router.get("/{run}", response_model=RunSummary)

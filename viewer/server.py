@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -17,24 +18,36 @@ from typing import Any
 import uvicorn
 
 from viewer.main import create_app
+from viewer.security import browse_host, choose_token, page_url
 
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 30.0  # seconds
 CHILD_READY = "ready"  # what the child process (viewer/child.py) prints once it serves
+CHILD_TOKEN = "NEAT_VIEWER_CHILD_TOKEN"  # the token reaches the child in its environment, which
+# other users cannot read (its command line they can)
 MAX_NICE = 19  # the lowest scheduling priority there is
 
 
 def serve(runs_dir: Path | str, host: str = "127.0.0.1", port: int = 8000,
-          announce: Callable[[str], None] | None = None, **settings: Any) -> None:
+          announce: Callable[[str], None] | None = None, token: str | None = None,
+          **settings: Any) -> None:
     """Serve the viewer for `runs_dir` at http://host:port/ until interrupted. Port 0 picks a free
-    port; `announce` gets the URL once the port is bound (so it is the real one)."""
-    listener = socket.create_server((host, port))
+    port; `announce` gets the page's address (with the token, see viewer/security.py) once the
+    port is bound (so it is the real one)."""
+    token = choose_token(host, token)
+    listener = listen(host, port)
     if announce is not None:
-        announce(f"http://{host}:{listener.getsockname()[1]}")
-    config = uvicorn.Config(create_app(runs_dir, **settings), log_level="warning",
-                            timeout_graceful_shutdown=2)
+        announce(page_url(host, listener.getsockname()[1], token))
+    config = uvicorn.Config(create_app(runs_dir, host=host, token=token, **settings),
+                            log_level="warning", timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[listener])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on `host` (an IPv4 or IPv6 address or a name) and `port`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host.strip("[]"), port), family=family)
 
 
 class _NotifyingServer(uvicorn.Server):
@@ -55,14 +68,16 @@ class ViewerServer:
     """The viewer in a daemon thread, or in a child process with `process=True`. Port 0 picks a
     free port; `port` and `url` report it (the socket is bound at construction). `nice` (0 to 19,
     child process only) lowers the child's scheduling priority by that much, so that the server
-    yields the CPU to a busy evolution in the parent.
+    yields the CPU to a busy evolution in the parent. `token`: required of every request; one is
+    generated when `host` is not a loopback address (see viewer/security.py).
 
     >>> with ViewerServer("runs") as server:   # doctest: +SKIP
     ...     print(server.url)
     """
 
     def __init__(self, runs_dir: Path | str, host: str = "127.0.0.1", port: int = 0, *,
-                 process: bool = False, nice: int = 0, **settings: Any):
+                 process: bool = False, nice: int = 0, token: str | None = None,
+                 **settings: Any):
         if not (isinstance(nice, int) and 0 <= nice <= MAX_NICE):
             raise ValueError(f"nice must be an integer from 0 to {MAX_NICE}, got {nice!r}")
         if nice and not process:
@@ -70,9 +85,10 @@ class ViewerServer:
         self.runs_dir = Path(runs_dir)
         self.nice = nice
         self.host = host
-        self.settings = settings
-        self.app = None if process else create_app(runs_dir, **settings)
-        self._socket = socket.create_server((host, port))
+        self.token = choose_token(host, token)
+        self.settings = {"host": host, **settings}
+        self.app = None if process else create_app(runs_dir, token=self.token, **self.settings)
+        self._socket = listen(host, port)
         self.port: int = self._socket.getsockname()[1]
         self._server: _NotifyingServer | None = None
         self._thread: threading.Thread | None = None
@@ -80,7 +96,12 @@ class ViewerServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        """http://host:port of the server, as reached from this machine."""
+        return f"http://{browse_host(self.host)}:{self.port}"
+
+    def page_url(self, run: str | None = None) -> str:
+        """The address to open: the run list or run `run`'s page, with the token if any."""
+        return page_url(self.host, self.port, self.token, run)
 
     def start(self) -> ViewerServer:
         """Start serving; returns once the server accepts connections."""
@@ -111,6 +132,7 @@ class ViewerServer:
             [sys.executable, "-m", "viewer.child", str(fd), str(self.runs_dir.resolve()), settings,
              str(self.nice)],
             pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, CHILD_TOKEN: self.token or ""},
             start_new_session=True,  # a terminal's Ctrl-C stops the run, which stops the viewer
         )
         ready, started = threading.Event(), threading.Event()

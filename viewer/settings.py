@@ -1,4 +1,5 @@
-"""The viewer's settings, in one place: where runs live, polling and timeout intervals (seconds)."""
+"""The viewer's settings, in one place: where runs live, who may connect, polling and timeout
+intervals (seconds)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class ViewerSettings:
     """Everything the server can be tuned with. Times are in seconds."""
 
     runs_dir: Path
+    host: str = "127.0.0.1"  # the address listened on; decides which Host headers are served
+    token: str | None = None  # required of every request when set (viewer/security.py)
     poll_interval: float = 0.5  # how often the shared watcher looks at run directories
     send_timeout: float = 5.0  # a client that takes longer to accept one message is dropped
     heartbeat_interval: float = 10.0  # server -> client {"type": "ping"} period

@@ -65,8 +65,8 @@ class RunWatcher:
                 listener(changed, runs_changed)
 
     def run_list(self) -> list[dict]:
-        """Summaries of every run, sorted by name."""
-        return list(self.summaries.values())
+        """Summaries of every run, newest first (see newest_first)."""
+        return newest_first(list(self.summaries.values()))
 
     def _scan(self) -> tuple[dict[str, tuple], dict[str, dict]]:
         """Every run's signature (files plus live state), and fresh summaries of changed runs."""
@@ -88,3 +88,14 @@ class RunWatcher:
             except Exception:  # keep watching whatever one bad directory does
                 log.exception("polling %s failed", self.store.runs_dir)
             await asyncio.sleep(self.interval)
+
+
+def newest_first(summaries: list[dict]) -> list[dict]:
+    """Run summaries, the most recently updated first (status.json's `updated`, written each
+    generation); runs without one last, by name."""
+    def key(summary: dict) -> tuple[float, str]:
+        updated = summary.get("updated")
+        number = isinstance(updated, int | float) and not isinstance(updated, bool)
+        return (-updated if number else 0.0, summary["name"])
+
+    return sorted(summaries, key=key)

@@ -53,12 +53,15 @@ const GLOW_RADIUS = 6; // layout units
 // Background (the panel's colour, then the brain box's rounded radial gradient) and labels.
 const GRADIENT = ["#121a26", "#0c1118"];
 const MONO = `ui-monospace, "SF Mono", "JetBrains Mono", Menlo, Consolas, monospace`;
+// [colour, weight, size in layout units, smallest size on screen in CSS pixels, font]: a brain
+// drawn small keeps its labels legible
 const LABEL_STYLES = {
-  input: ["#aab4c5", `12px ${MONO}`],
-  out: ["#ffb547", `700 14px ${MONO}`],
-  hid: ["#7d889b", `9px ${MONO}`],
-  caption: ["#8792a5", "11px system-ui, sans-serif"],
+  input: ["#aab4c5", "400", 12, 10, MONO],
+  out: ["#ffb547", "700", 14, 11, MONO],
+  hid: ["#a3adbd", "400", 9, 11, MONO],
+  caption: ["#8792a5", "400", 11, 10, "system-ui, sans-serif"],
 };
+const HALO = "#0c1118"; // outline of the labels, so links crossing them do not hide them
 
 // Link geometry kinds in `geometry` (7 numbers per link: kind, then up to 6 coordinates).
 const LINE = 0;
@@ -187,6 +190,8 @@ export class BrainView {
     this.overlaps = overlappingNodes(nodes, this.nodeReach);
     parts.push(`</g>`);
     this.labels = nodeLabels(layout, r, hidden);
+    // each button's neuron centre, about which its name is mirrored when it has no room on the right
+    this.labelAnchor = new Map(nodes.filter((n) => n.kind === "output").map((n) => [n.label, n.x]));
     this.svg.setAttribute("viewBox", `0 0 ${layout.width} ${layout.height}`);
     this.svg.innerHTML = parts.join("");
     this.nodeEls = Array.from(this.svg.querySelectorAll(".nodes > [data-node-id]"));
@@ -203,6 +208,21 @@ export class BrainView {
     this.svg.dataset.nodes = String(this.nodeEls.length);
     this.svg.dataset.links = String(this.linkEls.length);
     return ms;
+  }
+
+  /** Show no network (no champion yet, or the run is gone). */
+  clear() {
+    this.layout = null;
+    this.svg.innerHTML = "";
+    this.nodeEls = [];
+    this.linkEls = [];
+    this.labels = [];
+    this.linkShade = new Int16Array(0);
+    this.focused = -1;
+    this.tooltip.hidden = true;
+    this.svg.dataset.nodes = "0";
+    this.svg.dataset.links = "0";
+    this.paint();
   }
 
   /** Light up neurons and links for one replay frame (`activations` in layout node order). */
@@ -422,12 +442,30 @@ export class BrainView {
     }
     ctx.globalAlpha = 1;
     ctx.setLineDash([]);
+    const scale = this.view[0];
+    ctx.strokeStyle = HALO;
+    ctx.lineJoin = "round";
     for (const [text, x, y, align, style] of this.labels) {
-      ctx.fillStyle = LABEL_STYLES[style][0];
-      ctx.font = LABEL_STYLES[style][1];
+      const [color, weight, size, least, family] = LABEL_STYLES[style];
+      const px = Math.max(size, least / scale);
+      ctx.fillStyle = color;
+      ctx.font = `${weight} ${px.toFixed(2)}px ${family}`;
       ctx.textAlign = align;
       ctx.letterSpacing = style === "caption" ? "0.88px" : "0px";
-      ctx.fillText(text, x, y);
+      // a label grown beyond its layout size keeps its distance from the neuron below it, and a
+      // button's name that would leave the box goes to the left of its neuron, over the links
+      const lift = style === "hid" ? px - size : 0;
+      let [at, halo] = [x, style === "hid"];
+      if (style === "out" && x + ctx.measureText(text).width > this.layout.width) {
+        ctx.textAlign = "right";
+        at = 2 * this.labelAnchor.get(text) - x;
+        halo = true;
+      }
+      if (halo) {
+        ctx.lineWidth = 3 / scale;
+        ctx.strokeText(text, at, y - lift);
+      }
+      ctx.fillText(text, at, y - lift);
     }
     this.compose();
   }

@@ -58,7 +58,9 @@ class App {
     this.follow = true;
     this.selected = null; // generation selected when not following
     this.replay = null; // the last "replay" message (without frames)
-    this.playing = true;
+    this.playing = true; // the user's choice (the play/pause button)
+    this.online = false; // the WebSocket is open: the replay runs only while it is
+    this.missing = null; // name of the run asked for that does not exist (or was deleted)
     this.speed = 1;
     this.buffer = []; // "frames" of the current replay not drawn yet: [{index, count, frame}]
     this.awaiting = false; // a frames request is in flight
@@ -73,7 +75,7 @@ class App {
     const stage = new Stage($("stage-canvas"), { brain: $("brain-wrap"), game: $("game") });
     this.brain = new BrainView($("brain"), stage, $("tooltip"));
     this.game = new GameView(stage);
-    this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g));
+    this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g), $("log-scale"), $("test-legend"));
     this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
     // a fast run lands many generations a second: the page shows them in batches
     this.renderRunSoon = throttle(() => this.renderRun(), RUN_RENDER_MS);
@@ -83,7 +85,7 @@ class App {
     this.conn = new LiveConnection(`${scheme}://${location.host}/ws`, {
       onOpen: () => this.resubscribe(),
       onMessage: (msg) => this.onMessage(msg),
-      onState: (state) => { $("conn").dataset.state = state; },
+      onState: (state) => this.setConnection(state),
     });
     window.addEventListener("hashchange", () => this.route());
     this.tickQueued = false;
@@ -110,31 +112,86 @@ class App {
     });
   }
 
+  /** The WebSocket's state: "connecting", "open" or "closed". While it is not open the replay
+   * clock stops (the page shows the frame it stopped on) and, once a connection was lost or
+   * refused, a banner says so until the page is connected again. */
+  setConnection(state) {
+    $("conn").dataset.state = state;
+    const online = state === "open";
+    if (state !== "connecting") $("disconnected").hidden = online;
+    if (online === this.online) return;
+    this.online = online;
+    document.body.classList.toggle("offline", !online); // the header's figures may be stale
+    if (!online) {
+      this.buffer = []; // the connection's frames: a new one starts with a new replay
+      this.awaiting = false;
+    }
+    this.renderPlayState();
+  }
+
+  /** Whether the replay advances: the user wants it and the server is there. */
+  running() {
+    return this.playing && this.online;
+  }
+
   // -- routing -------------------------------------------------------------------------------
 
   route() {
     const match = location.hash.match(/^#\/run\/([^/]+)$/);
     const run = match ? decodeURIComponent(match[1]) : null;
-    if (run === this.run) return;
+    if (run === this.run && this.missing === null) return;
     this.run = run;
+    this.missing = null;
     this.rows = [];
     this.champions = [];
     this.summary = null;
-    this.replay = null;
-    this.buffer = [];
     this.follow = true;
     this.selected = null;
-    $("run-list-view").hidden = run !== null;
-    $("run-view").hidden = run === null;
-    $("run-status").hidden = run === null;
+    this.showRunView(run !== null);
     $("crumbs").innerHTML = run ? `<a href="#/">runs</a> / <b>${escapeHtml(run)}</b>` : "";
     document.title = run ? `${run} · neat-brain` : "neat-brain viewer";
-    if (run) {
-      this.fitness.setRows([]);
-      this.species.setRows([]);
-      this.game.clear("waiting for the first champion…");
-    }
+    this.clearRun();
     this.resubscribe();
+  }
+
+  /** The run's page (true) or the run list (false). */
+  showRunView(show) {
+    $("run-list-view").hidden = show;
+    $("run-view").hidden = !show;
+    $("run-status").hidden = !show;
+    $("run-missing").hidden = show || this.missing === null;
+  }
+
+  /** Forget the run shown: no brain, replay, charts or status of another run stay on the page. */
+  clearRun() {
+    this.replay = null;
+    this.buffer = [];
+    this.lastDrawn = null;
+    this.brain.clear();
+    delete $("brain").dataset.generation;
+    delete $("brain").dataset.championId;
+    for (const id of ["brain-caption", "replay-caption", "buttons", "species-body", "species-caption"]) {
+      $(id).textContent = "";
+    }
+    $("frame-counter").textContent = "–";
+    delete $("frame-counter").dataset.index;
+    $("replay-notice").hidden = true;
+    this.fitness.setRows([]);
+    this.species.setRows([]);
+    this.game.clear("waiting for the first champion…");
+    this.renderStatus();
+  }
+
+  /** Run `run` does not exist (never did, or its folder was deleted while shown): say so over the
+   * run list. The page watches it again if it appears in the list. */
+  showMissing(run, message) {
+    const gone = this.summary !== null;
+    this.missing = run;
+    this.summary = null;
+    this.clearRun();
+    this.showRunView(false);
+    $("run-missing").textContent = gone ? `run “${run}” is gone: its folder was deleted` : message;
+    $("crumbs").innerHTML = `<a href="#/">runs</a> / <b>${escapeHtml(run)}</b> <span class="muted">(missing)</span>`;
   }
 
   resubscribe() {
@@ -152,16 +209,28 @@ class App {
 
   setPlaying(playing) {
     this.playing = playing;
-    if (!playing && this.lastDrawn) this.reflect(this.lastDrawn); // the DOM shows the frame paused on
-    $("play").textContent = playing ? "❚❚" : "▶";
-    $("play").setAttribute("aria-label", playing ? "pause" : "play");
+    this.renderPlayState();
+  }
+
+  /** The play button shows whether the replay runs; stopped, the DOM shows the frame stopped on. */
+  renderPlayState() {
+    const running = this.running();
+    if (!running && this.lastDrawn) this.reflect(this.lastDrawn);
+    if (!running) $("fps").textContent = "–"; // nothing is drawn: no frame rate to show
+    const play = $("play");
+    play.textContent = running ? "❚❚" : "▶";
+    play.setAttribute("aria-label", running ? "pause" : "play");
+    play.dataset.state = running ? "playing" : this.online ? "paused" : "disconnected";
+    play.disabled = !this.online;
+    play.title = this.online ? "" : "disconnected: the replay continues once the viewer is back";
     this.requestFrames();
     this.scheduleTick();
   }
 
   /** Ask for the next batch of frames unless one is on its way or enough are buffered. */
   requestFrames() {
-    if (this.awaiting || !this.replay || !this.replay.frames || this.buffer.length > LOW_WATER) return;
+    if (this.awaiting || !this.online || !this.replay || !this.replay.frames
+      || this.buffer.length > LOW_WATER) return;
     this.awaiting = true;
     this.conn.send({ type: "frames", step: this.frameStep(), count: BATCH });
   }
@@ -193,6 +262,7 @@ class App {
   onRuns(runs) {
     this.runs = runs;
     this.renderRunsSoon();
+    if (this.missing !== null && runs.some((r) => r.name === this.missing)) this.route(); // it appeared
   }
 
   renderRuns() {
@@ -267,6 +337,7 @@ class App {
     $("replay-notice").textContent = msg.error || "";
     if (!msg.frames) this.game.clear(msg.error ? "no replay for this task" : "empty episode");
     this.renderScrubber();
+    this.renderStatus(); // with the brain, so the header's generation is never behind it
     this.fitness.setSelected(msg.generation);
     this.species.setSelected(msg.generation);
     this.renderSpeciesTable();
@@ -281,6 +352,10 @@ class App {
   }
 
   onError(msg) {
+    if (msg.context === "watch" && msg.run !== null && msg.run === this.run) {
+      this.showMissing(msg.run, msg.message);
+      return;
+    }
     if (msg.context === "replay") {
       $("replay-notice").hidden = false;
       $("replay-notice").textContent = msg.message;
@@ -296,14 +371,14 @@ class App {
   scheduleTick() {
     if (this.tickQueued || !this.buffer.length) return;
     this.tickQueued = true;
-    const delay = this.playing ? this.due - performance.now() : 0;
+    const delay = this.running() ? this.due - performance.now() : 0;
     setTimeout(() => this.tick(), Math.max(0, delay));
   }
 
   tick() {
     this.tickQueued = false;
     if (!this.buffer.length) return;
-    if (!this.playing) { // paused: only a new replay's first frame is shown
+    if (!this.running()) { // paused or offline: only a new replay's first frame is shown
       if (this.showFirst) this.drawFrame(this.buffer.shift(), performance.now());
       return;
     }
@@ -331,7 +406,7 @@ class App {
       }
     }
     this.drawn += 1;
-    if (now - this.lastFps >= FPS_INTERVAL_MS && this.playing) {
+    if (now - this.lastFps >= FPS_INTERVAL_MS && this.running()) {
       const fps = Math.round((1000 * this.drawn) / (now - this.lastFps));
       if (now - this.lastFps < 2 * FPS_INTERVAL_MS) {
         $("fps").textContent = `${fps} fps`;
@@ -340,7 +415,7 @@ class App {
       this.lastFps = now;
       this.drawn = 0;
     }
-    if (now - this.lastText < TEXT_INTERVAL_MS && this.playing) return;
+    if (now - this.lastText < TEXT_INTERVAL_MS && this.running()) return;
     this.lastText = now;
     this.reflect(next);
   }
@@ -353,16 +428,19 @@ class App {
     this.brain.reflect();
   }
 
+  /** The header: the run's state, newest generation (never older than the brain's), best fitness
+   * and speed; dashes while no run is shown. */
   renderStatus() {
     const s = this.summary;
-    if (!s) return;
     const pill = $("state-pill");
-    pill.className = `pill ${s.state}`;
-    pill.textContent = s.live ? "live" : s.state;
-    pill.dataset.state = s.state;
-    $("m-generation").textContent = s.generation ?? "–";
-    $("m-best").textContent = fmt(s.best_fitness);
-    $("m-eps").textContent = fmt(s.evaluations_per_second, 0);
+    pill.className = `pill ${s ? s.state : ""}`;
+    pill.textContent = s ? (s.live ? "live" : s.state) : "";
+    pill.dataset.state = s ? s.state : "";
+    const shown = this.replay ? this.replay.generation : null;
+    const newest = s && Number.isInteger(s.generation) ? Math.max(s.generation, shown ?? -1) : shown;
+    $("m-generation").textContent = newest ?? "–";
+    $("m-best").textContent = fmt(s ? s.best_fitness : null);
+    $("m-eps").textContent = fmt(s ? s.evaluations_per_second : null, 0);
   }
 
   renderScrubber() {
