@@ -192,8 +192,19 @@ def test_websocket_snapshot_replay_and_frame_pull(client: TestClient, runs_dir: 
         ws.send_json({"type": "select", "generation": 0})
         replay = _receive_until(ws, "replay")
         assert replay["generation"] == 0 and replay["following"] is False
+        assert replay["episode"] == ["scored", 0, "the fake level"]
+        assert replay["scored"] == ["the fake level"] and replay["episode_score"] == 12
+        assert replay["test_episodes"] == ["the fake level, once more"] and replay["test"] is None
         ws.send_json({"type": "frames"})
         assert _receive_until(ws, "frames")["generation"] == 0
+        ws.send_json({"type": "select", "generation": 0, "episode": ["test", 0]})
+        replay = _receive_until(ws, "replay")
+        assert replay["episode"] == ["test", 0, "the fake level, once more"]
+        assert replay["frames"] == replay["episode_score"] == 13
+        ws.send_json({"type": "frames"})
+        assert _receive_until(ws, "frames")["episode"] == ["test", 0]
+        ws.send_json({"type": "select", "generation": 0, "episode": ["training", 0]})
+        assert "episode must be" in _receive_until(ws, "error")["message"]
         # A new generation arrives as appended stats rows.
         fake.append_generation(runs_dir / "alpha", 3, "fake-grid", 4, 10)
         stats = _receive_until(ws, "stats")
@@ -423,7 +434,7 @@ def test_a_run_deleted_while_watched_is_reported_once(client: TestClient, runs_d
         assert (error["context"], error["run"]) == ("watch", "alpha")
         assert [r["name"] for r in runs["runs"]] == ["beta"]
         fake.write_run(runs_dir, "gamma", "fake-grid", 1)  # another change: no second error
-        while [r["name"] for r in runs["runs"]] != ["beta", "gamma"]:
+        while [r["name"] for r in runs["runs"]] != ["gamma", "beta"]:  # newest first
             runs = ws.receive_json()
             while runs["type"] == "ping":  # the server's keep-alive may come at any time
                 runs = ws.receive_json()

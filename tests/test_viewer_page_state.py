@@ -43,6 +43,11 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory):
                     "std_fitness": 1.5,
                     "test_score": None if g < 3 else g / GENERATIONS, "test_solved": g == 11}
                 f.write(json.dumps(row) + "\n")
+        newest = run / "champions" / f"gen-{GENERATIONS - 1:06d}.json"
+        champion = json.loads(newest.read_text())
+        champion["test"] = {"score": 0.725, "solved": False, "episodes": 140, "details": {
+            "named_cleared": {"1-1": 5, "1-2": 3}, "named_variants": 5}}
+        newest.write_text(json.dumps(champion))
         yield runs
 
 
@@ -189,6 +194,27 @@ def test_species_chart_hover_names_the_species_under_the_pointer(
                                              "species 1: 12 (22%)"]
     assert errors == []
     page.close()
+
+
+def test_the_replay_plays_any_scored_or_test_episode_and_says_how_the_champion_tested(
+        server: ViewerServer, browser) -> None:
+    page, errors = open_page(browser, f"{server.url}/#/run/tested", TIMEOUT_MS)
+    page.wait_for_function(REPLAY_STARTED)
+    menu = page.locator("[data-testid=episode]")
+    assert menu.locator("optgroup").evaluate_all("gs => gs.map(g => g.label)") == [
+        "scored in training", "test (held out)"]
+    assert menu.input_value() == "scored:0"
+    caption = page.locator("[data-testid=replay-caption]")
+    assert caption.inner_text() == "· the fake level: score 400"
+    summary = page.locator("[data-testid=test-summary]")
+    assert summary.inner_text() == ("test: held-out levels cleared 72.5% · not solved · World 1 "
+                                    "test variants cleared: 1-1 5/5 ✓, 1-2 3/5")
+    menu.select_option("test:0")
+    page.wait_for_function("document.querySelector('[data-testid=replay-caption]').textContent"
+                           ".includes('(test)')")
+    assert caption.inner_text() == "· the fake level, once more (test): score 401"
+    page.wait_for_function(f"{FRAME_INDEX} > 0")  # the new episode plays
+    assert errors == []
 
 
 @pytest.mark.parametrize("width", [390, 1024, 1440])

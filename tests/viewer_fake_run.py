@@ -59,6 +59,9 @@ class FakeGridTask:
     def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
         return [EPISODE]
 
+    def test_episodes(self) -> list[Episode]:
+        return [Episode(1, "the fake level, once more")]  # one frame longer (see replay)
+
     def replay(self, genome: Genome, recurrent: bool, episode: Episode,
                max_frames: int | None = None) -> EpisodeReplay:
         net = ReferenceNetwork(genome, recurrent)
@@ -68,7 +71,8 @@ class FakeGridTask:
         level[10:12, 25] = 3
         level[3:12, LEVEL_COLS - 3] = 4
         frames = []
-        for t in range(self.steps):
+        steps = self.steps + episode.seed
+        for t in range(steps):
             inputs = [math.sin(0.3 * t + i) for i in range(N_INPUTS - 1)] + [1.0]
             action = net.activate(inputs)
             x = 2.0 + 0.25 * t
@@ -82,7 +86,7 @@ class FakeGridTask:
             }
             activations = [net.values[n] for n in genome.node_id.tolist()]
             frames.append(Frame(inputs, activations, action, world, 1.0))
-        return EpisodeReplay(episode, frames[:max_frames], float(self.steps), self.steps)
+        return EpisodeReplay(episode, frames[:max_frames], float(steps), steps)
 
 
 def make_task(options: dict[str, Any]) -> FakeGridTask:

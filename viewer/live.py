@@ -4,7 +4,11 @@ Protocol (JSON text messages, each with a "type"):
 
 client -> server
   {"type": "watch", "run": name | null, "generation": g | "latest"}  follow a run (gets a snapshot)
-  {"type": "select", "generation": g | "latest"}  replay another generation's champion
+  {"type": "select", "generation": g | "latest", "episode": ["scored" | "test", k]}
+                                                   replay another generation's champion, and
+                                                   optionally another of its episodes: the k-th it
+                                                   was scored on, or the k-th of the task's test
+                                                   (kept when the page follows new champions)
   {"type": "frames", "step": n, "count": k}       send the next k (1..MAX_FRAME_BATCH, default 1)
                                                    replay frames (pull: the page asks again when it
                                                    runs low), each n (1..MAX_FRAME_STEP, default 1)
@@ -15,7 +19,9 @@ client -> server
   {"type": "ping", "t": any} / {"type": "pong", "t": any}
 server -> client
   runs (run list), snapshot (a run's summary, every stats row, champion generations), stats (rows
-  appended since the last message), replay (champion, layout and frame count), frames (indices and
+  appended since the last message), replay (champion, layout, frame count, the episode played
+  with its label and score, the labels of the scored and test episodes, the champion's test result),
+  frames (indices and
   frames of one batch, with the episode's frame count), ping, pong, error (malformed or impossible
   requests; the connection stays open). An error with context "watch" carries the run's name
   ("run") and means the run does not exist or was deleted: the session stops watching it.
@@ -38,7 +44,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from viewer.deps import State, ViewerState
 from viewer.paths import LATEST, UnsafePathError
-from viewer.replay import Replay
+from viewer.replay import SCORED, TEST, EpisodeChoice, Replay
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,7 @@ class LiveSession:
         self.run: str | None = None
         self.follow = True  # replay the newest champion, switching when an episode ends
         self.generation: int | None = None  # the selected generation when not following
+        self.choice: EpisodeChoice = (SCORED, 0)  # which of the champion's episodes to replay
         self.sent_runs: list[dict] | None = None
         self.sent_rows = 0
         self.sent_summary: dict | None = None
@@ -160,6 +167,7 @@ class LiveSession:
                 await self._lose_run(run, str(exc))
                 return
         self.run = run
+        self.choice = (SCORED, 0)
         self.sent_rows = 0
         self.sent_summary = self.sent_champions = None
         self.needs_snapshot = True
@@ -193,6 +201,13 @@ class LiveSession:
                 f"generation must be a non-negative integer or '{LATEST}'", "select"
             )
             return
+        episode = data.get("episode")
+        if episode is not None:
+            if not (isinstance(episode, list) and len(episode) == 2 and episode[0] in (SCORED, TEST)
+                    and _int_in(episode[1], 0, 10**6)):
+                await self.send_error(f'episode must be ["{SCORED}" or "{TEST}", index]', "select")
+                return
+            self.choice = (episode[0], episode[1])
         self.switch_now = True
         self.failed_replay = None
         self.frames_due.set()
@@ -285,7 +300,8 @@ class LiveSession:
         once the current episode has ended or played for `follow_switch_seconds`)."""
         target = self._target_generation(run)
         current = self.replay
-        if target is None or (current and (current.run, current.generation) == (run, target)):
+        if target is None or (current and (current.run, current.generation) == (run, target)
+                              and (current.choice == self.choice or not self.switch_now)):
             return
         if current is not None and current.run == run and self.follow and not self.switch_now:
             played = time.monotonic() - self.replay_started
@@ -294,7 +310,7 @@ class LiveSession:
         if self.failed_replay == (run, target):
             return
         try:
-            replay = await self.state.replays.get(run, target)
+            replay = await self.state.replays.get(run, target, self.choice)
         except (UnsafePathError, ValueError) as exc:
             self.failed_replay = (run, target)
             await self.send_error(str(exc), "replay")
@@ -309,8 +325,8 @@ class LiveSession:
             "type": "replay", "run": run, "generation": replay.generation,
             "following": self.follow, "champion_id": replay.champion_id,
             "fitness": replay.fitness, "frames": len(replay.frames), "error": replay.error,
-            "episode": replay.episode, "episode_score": replay.episode_score,
-            "episodes": replay.episodes,
+            "episode": [*replay.choice, replay.episode], "episode_score": replay.episode_score,
+            "scored": replay.scored, "test_episodes": replay.test_episodes, "test": replay.test,
             "layout": replay.layout,
         })
 
@@ -325,7 +341,8 @@ class LiveSession:
         frames = ",".join(replay.frames[i] for i in indices)
         await self.send(
             f'{{"type":"frames","run":{json.dumps(replay.run)},"generation":{replay.generation},'
-            f'"count":{len(replay.frames)},"indices":{json.dumps(indices)},"frames":[{frames}]}}'
+            f'"episode":{json.dumps(list(replay.choice))},"count":{len(replay.frames)},'
+            f'"indices":{json.dumps(indices)},"frames":[{frames}]}}'
         )
         self.cursor = 0 if index == last else min(index + self.frame_step, last)
         if self.cursor == 0:

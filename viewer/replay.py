@@ -60,9 +60,15 @@ class EncodedFrames:
         return text
 
 
+SCORED, TEST = "scored", "test"
+EpisodeChoice = tuple[str, int]
+"""Which episode a page replays: (SCORED, k), the k-th episode the champion's fitness is the mean
+score of, or (TEST, k), the k-th episode of its task's test."""
+
+
 @dataclass(frozen=True)
 class Replay:
-    """One champion's drawable layout and one of the episodes it was scored on, played again."""
+    """One champion's drawable layout and one of its episodes (scored or test), played again."""
 
     run: str
     generation: int
@@ -71,9 +77,12 @@ class Replay:
     layout: dict[str, Any]
     frames: EncodedFrames
     error: str | None  # why there are no frames (task unavailable, replay failed)
+    choice: EpisodeChoice = (SCORED, 0)
     episode: str = ""  # the episode's label
-    episode_score: float | None = None  # its score, as the evaluation counted it
-    episodes: int = 0  # how many episodes the fitness is the mean of
+    episode_score: float | None = None  # its score, as the evaluation (or the test) counts it
+    scored: tuple[str, ...] = ()  # labels of the episodes the fitness is the mean score of
+    test_episodes: tuple[str, ...] = ()  # labels of the task's test episodes
+    test: dict[str, Any] | None = None  # the champion's test result, when it was tested
 
 
 class TaskCache:
@@ -127,7 +136,8 @@ def champion_layout(
 
 
 class ReplayStore:
-    """Replays by (run, generation), computed once in a worker thread and shared by all clients."""
+    """Replays by (run, generation, episode choice), computed once in a worker thread and shared by
+    all clients."""
 
     def __init__(self, store: RunStore, tasks: TaskCache, max_frames: int, cache_size: int):
         self.store = store
@@ -137,17 +147,18 @@ class ReplayStore:
         self._cache: OrderedDict[tuple, Replay] = OrderedDict()
         self._pending: dict[tuple, asyncio.Future[Replay]] = {}
 
-    async def get(self, run: str, generation: int) -> Replay:
-        """The replay of the champion of `generation` (UnsafePathError if it has none,
-        ValueError if the champion file is invalid)."""
+    async def get(self, run: str, generation: int, choice: EpisodeChoice = (SCORED, 0)) -> Replay:
+        """The replay of the champion of `generation` on episode `choice` (UnsafePathError if it
+        has none, ValueError if the champion file is invalid)."""
         _, path = self.store.champion_path(run, generation)
-        key = (run, generation, file_signature(path))
+        key = (run, generation, choice, file_signature(path))
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         pending = self._pending.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(asyncio.to_thread(self._compute, run, generation))
+            pending = asyncio.ensure_future(
+                asyncio.to_thread(self._compute, run, generation, choice))
             self._pending[key] = pending
             pending.add_done_callback(lambda done: self._finish(key, done))
         return await asyncio.shield(pending)
@@ -160,32 +171,41 @@ class ReplayStore:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
-    def _compute(self, run: str, generation: int) -> Replay:
+    def _compute(self, run: str, generation: int, choice: EpisodeChoice) -> Replay:
         generation, genome, champion = champion_genome(self.store, run, generation)
         fitness = champion.get("fitness")
         fitness = float(fitness) if isinstance(fitness, int | float) else None
+        test = champion.get("test") if isinstance(champion.get("test"), dict) else None
         try:
             task = self.tasks.task(run)
         except ValueError as exc:
             layout = champion_layout(genome, champion, None)
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
-                          str(exc))
+                          str(exc), test=test)
         layout = champion_layout(genome, champion, task.spec)
-        config = self.store.config(run)
         records = champion.get("episodes")
         if not isinstance(records, list) or not records:
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
                           "this champion file does not record the episodes it was scored on "
-                          "(written by an older version), so there is nothing true to replay")
+                          "(written by an older version), so there is nothing true to replay",
+                          test=test)
         try:
-            episode = episode_from_record(records[0])
+            scored = [episode_from_record(record) for record in records]
+            tests = task.test_episodes()
+            kind, index = choice
+            episodes = scored if kind == SCORED else tests
+            if not 0 <= index < len(episodes):
+                kind, index = SCORED, 0
+            episode = (scored if kind == SCORED else tests)[index]
+            config = self.store.config(run)
             replay = task.replay(genome, not config.genome.feed_forward, episode, self.max_frames)
         except Exception as exc:  # a task's own bug must not take the viewer down
             log.exception("replay of run %s generation %d failed", run, generation)
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
-                          f"replay failed: {type(exc).__name__}: {exc}")
+                          f"replay failed: {type(exc).__name__}: {exc}", test=test)
         return Replay(run, generation, genome.key, fitness, layout, EncodedFrames(replay.frames),
-                      None, episode.label, replay.score, len(records))
+                      None, (kind, index), episode.label, replay.score,
+                      tuple(e.label for e in scored), tuple(e.label for e in tests), test)
 
 
 def encode_world(world: dict[str, Any]) -> str:

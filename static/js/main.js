@@ -97,6 +97,7 @@ class App {
     $("speed").addEventListener("change", (e) => { this.speed = Number(e.target.value); });
     $("show-disabled").addEventListener("change", (e) => this.brain.setShowDisabled(e.target.checked));
     $("follow").addEventListener("click", () => this.select("latest"));
+    $("episode").addEventListener("change", (e) => this.selectEpisode(e.target.value));
     let timer = null;
     $("scrubber").addEventListener("input", (e) => {
       const g = this.champions[Number(e.target.value)];
@@ -330,6 +331,8 @@ class App {
     $("brain-caption").textContent = `· gen ${msg.generation} champion #${msg.champion_id}`
       + ` · ${msg.layout.nodes.length} neurons · ${msg.layout.links.filter((l) => l.enabled).length} links`;
     $("replay-caption").textContent = replayCaption(msg);
+    this.renderEpisodes(msg);
+    $("test-summary").textContent = testSummary(msg.test);
     const labels = msg.layout.nodes.filter((n) => n.kind === "output").map((n) => n.label);
     this.keysOn = "";
     $("buttons").innerHTML = labels.map((l, i) => `<span class="key" data-output="${i}">${escapeHtml(l)}</span>`).join("");
@@ -344,9 +347,33 @@ class App {
     this.requestFrames(); // even when paused: show the first frame
   }
 
+  /** The episode menu: the episodes the champion was scored on, then its task's test episodes. */
+  renderEpisodes(msg) {
+    const menu = $("episode");
+    const key = JSON.stringify([msg.scored, msg.test_episodes]);
+    if (menu.dataset.key !== key) {
+      menu.dataset.key = key;
+      const group = (label, kind, names) => names.length
+        ? `<optgroup label="${label}">${names.map((n, i) => `<option value="${kind}:${i}">${escapeHtml(n)}</option>`).join("")}</optgroup>`
+        : "";
+      menu.innerHTML = group("scored in training", "scored", msg.scored || [])
+        + group("test (held out)", "test", msg.test_episodes || []);
+    }
+    menu.hidden = !(msg.scored || []).length;
+    if (msg.episode) menu.value = `${msg.episode[0]}:${msg.episode[1]}`;
+  }
+
+  /** Replay another episode of the champion shown (and of the champions followed after it). */
+  selectEpisode(value) {
+    const [kind, index] = value.split(":");
+    this.conn.send({ type: "select", generation: this.follow ? "latest" : this.selected,
+      episode: [kind, Number(index)] });
+  }
+
   onFrames(msg) {
     this.awaiting = false;
-    if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation) return;
+    if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation
+      || String(msg.episode) !== String(this.replay.episode.slice(0, 2))) return;
     msg.frames.forEach((frame, i) => this.buffer.push({ index: msg.indices[i], count: msg.count, frame }));
     this.scheduleTick();
   }
@@ -477,7 +504,25 @@ window.viewerApp = new App();
 
 /** What the replay box shows: the episode played and its score, and the fitness it is part of. */
 function replayCaption(msg) {
-  if (!msg.episode) return msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";
-  const of = msg.episodes > 1 ? ` · fitness ${fmt(msg.fitness)} = mean of ${msg.episodes} episodes` : "";
-  return `· ${msg.episode}: score ${fmt(msg.episode_score)}${of}`;
+  const [kind, , label] = msg.episode || [];
+  if (!label) return msg.fitness !== null ? `· fitness ${fmt(msg.fitness)}` : "";
+  if (kind === "test") return `· ${label} (test): score ${fmt(msg.episode_score)}`;
+  const n = (msg.scored || []).length;
+  const of = n > 1 ? ` · fitness ${fmt(msg.fitness)} = mean of ${n} episodes` : "";
+  return `· ${label}: score ${fmt(msg.episode_score)}${of}`;
+}
+
+/** The champion's test in words: its score, solved or not, and for World 1 each named level. */
+function testSummary(test) {
+  if (!test) return "test: this champion was not tested (only champions that pass training are)";
+  const d = test.details || {};
+  const parts = [`test: score ${fmt(test.score)}${test.solved ? " · solved" : " · not solved"}`];
+  if (d.named_cleared) {
+    const named = Object.entries(d.named_cleared)
+      .map(([name, n]) => `${name} ${n}/${d.named_variants}${n === d.named_variants ? " ✓" : ""}`);
+    parts[0] = `test: held-out levels cleared ${(100 * test.score).toFixed(1)}%`
+      + (test.solved ? " · solved" : " · not solved");
+    parts.push(`World 1 test variants cleared: ${named.join(", ")}`);
+  }
+  return parts.join(" · ");
 }
