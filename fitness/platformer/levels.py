@@ -42,7 +42,7 @@ END_COLS = 10  # flat ground around the flag pole
 FLAG_OFFSET = 6  # the pole stands this many columns before the level's right end
 START_COL = 2  # the player starts standing here
 CEILING_CLEARANCE = 7  # flat columns before a spike ceiling: a jump before it lands before it
-CEILING_EXIT = 3  # fewest flat columns between a spike ceiling's end and the next obstacle
+CEILING_EXIT = 4  # fewest flat columns between a spike ceiling's end and the next obstacle
 ENEMY_ZONE = 9  # flat columns around a patrolling enemy
 
 Step = tuple  # ("flat", n), ("enemy", n), ("pit", w), ("wall", h, w), ("pipe", h),
@@ -74,26 +74,26 @@ WORLD_1: dict[str, tuple[Step, ...]] = {
     "1-2": (("flat", 8), ("pit", 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pipe", 3),
             ("flat", 8), ("ceiling", 6), ("flat", 4), ("pit", 3), ("flat", 7), ("stairs", 3, 2),
             ("flat", 7), ("spikes", 2), ("flat", 7), ("pit", 2), ("flat", 7), ("pit", 3),
-            ("flat", 8), ("ceiling", 14), ("flat", 3), ("spikes", 2), ("flat", 7), ("enemy", 9),
+            ("flat", 8), ("ceiling", 14), ("flat", 4), ("spikes", 2), ("flat", 7), ("enemy", 9),
             ("flat", 7), ("wall", 3, 1), ("flat", 8)),
     # steps up and down, bridges over wide pits, taller walls, longer ceilings
     "1-3": (("flat", 8), ("step", 1), ("flat", 7), ("pit", 3), ("flat", 7), ("wall", 3, 2),
             ("flat", 8), ("ceiling", 8), ("flat", 4), ("pit", 3), ("flat", 7), ("bridge", 2, 4),
             ("flat", 7), ("enemy", 9), ("flat", 7), ("step", 1), ("flat", 7), ("pipe", 4),
-            ("flat", 8), ("ceiling", 15), ("flat", 3), ("spikes", 3), ("flat", 7), ("step", -2),
+            ("flat", 8), ("ceiling", 15), ("flat", 4), ("spikes", 3), ("flat", 7), ("step", -2),
             ("flat", 7), ("stairs", 4, 1), ("flat", 7), ("pit", 4), ("flat", 7), ("pit", 3),
-            ("flat", 7), ("bridge", 3, 3), ("flat", 8), ("ceiling", 9), ("flat", 3), ("pit", 3),
+            ("flat", 7), ("bridge", 3, 3), ("flat", 8), ("ceiling", 9), ("flat", 4), ("pit", 3),
             ("flat", 7), ("enemy", 9), ("flat", 8)),
     # everything, longer and denser
     "1-4": (("flat", 8), ("pit", 4), ("flat", 7), ("wall", 4, 1), ("flat", 8), ("ceiling", 10),
-            ("flat", 3), ("pit", 4), ("flat", 7), ("enemy", 9), ("flat", 7), ("stairs", 4, 2),
+            ("flat", 4), ("pit", 4), ("flat", 7), ("enemy", 9), ("flat", 7), ("stairs", 4, 2),
             ("flat", 7), ("bridge", 3, 4), ("flat", 7), ("spikes", 3), ("flat", 8),
-            ("ceiling", 16), ("flat", 3), ("spikes", 2), ("flat", 7), ("step", 2), ("flat", 7),
+            ("ceiling", 16), ("flat", 4), ("spikes", 2), ("flat", 7), ("step", 2), ("flat", 7),
             ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 7), ("pit", 3), ("flat", 7),
-            ("pipe", 4), ("flat", 8), ("ceiling", 8), ("flat", 3), ("pit", 4), ("flat", 7),
+            ("pipe", 4), ("flat", 8), ("ceiling", 8), ("flat", 4), ("pit", 4), ("flat", 7),
             ("step", -2), ("flat", 7), ("enemy", 9), ("flat", 7), ("wall", 4, 2), ("flat", 7),
             ("bridge", 3, 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pipe", 3), ("flat", 8),
-            ("ceiling", 12), ("flat", 3), ("pit", 4), ("flat", 7), ("stairs", 4, 3), ("flat", 7),
+            ("ceiling", 12), ("flat", 4), ("pit", 4), ("flat", 7), ("stairs", 4, 3), ("flat", 7),
             ("spikes", 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 8)),
 }
 """World 1: fixed plans, each episode a variant of it (see `named_level`)."""
@@ -262,7 +262,8 @@ def named_level(name: str, variant: int) -> Level:
 
 def vary_plan(plan: tuple[Step, ...], variant: int) -> list[Step]:
     """`plan` with every flat run after the first lengthened or shortened by up to one tile
-    (never below 2, nor below CEILING_CLEARANCE before a spike ceiling)."""
+    (never below 2, below CEILING_CLEARANCE before a spike ceiling, nor below CEILING_EXIT after
+    one)."""
     if variant == 0:
         return list(plan)
     draws = _Draws(variant)
@@ -270,7 +271,9 @@ def vary_plan(plan: tuple[Step, ...], variant: int) -> list[Step]:
     for k, step in enumerate(plan[1:], start=1):
         if step[0] == "flat":
             before_ceiling = k + 1 < len(plan) and plan[k + 1][0] == "ceiling"
-            lowest = CEILING_CLEARANCE if before_ceiling else 2
+            after_ceiling = plan[k - 1][0] == "ceiling"
+            lowest = (CEILING_CLEARANCE if before_ceiling else CEILING_EXIT if after_ceiling
+                      else 2)
             step = ("flat", max(step[1] + draws.integer(-1, 1), lowest))
         varied.append(step)
     return varied
@@ -324,4 +327,5 @@ def _obstacle(kind: str, rules: Rules, draws: _Draws, height: int) -> list[Step]
     if kind == "ceiling":
         return [ceiling]
     # "ceiling_pit": a pit right after a spike ceiling, so the jump comes just after it ends
-    return [ceiling, ("flat", CEILING_EXIT + draws.integer(0, 1)), ("pit", draws.between(rules.pit))]
+    return [ceiling, ("flat", CEILING_EXIT + draws.integer(0, 1)),
+            ("pit", draws.between(rules.pit))]
