@@ -65,6 +65,7 @@ from neat.network import PackedNetworks, activate_with, pack_genome
 from neat.report import TestResult
 
 PRESETS = (
+    "run.generations=3000",  # mastering World 1 takes more than the generic 300 generations
     "population.size=300",
     'genome.initial_connection="none"',  # minimal start: links to 169 tile inputs are grown, not given
     "mutation.add_connection_rate=0.7",
