@@ -50,7 +50,7 @@ from fitness.cartpole_dynamics import (
     step_state,
 )
 from fitness.parallel import for_each_chunk
-from fitness.seeding import draw_base_seed, episode_seed, test_seed
+from fitness.seeding import draw_base_seed, episode_seed, seeded_episodes, test_seed_episodes
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from fitness.task_options import read_options, require_between
 from neat.borrow import borrow
@@ -140,11 +140,10 @@ class CartPoleTask:
         return fitness
 
     def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
-        return [Episode(int(episode_seed(base_seed, genome_id, k)), f"episode {k}")
-                for k in range(self.n_episodes)]
+        return seeded_episodes(base_seed, genome_id, self.n_episodes)
 
     def test_episodes(self) -> list[Episode]:
-        return [Episode(test_seed(k), f"test episode {k}") for k in range(self.n_test_episodes)]
+        return test_seed_episodes(self.n_test_episodes)
 
     def test(self, genome: Genome, recurrent: bool) -> TestResult:
         """Mean steps over the test episodes; solved when at least 475 (gymnasium's rule)."""

@@ -43,7 +43,7 @@ import numpy as np
 from gymnasium import spaces
 
 import fitness.platformer  # noqa: F401  (registers this project's own neat/Platformer-v0)
-from fitness.seeding import draw_base_seed, episode_seed, test_seed
+from fitness.seeding import draw_base_seed, episode_seed, seeded_episodes, test_seed_episodes
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from fitness.task_options import read_options, require_between
 from neat.errors import ConfigError, TaskError
@@ -144,11 +144,10 @@ class GymTask:
         return total / self.n_episodes
 
     def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
-        return [Episode(int(episode_seed(base_seed, genome_id, k)), f"episode {k}")
-                for k in range(self.n_episodes)]
+        return seeded_episodes(base_seed, genome_id, self.n_episodes)
 
     def test_episodes(self) -> list[Episode]:
-        return [Episode(test_seed(k), f"test episode {k}") for k in range(self.n_test_episodes)]
+        return test_seed_episodes(self.n_test_episodes)
 
     def test(self, genome: Genome, recurrent: bool) -> TestResult:
         """Mean return over the test episodes; solved when it reaches the reward threshold."""

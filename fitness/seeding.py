@@ -9,10 +9,12 @@ every test seed has it set, so a test episode is never one that training played.
 import numpy as np
 from numba import njit
 
+from fitness.task import Episode
 from neat.draws import draw_seed as draw_base_seed  # one base seed for a whole evaluation
 from neat.draws import splitmix64
 
-__all__ = ["TEST_DOMAIN", "draw_base_seed", "episode_seed", "test_seed"]
+__all__ = ["TEST_DOMAIN", "draw_base_seed", "episode_seed", "seeded_episodes", "test_seed",
+           "test_seed_episodes"]
 
 TEST_DOMAIN = 1 << 63
 """The bit that marks test seeds."""
@@ -29,3 +31,13 @@ def episode_seed(base: int, genome_id: int, episode: int) -> np.uint64:
 def test_seed(index: int) -> int:
     """Seed of test episode `index` (top bit set)."""
     return int(splitmix64(np.uint64(index)) >> np.uint64(1)) | TEST_DOMAIN
+
+
+def seeded_episodes(base: int, genome_id: int, count: int) -> list[Episode]:
+    """The `count` training episodes of a genome whose episodes are seeded with episode_seed."""
+    return [Episode(int(episode_seed(base, genome_id, k)), f"episode {k}") for k in range(count)]
+
+
+def test_seed_episodes(count: int) -> list[Episode]:
+    """`count` test episodes seeded with test_seed."""
+    return [Episode(test_seed(k), f"test episode {k}") for k in range(count)]

@@ -40,3 +40,20 @@ def quiet_config(*overrides: str) -> Config:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module (tests/browser.py)."""
+    from tests.browser import launch_chromium
+
+    yield from launch_chromium()
+
+
+@pytest.fixture(scope="module")
+def server(runs_dir):
+    """A viewer serving the module's `runs_dir` fixture, polling fast."""
+    from viewer import ViewerServer
+
+    with ViewerServer(runs_dir, poll_interval=0.1) as viewer_server:
+        yield viewer_server

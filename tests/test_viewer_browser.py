@@ -14,7 +14,7 @@ import pytest
 import viewer_fake_run as fake
 
 from fitness import registry
-from tests.browser import ARTIFACTS, launch_chromium, needs_chromium, open_page
+from tests.browser import ARTIFACTS, needs_chromium, open_page
 from viewer import ViewerServer
 
 pytest.importorskip("playwright.sync_api")
@@ -41,17 +41,6 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory):
         fake.write_champion(big, 0, genome, "fake-grid")
         fake.append_row(big, fake.stats_row(0))
         yield runs
-
-
-@pytest.fixture(scope="module")
-def server(runs_dir: Path):
-    with ViewerServer(runs_dir, poll_interval=0.1) as viewer_server:
-        yield viewer_server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 def _open(browser, url: str, on_websocket=None):

@@ -13,7 +13,7 @@ import pytest
 import viewer_fake_run as fake
 
 from fitness import registry
-from tests.browser import launch_chromium, needs_chromium, open_page
+from tests.browser import needs_chromium, open_page
 from viewer import ViewerServer
 
 pytest.importorskip("playwright.sync_api")
@@ -39,17 +39,6 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory):
         runs = tmp_path_factory.mktemp("runs")
         fake.write_run(runs, "alpha", "fake-grid", 3, options={"steps": 50})
         yield runs
-
-
-@pytest.fixture(scope="module")
-def server(runs_dir: Path):
-    with ViewerServer(runs_dir, poll_interval=0.1) as viewer_server:
-        yield viewer_server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 @pytest.fixture

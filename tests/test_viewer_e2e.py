@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from tests.browser import ARTIFACTS, launch_chromium, needs_chromium, open_page
+from tests.browser import ARTIFACTS, needs_chromium, open_page
 
 pytest.importorskip("playwright.sync_api")
 
@@ -95,11 +95,6 @@ def live_run(tmp_path: Path) -> Iterator[LiveRun]:
         if run.process.poll() is None:
             run.process.kill()
             run.process.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 def _open_tab(browser, url: str):

@@ -12,7 +12,7 @@ import pytest
 import viewer_fake_run as fake
 
 from fitness import registry
-from tests.browser import ARTIFACTS, launch_chromium, needs_chromium, open_page
+from tests.browser import ARTIFACTS, needs_chromium, open_page
 from viewer import ViewerServer
 
 pytest.importorskip("playwright.sync_api")
@@ -49,17 +49,6 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory):
             "named_cleared": {"1-1": 5, "1-2": 3}, "named_variants": 5}}
         newest.write_text(json.dumps(champion))
         yield runs
-
-
-@pytest.fixture(scope="module")
-def server(runs_dir: Path):
-    with ViewerServer(runs_dir, poll_interval=0.1) as viewer_server:
-        yield viewer_server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    yield from launch_chromium()
 
 
 def _shot(page, name: str) -> None:
