@@ -7,6 +7,7 @@ import errno
 import gzip
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -165,14 +166,22 @@ def test_export_formats(xor_run, tmp_path, fmt):
     assert edge["enabled"] == conn["enabled"]
 
 
-def test_every_command_has_help_with_examples(capsys):
+def test_every_command_has_help_whose_examples_parse(capsys):
+    """Each command's --help ends with examples of that command, and the parser accepts every one
+    of them (an example that names a removed option or a wrong value fails here)."""
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
     for name in commands:
         with pytest.raises(SystemExit) as exit_info:
             main([name, "--help"])
         assert exit_info.value.code == 0
-        assert "examples:" in capsys.readouterr().out
+        examples = capsys.readouterr().out.split("examples:\n")[1].strip().splitlines()
+        assert examples, name
+        for line in examples:
+            command = re.split(r"\s{2,}[(#]", line)[0]  # a comment after the command
+            words = shlex.split(command.split("|")[0].split(">")[0])
+            assert words[:2] == ["neat", name], line
+            assert parser.parse_args(words[1:]).command == name, line
 
 
 @pytest.mark.parametrize(("args", "message"), [
