@@ -129,8 +129,27 @@ def test_the_test_counts_named_variants_and_held_out_levels():
     assert result.episodes == 14 and result.score == sum(heldout) / 6
     assert result.details["named_cleared"] == {
         name: sum(named[2 * k : 2 * k + 2]) for k, name in enumerate(("1-1", "1-2", "1-3", "1-4"))}
-    assert result.details["world1_cleared"] == all(named)
-    assert result.solved == (all(named) and result.score >= 0.8)
+    per_level = result.details["named_cleared"].values()
+    assert result.details["world1_cleared"] == all(n >= 2 for n in per_level)  # 80% of 2 variants
+    assert result.solved == (result.details["world1_cleared"] and result.score >= 0.8)
+
+
+@pytest.mark.parametrize(("cleared_1_1", "heldout", "world_1", "solved"), [
+    (4, [True] * 9 + [False], True, True),  # 4 of 5 variants and 90% of the held-out levels
+    (3, [True] * 9 + [False], False, False),  # 3 of 5: 1-1 is not cleared
+    (5, [True] * 7 + [False] * 3, True, False),  # World 1, but 70% held out
+])
+def test_solved_needs_the_rate_on_every_named_level_and_the_held_out_levels(
+        monkeypatch, cleared_1_1, heldout, world_1, solved):
+    task = make_task({"levels": ["1-1", "1-2"], "named_variants": 5, "heldout_levels": 10,
+                      "solve_rate": 0.8})
+    pattern = [k < cleared_1_1 for k in range(5)] + [True] * 5 + heldout
+    monkeypatch.setattr(task, "_cleared", lambda worlds, packed: pattern)
+    genome = biased_pool(task, 1, 4).genome(0)
+    result = task.test_on(genome, False, task.test_episodes(), worlds=[None] * len(pattern))
+    assert result.details["named_cleared"] == {"1-1": cleared_1_1, "1-2": 5}
+    assert (result.details["world1_cleared"], result.solved) == (world_1, solved)
+    assert result.score == sum(heldout) / 10
 
 
 def test_blind_networks_see_nothing():

@@ -35,8 +35,8 @@ class PlatformerOptions(PlayOptions):
     levels) and `random_levels` generated levels, `length` tiles long, of `difficulties` in turn;
     fitness is the mean score. Each new champion is tested on `heldout_levels` generated levels
     (equal shares of difficulties 1, 2 and 3) and `named_variants` test variants of every named
-    level; solved when it clears every named variant and at least `solve_rate` of the held-out
-    levels. `blind`: the network sees nothing (all inputs 0), the control experiment."""
+    level; solved when it clears at least `solve_rate` of each named level's variants and of the
+    held-out levels. `blind`: the network sees nothing (all inputs 0), the control experiment."""
 
     levels: tuple[str, ...] = NAMED_LEVELS
     random_levels: int = 8
