@@ -56,14 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
              "  neat run xor --config my.toml --set mutation.add_node_rate=0.1\n"
              "  neat run cartpole --set genome.feed_forward=false --checkpoint-every 10\n"
              "  neat run platformer --view --port 8080\n"
-             "  neat run cartpole --dask local:4\n")
-    p.add_argument("task", metavar="TASK", help="task name (see `neat tasks`) or gym:<EnvId>")
+             "  neat run cartpole --dask local:4\n"
+             "  neat run gym:LunarLander-v3 --dask process:2\n"
+             "  neat run gym:ALE/Pong-v5 --import ale_py --set 'task.env_kwargs={obs_type=\"ram\"}' "
+             "--set task.observation=\"scaled\"\n")
+    p.add_argument("task", metavar="TASK", help="task name (see `neat tasks`), gym:<EnvId> or "
+                   "gym:<MODULE>:<EnvId> (a plugin's environment)")
     p.add_argument("--config", metavar="FILE", help="TOML config file (see `neat config --defaults`)")
     p.add_argument("--set", metavar="SECTION.KEY=VALUE", action="append", default=[],
                    help="override one config key, e.g. population.size=300 (repeatable)")
     p.add_argument("--generations", type=int, metavar="N", help="generation limit (run.generations)")
     p.add_argument("--pop", type=int, metavar="N", help="population size (population.size)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (run.seed)")
+    p.add_argument("--import", dest="imports", metavar="MODULE", action="append", default=[],
+                   help="import MODULE first, which registers gymnasium environments, e.g. ale_py "
+                        "(repeatable; kept in the config as task.imports, for resumes and workers)")
     p.add_argument("--name", help="run directory name (default: TASK-YYYYmmdd-HHMMSS)")
     p.add_argument("--runs-dir", default="runs", metavar="DIR",
                    help="folder holding run directories (default: ./runs)")
