@@ -37,7 +37,10 @@ def command_tasks(args: argparse.Namespace) -> int:
                      spec.description])
     print(format_table(["name", "inputs", "outputs", "solved_at", "description"], rows))
     print(f"\nAny gymnasium environment also works as {GYM_PREFIX}<EnvId>, e.g. "
-          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete, MultiBinary or Box actions).")
+          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete, MultiBinary or Box actions);\n"
+          f"a plugin's as {GYM_PREFIX}<MODULE>:<EnvId> or with --import MODULE, e.g. "
+          f"`neat run {GYM_PREFIX}ALE/Pong-v5 --import ale_py` with task.env_kwargs = "
+          '{obs_type = "ram"}.')
     print("Task options go in the config's [task] table, e.g. --set task.episodes=10.")
     return 0
 
