@@ -39,6 +39,7 @@ Replay world dict: {"kind": "vector", "values": the network's inputs}.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +49,15 @@ import numpy as np
 from gymnasium import spaces
 
 import fitness.platformer  # noqa: F401  (registers this project's own neat/Platformer-v0)
-from fitness.gym_env import import_plugins, make_env, one_line, reset_env, split_env_name, step_env
+from fitness.gym_env import (
+    close_envs,
+    import_plugins,
+    make_env,
+    one_line,
+    reset_env,
+    split_env_name,
+    step_env,
+)
 from fitness.gym_episodes import play_episodes
 from fitness.gym_observation import DEFAULT_MAX_INPUTS, Observer, check_size, make_observer
 from fitness.seeding import draw_base_seed, episode_seed, test_seed
@@ -153,6 +162,8 @@ class GymTask:
 
     def _play(self, packed: PackedNetworks, seeds: list[list[int]]) -> list[list[float]]:
         """Every episode's return (fitness.gym_episodes) on the task's kept environments."""
+        if not self.envs:  # closed when the task goes, or at exit before modules are torn down
+            weakref.finalize(self, close_envs, self.envs)
         while len(self.envs) < min(ENV_SLOTS, len(seeds)):
             self.envs.append(self.make_env())
         return play_episodes(self.envs, packed, seeds, self._observe, self.action_map.actions,

@@ -110,3 +110,11 @@ def step_env(env: gym.Env, action: Any, env_id: str) -> tuple[Any, float, bool]:
         return observation, float(reward), bool(terminated or truncated)
     except Exception as error:
         raise env_failure(env_id, "step", error) from error
+
+
+def close_envs(envs: list[gym.Env]) -> None:
+    """Close every environment of `envs` and forget them (native simulators such as the Arcade
+    Learning Environment complain when the interpreter exits with instances alive)."""
+    for env in envs:
+        env.close()
+    envs.clear()
