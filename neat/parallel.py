@@ -5,7 +5,7 @@ length (a platformer genome that dies at once against one that reaches the flag)
 process on the machine slows one thread down, so a fixed share leaves threads idle: measured on
 2 cores with a browser open, 1.2-1.6 M platformer frames/s with prange against 2.1-3.2 M with
 chunks handed out on demand; batched activation of 10,000 small networks with one other busy
-process, 1.25 M/s with prange against 17 M/s serially (docs/performance.md). `for_each_chunk` runs
+process, 0.83 M/s with prange against 30 M/s on one thread (docs/performance.md). `for_each_chunk` runs
 a GIL-free compiled kernel over chunks of the population from the calling thread and a small
 thread pool; each thread takes the next chunk when it finishes one, so a descheduled thread delays
 the end by at most one chunk. Every genome's result depends only on the genome, so the schedule
