@@ -40,7 +40,8 @@ class CountdownEnv(gym.Env):
 
 
 class FailingEnv(CountdownEnv):
-    """Raises a two-line RuntimeError in `fail_in` ("reset" or "step") once `after` steps ran."""
+    """Raises a two-line RuntimeError in `fail_in` ("reset" or "step") once `after` steps ran; with
+    fail_in = "observation", returns 5 values instead of 4 from then on."""
 
     def __init__(self, fail_in: str = "step", after: int = 5) -> None:
         super().__init__()
@@ -55,7 +56,10 @@ class FailingEnv(CountdownEnv):
         self.count += 1
         if self.fail_in == "step" and self.count > self.after:
             raise RuntimeError(f"the simulator exploded\n  at step {self.count}")
-        return super().step(action)
+        observation, *rest = super().step(action)
+        if self.fail_in == "observation" and self.count > self.after:
+            observation = np.append(observation, np.float32(0.0))
+        return observation, *rest
 
 
 class ImageEnv(gym.Env):

@@ -93,7 +93,7 @@ def test_cartpole_episodes_of_different_lengths_stop_counting_at_their_end():
     assert task.spec.solved_at == 475.0
     pool = random_pool(np.random.default_rng(3), 30, (4, 2, 1), 6)
     fitness = task.evaluate(pack_population(pool, False), np.random.default_rng(4))
-    # autoreset would otherwise keep adding 1 per step for early finishers up to the longest episode
+    # each return stops at its own episode's end (early finishers are not credited more steps)
     assert len(set(fitness.tolist())) > 1 and fitness.min() >= 1 and fitness.max() <= 500
 
 
@@ -215,6 +215,15 @@ def test_an_exception_inside_the_environment_is_one_task_error_line(call):
     message = str(error.value)
     assert "\n" not in message and f"neat-test/Failing-v0' failed in {call}" in message
     assert "RuntimeError: the simulator exploded" in message and "neat resume" in message
+
+
+def test_an_observation_that_does_not_fit_the_space_is_a_task_error():
+    task = make_task(f"gym:{PLUGIN}:neat-test/Failing-v0",
+                     {"env_kwargs": {"fail_in": "observation", "after": 3}, "episodes": 4})
+    pool = random_pool(np.random.default_rng(0), 2, (4, 2, 0), 4)
+    with pytest.raises(TaskError, match=r"returned an observation that does not fit its "
+                                        r"observation space \(4 inputs\)"):
+        task.evaluate(pack_population(pool, False), np.random.default_rng(0))
 
 
 def test_large_observations_are_refused_with_the_options_that_shrink_them():
