@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
              "  neat run cartpole --dask local:4\n"
              "  neat run gym:LunarLander-v3 --dask process:2\n"
              "  neat run gym:ALE/Pong-v5 --import ale_py --set 'task.env_kwargs={obs_type=\"ram\"}' "
-             "--set task.observation=\"scaled\"\n")
+             "--set task.observation=scaled\n")
     p.add_argument("task", metavar="TASK", help="task name (see `neat tasks`), gym:<EnvId> or "
                    "gym:<MODULE>:<EnvId> (a plugin's environment)")
     p.add_argument("--config", metavar="FILE", help="TOML config file (see `neat config --defaults`)")
