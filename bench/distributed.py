@@ -1,15 +1,17 @@
 """Generation time of a slow gymnasium task in process vs on a Dask LocalCluster of 1 and 2 workers.
 
-`python bench/distributed.py [--task gym:Acrobot-v1] [--population 150] [--generations 3]`
+`python bench/distributed.py [--task gym:Acrobot-v1] [--population 150] [--generations 3] [--busy N]`
 
 One "generation" is one evaluation of a fixed population of random networks (6 inputs, 3 outputs, a
 few hidden nodes; they rarely swing up, so most episodes run the full 500 steps) with that
 generation's Generator. Each backend gets one warm-up generation (workers import the task and load
 compiled kernels), then the backends take turns for `--generations` timed generations (so changes
 in background load hit them alike); the report gives each backend's median. The fitness of every backend is
-checked to be identical. Needs the dask extra: pip install neat-brain[dask].
+checked to be identical. `--busy N` keeps N other processes busy (`while True: pass`) during the
+timed generations, as other jobs on the machine would. Needs the dask extra: pip install
+neat-brain[dask].
 
-Last line: JSON with task population in_process_seconds workers_1_seconds workers_2_seconds
+Last line: JSON with task population busy in_process_seconds workers_1_seconds workers_2_seconds
 speedup_2_vs_1.
 """
 
@@ -22,6 +24,7 @@ import json
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -73,6 +76,8 @@ def main() -> None:
     parser.add_argument("--task", default="gym:Acrobot-v1")
     parser.add_argument("--population", type=int, default=150)
     parser.add_argument("--generations", type=int, default=3)
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="other busy processes during the timed generations")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import_dask_quietly()
@@ -83,7 +88,14 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         evaluators = {backend: stack.enter_context(make_evaluator(task, backend, args.task, {}))
                       for backend in BACKENDS}
-        times, fitness = timed_generations(evaluators, packed, args.generations)
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(args.busy)]
+        try:
+            times, fitness = timed_generations(evaluators, packed, args.generations)
+        finally:
+            for process in busy:
+                process.kill()
+                process.wait()
     seconds = {backend: statistics.median(values) for backend, values in times.items()}
     for backend in BACKENDS:
         print(f"{backend:>9}: {seconds[backend]:7.2f} s per generation (each: "
@@ -92,12 +104,13 @@ def main() -> None:
     identical = all(np.array_equal(fitness["inprocess"], f) for f in fitness.values())
     speedup = seconds["local:1"] / seconds["local:2"]
     print(f"{args.task}, population {args.population}, {os.cpu_count()} cores (load average "
-          f"{load_before:.1f} before the benchmark),\n  median of {args.generations} generations "
-          "after a warm-up")
+          f"{load_before:.1f} before the benchmark), {args.busy} busy processes,\n  median of "
+          f"{args.generations} generations after a warm-up")
     print(f"2 workers vs 1: {speedup:.2f}x faster; fitness identical on every backend: {identical}")
     print(json.dumps({
         "task": args.task,
         "population": args.population,
+        "busy": args.busy,
         "in_process_seconds": round(seconds["inprocess"], 3),
         "workers_1_seconds": round(seconds["local:1"], 3),
         "workers_2_seconds": round(seconds["local:2"], 3),

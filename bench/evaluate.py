@@ -7,8 +7,13 @@ thread, each network activated EPISODE_STEPS times in a row as the evaluators' e
 ns_per_connection_sweep and its _limit (the same, sweeping 10,000 networks once each, which
 streams every array from memory), cartpole_speedup (one generation: compiled task vs the same networks, each a
 ReferenceNetwork, driving gymnasium's CartPole-v1 through its Python API, one env per genome in a
-loop), cartpole_pop10000_seconds, and warm_start_seconds (a fresh Python process with a warm
-numba cache, from start to its first cartpole evaluation done).
+loop), cartpole_pop10000_seconds, warm_start_seconds (a fresh Python process with a warm
+numba cache, from start to its first cartpole evaluation done), and the figures under load:
+speedup_small_loaded and speedup_large_loaded (batched activations per second of 10,000 networks
+while one other process keeps a core busy: activate_population over the numba `prange` loop it
+used before, kept below as the baseline, both measured in turns in this run), loss_small_loaded
+and loss_large_loaded (activate_population's rate without the busy process over its rate with
+it), pack_speedup_loaded and pack_loss_loaded (the same for packing 10,000 genomes).
 
 Run: .venv/bin/python bench/evaluate.py
 """
@@ -16,6 +21,7 @@ Run: .venv/bin/python bench/evaluate.py
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,17 +32,19 @@ from pathlib import Path
 import gymnasium as gym
 import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from fitness.cartpole import make_task
 from fitness.cartpole_dynamics import initial_state
 from fitness.seeding import draw_base_seed, episode_seed
 from neat.activations import ACTIVATION_IDS
 from neat.borrow import borrow
-from neat.genome import INPUT, OUTPUT, Genome, GenomePool
+from neat.genome import INPUT, OUTPUT, Genome, GenomePool, largest_genome
 from neat.network import (
     PackedNetworks,
     ReferenceNetwork,
+    _pack_genomes,
+    _workspace,
     activate,
     activate_population,
     activate_with,
@@ -249,6 +257,96 @@ def cartpole_figures() -> dict[str, float]:
     }
 
 
+@njit(cache=True, parallel=True)
+def activate_prange(net, recurrent, inputs, values, scratch, outputs) -> None:
+    """The batched activation before dynamic chunks (the baseline): numba's prange, which gives
+    each thread a fixed half of the networks."""
+    net = borrow(net)
+    values, scratch = borrow(values), borrow(scratch)
+    inputs, outputs = borrow(inputs), borrow(outputs)
+    for g in prange(inputs.shape[0]):
+        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+
+
+@njit(cache=True, parallel=True)
+def pack_prange(n_inputs, n_outputs, recurrent, pool, out) -> None:
+    """Packing before dynamic chunks (the baseline): a prange over genomes."""
+    max_nodes, max_conns = largest_genome(pool[0], pool[2])
+    for g in prange(len(pool[0]) - 1):
+        _pack_genomes(g, g + 1, n_inputs, n_outputs, recurrent, pool, out,
+                      _workspace(max_nodes, max_conns))
+
+
+LOAD_ROUNDS = 5  # new and old code take turns this many times per condition
+
+
+def pack_prange_call(pool: GenomePool) -> Callable[[], object]:
+    """One call of the prange packing baseline on `pool` (output arrays allocated once)."""
+    n_nodes, n_conns = len(pool.node_id), len(pool.conn_innov)
+    out = (np.empty(len(pool), np.int64), np.empty(len(pool), np.int64),
+           np.zeros(n_nodes, np.int64), np.zeros(n_nodes, np.int64), np.zeros(n_nodes, np.int64),
+           np.zeros(n_conns, np.int64), np.zeros(n_conns))
+    arrays = (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
+              pool.conn_weight, pool.conn_enabled)
+    return lambda: pack_prange(pool.n_inputs, pool.n_outputs, False, arrays, out)
+
+
+def loop_pairs() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
+    """(new, old) calls of each population loop measured under load, on 10,000 genomes."""
+    pairs = {}
+    for name, shape, n_connections in (("small", (2, 1, 1), 4), ("large", (169, 4, 30), 300)):
+        rng = np.random.default_rng(0)
+        packed = pack_population(layered_pool(rng, 10_000, shape, n_connections), False)
+        inputs = rng.standard_normal((10_000, shape[0]))
+        values, scratch = packed.new_values(), packed.new_values()
+        outputs = np.empty((10_000, shape[1]))
+        pairs[name] = (
+            lambda packed=packed, inputs=inputs, values=values: activate_population(
+                packed, inputs, values),
+            lambda packed=packed, inputs=inputs, values=values, scratch=scratch,
+            outputs=outputs: activate_prange(packed.arrays, False, inputs, values, scratch,
+                                             outputs))
+    pool = layered_pool(np.random.default_rng(1), 10_000, (8, 3, 12), 56)
+    pairs["pack"] = (lambda: pack_population(pool, False), pack_prange_call(pool))
+    return pairs
+
+
+def rates_in_turns(pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]]
+                   ) -> dict[str, tuple[list[float], list[float]]]:
+    """Calls per second of the new and the old code of each pair, taking turns LOAD_ROUNDS times
+    (each figure the median of REPEATS calls)."""
+    rates: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in pairs}
+    for _ in range(LOAD_ROUNDS):
+        for name, calls in pairs.items():
+            for side, call in enumerate(calls):
+                rates[name][side].append(1 / median_seconds(call))
+    return rates
+
+
+def loaded_figures() -> dict[str, dict[str, float]]:
+    """Rates of the new and the old population loops, without and then with one other process
+    keeping a core busy (`python -c "while True: pass"`), side by side in this run."""
+    pairs = loop_pairs()
+    idle = rates_in_turns(pairs)
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        loaded = rates_in_turns(pairs)
+    finally:
+        busy.kill()
+        busy.wait()
+    figures = {}
+    for name in pairs:
+        (new_idle, old_idle), (new_loaded, old_loaded) = idle[name], loaded[name]
+        figures[name] = {
+            "new_idle": statistics.median(new_idle), "old_idle": statistics.median(old_idle),
+            "new_loaded": statistics.median(new_loaded), "old_loaded": statistics.median(old_loaded),
+            "new_loaded_spread": (min(new_loaded), max(new_loaded)),
+            "old_loaded_spread": (min(old_loaded), max(old_loaded)),
+        }
+    return figures
+
+
 WARM_START = """
 import numpy as np
 from fitness.cartpole import make_task
@@ -272,7 +370,7 @@ def warm_start_seconds() -> float:
 
 
 def main() -> None:
-    print(f"numba threads: {numba.get_num_threads()}")
+    print(f"numba threads: {numba.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")
     small = activation_rates((2, 1, 1), 4)
     large = activation_rates((169, 4, 30), 300)
     for name, r in (("small (2 in, 1 out, 1 hidden)", small),
@@ -297,6 +395,16 @@ def main() -> None:
     print(f"cartpole generation, population 10,000: {cart['pop10000_seconds']:.2f} s")
     warm = warm_start_seconds()
     print(f"warm start to first cartpole evaluation: {warm:.2f} s")
+    loads = loaded_figures()
+    print(f"population loops on 10,000 genomes, calls per second, new (dynamic chunks or serial) vs "
+          f"old (prange), medians of {LOAD_ROUNDS} turns; without / with one busy process "
+          f"(load average now {os.getloadavg()[0]:.1f}):")
+    for name, f in loads.items():
+        print(f"  {name:>5}: without {f['new_idle']:9.1f} vs {f['old_idle']:9.1f}; with "
+              f"{f['new_loaded']:9.1f} vs {f['old_loaded']:9.1f} (turns {f['new_loaded_spread'][0]:.1f}"
+              f"-{f['new_loaded_spread'][1]:.1f} vs {f['old_loaded_spread'][0]:.1f}-"
+              f"{f['old_loaded_spread'][1]:.1f}): {f['new_loaded'] / f['old_loaded']:.2f}x the old "
+              f"code under load, {f['new_idle'] / f['new_loaded']:.2f}x lost to the load")
     print(json.dumps({
         "speedup_small": round(small["speedup"], 1),
         "speedup_large": round(large["speedup"], 1),
@@ -307,6 +415,12 @@ def main() -> None:
         "cartpole_speedup": round(cart["speedup"], 1),
         "cartpole_pop10000_seconds": round(cart["pop10000_seconds"], 3),
         "warm_start_seconds": round(warm, 3),
+        **{f"speedup_{name}_loaded": round(loads[name]["new_loaded"] / loads[name]["old_loaded"], 2)
+           for name in ("small", "large")},
+        **{f"loss_{name}_loaded": round(loads[name]["new_idle"] / loads[name]["new_loaded"], 2)
+           for name in ("small", "large")},
+        "pack_speedup_loaded": round(loads["pack"]["new_loaded"] / loads["pack"]["old_loaded"], 2),
+        "pack_loss_loaded": round(loads["pack"]["new_idle"] / loads["pack"]["new_loaded"], 2),
     }))
 
 

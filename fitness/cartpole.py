@@ -49,7 +49,6 @@ from fitness.cartpole_dynamics import (
     observe,
     step_state,
 )
-from fitness.parallel import for_each_chunk
 from fitness.seeding import draw_base_seed, episode_seed, seeded_episodes, test_seed_episodes
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from fitness.task_options import read_options, require_between
@@ -65,6 +64,7 @@ from neat.network import (
     pack_genome,
     reset_values,
 )
+from neat.parallel import for_each_chunk
 from neat.report import TestResult
 
 NAME = "cartpole"
@@ -101,7 +101,7 @@ def play_episodes(net, g, recurrent, seeds, values, scratch) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def evaluate_range(first, last, net, recurrent, genome_ids, base, episodes, fitness, buffers):
-    """Mean episode length of networks first..last-1 into `fitness` (G,) (see fitness.parallel);
+    """Mean episode length of networks first..last-1 into `fitness` (G,) (see neat.parallel);
     buffers = (values, scratch) node buffers of the whole population."""
     for g in range(first, last):
         total = 0

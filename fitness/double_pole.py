@@ -66,7 +66,6 @@ from fitness.double_pole_dynamics import (
     is_failed,
     step_state,
 )
-from fitness.parallel import for_each_chunk
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from fitness.task_options import read_options, require_between
 from neat.borrow import borrow
@@ -81,6 +80,7 @@ from neat.network import (
     pack_genome,
     reset_values,
 )
+from neat.parallel import for_each_chunk
 from neat.report import TestResult
 
 MARKOV_NAME = "double-pole"
@@ -199,7 +199,7 @@ def novel_test(net, g, recurrent, buffers) -> int:
 
 @njit(cache=True, nogil=True)
 def evaluate_range(first, last, net, recurrent, markov, max_steps, lenient, fitness, buffers):
-    """Fitness of networks first..last-1 into `fitness` (G,) (see fitness.parallel); buffers =
+    """Fitness of networks first..last-1 into `fitness` (G,) (see neat.parallel); buffers =
     (values, scratch) node buffers of the whole population."""
     for g in range(first, last):
         if markov:

@@ -1,7 +1,7 @@
-"""Any registered gymnasium environment as a task (`gym:<EnvId>`), one batched network call a step.
+"""Any registered gymnasium environment as a task (`gym:<EnvId>`, plugins as `gym:MODULE:EnvId`).
 
-Supported spaces: a Box observation space (flattened into the network's inputs, values passed
-unscaled) and a Discrete, MultiBinary or Box action space.
+Supported spaces: a Box observation space (turned into the network's inputs by the `observation`
+option, fitness.gym_observation) and a Discrete, MultiBinary or Box action space.
 
 - Discrete(n, start): n outputs; the action is start + argmax.
 - MultiBinary(n): n outputs, one per button; a button is pressed when its output is above 0.5.
@@ -15,26 +15,32 @@ when it has none). A champion whose training fitness reaches the environment's r
 is tested on `test_episodes` (default 100) fresh episodes; the task is solved when their mean
 return reaches the threshold too. Without a reward_threshold a run is never solved.
 
-Evaluation runs the whole population in one vector environment (gymnasium.make_vec, one copy per
-genome, `vectorization` "sync" or "async"). Each step activates every network once
-(neat.network.activate_population, one shared node-value buffer, so recurrent networks keep their
-state through an episode and are reset between episodes). An environment's return stops counting
-at its first termination or truncation, so gymnasium's autoreset of finished copies never leaks
-into the fitness.
+Evaluation (fitness.gym_episodes) steps up to ENV_SLOTS environments in lockstep, each playing one
+genome's episodes and then the next genome's, with one batched network call per step for the live
+ones; an environment is never stepped after its episode ended. The environments are kept between
+evaluations and every episode starts with a seeded reset. Recurrent networks are reset at the start
+of every episode. Evaluation runs in this process on one core; `--dask process:N` spreads it.
 
 Seeds: training episode k of genome id i resets with episode_seed(base, i, k), base drawn from the
-generation's Generator (the seeds go to the vector reset as a list); test episode k with
-test_seed(k), a seed training never uses.
+generation's Generator; test episode k with test_seed(k), a seed training never uses.
 
-Options: `env_kwargs` (table of keyword arguments for gymnasium.make), `episodes` (default 5),
-`test_episodes` (default 100), `max_steps` (default 0 = the environment's time limit),
-`vectorization` ("sync" or "async").
+Options: `env_kwargs` (table of keyword arguments for gymnasium.make, e.g. Atari's
+`obs_type = "ram"`, `frameskip`, `repeat_action_probability`), `episodes` (default 5),
+`test_episodes` (default 100), `max_steps` (default 0 = the environment's time limit), `imports`
+(modules that register environments, fitness.gym_env), `observation` ("raw", "scaled" or
+"grayscale:WxH") and `max_inputs` (default 1,024).
 
-Replay world dict: {"kind": "vector", "values": observation list}.
+Every failure of an environment (unknown id, missing plugin, unsupported space, an exception in
+reset or step) is a TaskError with one line that says what to do.
+
+Replay world dict: {"kind": "vector", "values": the network's inputs}.
 """
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,18 +49,29 @@ import numpy as np
 from gymnasium import spaces
 
 import fitness.platformer  # noqa: F401  (registers this project's own neat/Platformer-v0)
+from fitness.gym_env import (
+    close_envs,
+    import_plugins,
+    make_env,
+    one_line,
+    reset_env,
+    split_env_name,
+    step_env,
+)
+from fitness.gym_episodes import play_episodes
+from fitness.gym_observation import DEFAULT_MAX_INPUTS, Observer, check_size, make_observer
 from fitness.seeding import draw_base_seed, episode_seed, seeded_episodes, test_seed_episodes
-from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
+from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec, mean_score
 from fitness.task_options import read_options, require_between
-from neat.errors import ConfigError, TaskError
+from neat.errors import TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate_population, pack_genome
 from neat.report import TestResult
 
 DEFAULTS: dict[str, Any] = {
-    "env_kwargs": {}, "episodes": 5, "test_episodes": 100, "max_steps": 0, "vectorization": "sync",
+    "env_kwargs": {}, "episodes": 5, "test_episodes": 100, "max_steps": 0, "imports": [],
+    "observation": "raw", "max_inputs": DEFAULT_MAX_INPUTS,
 }
-VECTORIZATION_MODES = ("sync", "async")
 DEFAULT_MAX_STEPS = 1000
 INFINITE_ACTION_BOUND = 1.0
 SUPPORTED = "a Box observation space and a Discrete, MultiBinary or Box action space"
@@ -96,20 +113,8 @@ class ActionMap:
         return scaled.reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
 
 
-def _make_env(env_id: str, env_kwargs: dict[str, Any]) -> gym.Env:
-    """gymnasium.make with the project's errors for unknown ids and bad arguments."""
-    try:
-        return gym.make(env_id, **env_kwargs)
-    except gym.error.Error as error:
-        raise TaskError(
-            f"gymnasium cannot make environment '{env_id}': {error} Use a registered id "
-            "(gymnasium.pprint_registry() lists them; plugins register theirs on import)."
-        ) from error
-    except (TypeError, ImportError) as error:
-        raise TaskError(
-            f"gymnasium environment '{env_id}' could not be created with env_kwargs "
-            f"{env_kwargs!r}: {error}"
-        ) from error
+ENV_SLOTS = 8
+"""Environments an evaluation steps in lockstep (fitness.gym_episodes); docs/performance.md."""
 
 
 @dataclass
@@ -122,8 +127,11 @@ class GymTask:
     n_episodes: int
     n_test_episodes: int
     max_steps: int
-    vectorization: str
+    observer: Observer
     action_map: ActionMap
+    make_env: Callable[[], gym.Env]
+    """A new environment; `evaluate` keeps up to ENV_SLOTS of them between calls."""
+    envs: list[gym.Env] = field(default_factory=list, repr=False)
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
         """Mean episode return per network, shape (G,)."""
@@ -133,15 +141,9 @@ class GymTask:
                 f"{self.spec.n_outputs} outputs, got {packed.n_inputs} and {packed.n_outputs}."
             )
         base = draw_base_seed(rng)
-        envs = self._make_vector_env(len(packed))
-        try:
-            total = np.zeros(len(packed))
-            for episode in range(self.n_episodes):
-                seeds = [int(episode_seed(base, int(i), episode)) for i in packed.genome_ids]
-                total += self._play_episode(envs, packed, seeds)
-        finally:
-            envs.close()
-        return total / self.n_episodes
+        seeds = [[int(episode_seed(base, int(i), k)) for k in range(self.n_episodes)]
+                 for i in packed.genome_ids]
+        return np.array([mean_score(r) for r in self._play(packed, seeds)], dtype=np.float64)
 
     def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
         return seeded_episodes(base_seed, genome_id, self.n_episodes)
@@ -151,81 +153,74 @@ class GymTask:
 
     def test(self, genome: Genome, recurrent: bool) -> TestResult:
         """Mean return over the test episodes; solved when it reaches the reward threshold."""
-        packed = pack_genome(genome, recurrent)
-        envs = self._make_vector_env(1)
-        try:
-            returns = [float(self._play_episode(envs, packed, [e.seed])[0])
-                       for e in self.test_episodes()]
-        finally:
-            envs.close()
-        score = sum(returns) / len(returns)
+        returns = self._play(pack_genome(genome, recurrent),
+                             [[e.seed for e in self.test_episodes()]])[0]
+        score = mean_score(returns)
         return TestResult(score, score >= self.spec.solved_at, len(returns),
                           {"min_return": min(returns)})
 
-    def _make_vector_env(self, num_envs: int) -> gym.vector.VectorEnv:
-        return gym.make_vec(self.env_id, num_envs=num_envs,
-                            vectorization_mode=self.vectorization, **self.env_kwargs)
+    def _play(self, packed: PackedNetworks, seeds: list[list[int]]) -> list[list[float]]:
+        """Every episode's return (fitness.gym_episodes) on the task's kept environments."""
+        if not self.envs:  # closed when the task goes, or at exit before modules are torn down
+            weakref.finalize(self, close_envs, self.envs)
+        while len(self.envs) < min(ENV_SLOTS, len(seeds)):
+            self.envs.append(self.make_env())
+        return play_episodes(self.envs, packed, seeds, self._observe, self.action_map.actions,
+                             self.max_steps, self.env_id)
 
-    def _play_episode(self, envs: gym.vector.VectorEnv, packed: PackedNetworks,
-                      seeds: list[int]) -> np.ndarray:
-        """Return of one episode of every network, each from its seed, shape (G,)."""
-        size = len(packed)
-        observations, _ = envs.reset(seed=seeds)
-        values = packed.new_values()
-        returns = np.zeros(size)
-        done = np.zeros(size, dtype=np.bool_)
-        for _ in range(self.max_steps):
-            outputs = activate_population(packed, observations.reshape(size, -1), values)
-            observations, rewards, terminated, truncated, _ = envs.step(
-                self.action_map.actions(outputs)
-            )
-            returns += np.where(done, 0.0, rewards)
-            done |= np.asarray(terminated) | np.asarray(truncated)
-            if done.all():
-                break
-        return returns
+    def _observe(self, observation: Any, out: np.ndarray) -> None:
+        """The observer, with an observation that does not fit the space as a TaskError."""
+        try:
+            self.observer(observation, out)
+        except (ValueError, TypeError) as error:
+            raise TaskError(
+                f"gymnasium environment '{self.env_id}' returned an observation that does not fit "
+                f"its observation space ({self.spec.n_inputs} inputs): {one_line(error)}"
+            ) from error
 
     def replay(self, genome: Genome, recurrent: bool, episode: Episode,
                max_frames: int | None = None) -> EpisodeReplay:
         """`episode` played again in a fresh environment reset with its seed."""
         packed = pack_genome(genome, recurrent)
         values = packed.new_values()
-        env = _make_env(self.env_id, self.env_kwargs)
+        inputs = np.zeros((1, self.spec.n_inputs))
+        env = self.make_env()
         frames = []
         score, steps = 0.0, 0
         try:
-            observation, _ = env.reset(seed=episode.seed)
+            observation = reset_env(env, episode.seed, self.env_id)
             while steps < self.max_steps:
-                inputs = np.asarray(observation, dtype=np.float64).reshape(1, -1)
+                self._observe(observation, inputs[0])
                 outputs = activate_population(packed, inputs, values)
                 action = self.action_map.actions(outputs)[0]
                 world = {"kind": "vector", "values": inputs[0].tolist()}
-                observation, reward, terminated, truncated, _ = env.step(action)
-                score += float(reward)
+                observation, reward, over = step_env(env, action, self.env_id)
+                score += reward
                 steps += 1
                 if max_frames is None or len(frames) < max_frames:
                     frames.append(Frame(inputs[0].tolist(), values.tolist(), outputs[0].tolist(),
-                                        world, float(reward)))
-                if terminated or truncated:
+                                        world, reward))
+                if over:
                     break
         finally:
             env.close()
         return EpisodeReplay(episode, frames, score, steps)
 
 
-def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
-    """A task for gymnasium environment `env_id`; see the module docstring for options."""
-    name = f"gym:{env_id}"
-    opts = read_options(name, options, DEFAULTS)
-    require_between(name, opts, "episodes", 1)
-    require_between(name, opts, "test_episodes", 1)
-    require_between(name, opts, "max_steps", 0)
-    if opts["vectorization"] not in VECTORIZATION_MODES:
-        raise ConfigError(
-            f"task '{name}' option 'vectorization' must be one of "
-            f"{', '.join(VECTORIZATION_MODES)}, got {opts['vectorization']!r}."
-        )
-    env = _make_env(env_id, opts["env_kwargs"])
+def make_gym_task(name: str, options: dict[str, Any]) -> GymTask:
+    """The task `gym:<name>` (name: EnvId or MODULE:EnvId); see the module docstring for options."""
+    task = f"gym:{name}"
+    opts = read_options(task, options, DEFAULTS)
+    require_between(task, opts, "episodes", 1)
+    require_between(task, opts, "test_episodes", 1)
+    require_between(task, opts, "max_steps", 0)
+    require_between(task, opts, "max_inputs", 1)
+    module, env_id = split_env_name(name)
+    import_plugins(opts["imports"], f"task '{task}' option 'imports'")
+    if module is not None:
+        import_plugins([module], f"task '{task}'")
+    env_kwargs = dict(opts["env_kwargs"])
+    env = make_env(env_id, env_kwargs)
     try:
         observation_space, action_space = env.observation_space, env.action_space
         env_spec = env.spec
@@ -238,18 +233,20 @@ def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
             f"gymnasium environment '{env_id}' has observation space {observation_space} and "
             f"action space {action_space}; this adapter supports {SUPPORTED}."
         )
+    observer = make_observer(task, opts["observation"], observation_space)
+    check_size(task, observer, observation_space, opts["max_inputs"])
     action_map = ActionMap(action_space)
-    n_inputs = int(np.prod(observation_space.shape))
     time_limit = env_spec.max_episode_steps if env_spec else None
     max_steps = opts["max_steps"] or time_limit or DEFAULT_MAX_STEPS
     threshold = env_spec.reward_threshold if env_spec else None
     spec = TaskSpec(
-        name=name,
-        n_inputs=n_inputs,
+        name=task,
+        n_inputs=observer.n_inputs,
         n_outputs=action_map.n_outputs,
-        input_labels=tuple(f"obs{k}" for k in range(n_inputs)),
+        input_labels=tuple(f"obs{k}" for k in range(observer.n_inputs)),
         output_labels=action_map.labels(),
         solved_at=float("inf") if threshold is None else float(threshold),
+        input_grid=observer.input_grid,
         description=(
             f"gymnasium {env_id}: mean return over {opts['episodes']} episode(s) of at most "
             f"{max_steps} steps."
@@ -259,5 +256,5 @@ def make_gym_task(env_id: str, options: dict[str, Any]) -> GymTask:
                        "fitness reaches it" if threshold is not None else
                        "none: the environment has no reward threshold, so runs are never solved"),
     )
-    return GymTask(spec, env_id, dict(opts["env_kwargs"]), opts["episodes"],
-                   opts["test_episodes"], max_steps, opts["vectorization"], action_map)
+    return GymTask(spec, env_id, env_kwargs, opts["episodes"], opts["test_episodes"], max_steps,
+                   observer, action_map, functools.partial(make_env, env_id, env_kwargs))

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from neat.errors import ConfigError, NeatError
 
@@ -61,14 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
              "  neat run xor --config my.toml --set mutation.add_node_rate=0.1\n"
              "  neat run cartpole --set genome.feed_forward=false --checkpoint-every 10\n"
              "  neat run platformer --view --port 8080\n"
-             "  neat run cartpole --dask local:4\n")
-    p.add_argument("task", metavar="TASK", help="task name (see `neat tasks`) or gym:<EnvId>")
+             "  neat run cartpole --dask local:4\n"
+             "  neat run gym:LunarLander-v3 --dask process:2\n"
+             "  neat run gym:ALE/Pong-v5 --import ale_py --set 'task.env_kwargs={obs_type=\"ram\"}' "
+             "--set task.observation=scaled\n")
+    p.add_argument("task", metavar="TASK", help="task name (see `neat tasks`), gym:<EnvId> or "
+                   "gym:<MODULE>:<EnvId> (a plugin's environment)")
     p.add_argument("--config", metavar="FILE", help="TOML config file (see `neat config --defaults`)")
     p.add_argument("--set", metavar="SECTION.KEY=VALUE", action="append", default=[],
                    help="override one config key, e.g. population.size=300 (repeatable)")
     p.add_argument("--generations", type=int, metavar="N", help="generation limit (run.generations)")
     p.add_argument("--pop", type=int, metavar="N", help="population size (population.size)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (run.seed)")
+    p.add_argument("--import", dest="imports", metavar="MODULE", action="append", default=[],
+                   help="import MODULE first, which registers gymnasium environments, e.g. ale_py "
+                        "(repeatable; kept in the config as task.imports, for resumes and workers)")
     p.add_argument("--name", help="run directory name (default: TASK-YYYYmmdd-HHMMSS)")
     p.add_argument("--runs-dir", default="runs", metavar="DIR",
                    help="folder holding run directories (default: ./runs)")
@@ -163,11 +173,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `neat` command; returns the exit status (0 ok, 2 user error, 128+signal stopped).
     Ctrl-C at any moment, even while the command's modules load, ends with one line and 130."""
     name = "neat"
+    interrupted = _watch_for_interrupts()
     try:
         args = build_parser().parse_args(argv)
         name = f"neat {args.command}"
         module_name, function = COMMANDS[args.command]
         return getattr(importlib.import_module(module_name), function)(args)
+    except ImportError:
+        if not interrupted.is_set():
+            raise
+        # A Ctrl-C inside an extension module's import surfaces as an ImportError.
+        print(f"\n{name}: interrupted", file=sys.stderr)
+        return 130
     except NeatError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
     except OSError as exc:
@@ -176,6 +193,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{name}: interrupted", file=sys.stderr)
         return 130
     return EXIT_USER_ERROR
+
+
+def _watch_for_interrupts() -> threading.Event:
+    """Ctrl-C raises KeyboardInterrupt as usual, and also sets the returned event (commands that
+    handle SIGINT themselves replace this handler while they run)."""
+    interrupted = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        def on_interrupt(signum: int, frame: FrameType | None) -> None:
+            interrupted.set()
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, on_interrupt)
+    return interrupted
 
 
 def check_port(port: int) -> None:

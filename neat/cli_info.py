@@ -41,7 +41,10 @@ def command_tasks(args: argparse.Namespace) -> int:
                             subsequent_indent="    "))
         print()
     print(f"Any gymnasium environment also works as {GYM_PREFIX}<EnvId>, e.g. "
-          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete, MultiBinary or Box actions).")
+          f"`neat run {GYM_PREFIX}CartPole-v1` (Box observations; Discrete, MultiBinary or Box actions);\n"
+          f"a plugin's as {GYM_PREFIX}<MODULE>:<EnvId> or with --import MODULE, e.g. "
+          f"`neat run {GYM_PREFIX}ALE/Pong-v5 --import ale_py` with task.env_kwargs = "
+          '{obs_type = "ram"}.')
     print("Task options go in the config's [task] table, e.g. --set task.episodes=10.")
     return 0
 
@@ -66,12 +69,16 @@ def command_runs(args: argparse.Namespace) -> int:
         print(f"No runs in {folder}.")
         return 0
     print(format_table(["name", "task", "generations", "best fitness", "solved", "state",
-                        "last checkpoint"], rows))
+                        "last checkpoint"], [row for row, _ in rows]))
+    for (name, *_), reason in rows:
+        if reason:
+            print(f"{name} failed: {reason}")
     return 0
 
 
-def _run_row(run: RunDirectory) -> list[str]:
-    """One line of `neat runs`; an unreadable file shows as '?' (one bad run never hides another)."""
+def _run_row(run: RunDirectory) -> tuple[list[str], str | None]:
+    """One line of `neat runs` and the reason the run failed, if it did; an unreadable file shows
+    as '?' (one bad run never hides another)."""
     try:
         stats = run.read_stats()
     except NeatError:
@@ -82,9 +89,11 @@ def _run_row(run: RunDirectory) -> list[str]:
         task = "?"
     best = [r.best_fitness for r in stats if r.best_fitness is not None]
     checkpoints = run.checkpoint_files()
+    status = run.read_status()
     return [run.name, task, str(len(stats)), f"{max(best):.6g}" if best else "-",
-            "yes" if any(r.solved for r in stats) else "no", run.read_status().state,
-            checkpoints[-1][1].name if checkpoints else "-"]
+            "yes" if any(r.solved for r in stats) else "no", status.state,
+            checkpoints[-1][1].name if checkpoints else "-"], (
+        status.reason if status.state == "failed" else None)
 
 
 def command_view(args: argparse.Namespace) -> int:

@@ -84,7 +84,8 @@ def check_population_memory(config: Config, n_inputs: int, n_outputs: int) -> No
 
 
 def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
-    """The config of `neat run`: task presets, then the file, then --set, then the flags."""
+    """The config of `neat run`: task presets, then the file, then --set, then the flags (each
+    --import adds a module to task.imports)."""
     config = load_config(args.config, args.set, presets=presets)
     set_value(config, "run", "task", args.task, "TASK")
     for key, value in (("generations", args.generations), ("seed", args.seed)):
@@ -92,6 +93,16 @@ def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
             set_value(config, "run", key, value, f"--{key}")
     if args.pop is not None:
         set_value(config, "population", "size", args.pop, "--pop")
+    if args.imports:
+        from fitness.registry import GYM_PREFIX
+
+        if not args.task.startswith(GYM_PREFIX):
+            raise ConfigError(f"--import is for {GYM_PREFIX}<EnvId> tasks (it names a module that "
+                              f"registers gymnasium environments), not for '{args.task}'")
+        imports = config.task.get("imports", [])
+        if not isinstance(imports, list):
+            raise ConfigError(f"task.imports must be a list of module names, got {imports!r}")
+        config.task["imports"] = [*imports, *(m for m in args.imports if m not in imports)]
     return config
 
 

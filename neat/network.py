@@ -11,15 +11,17 @@ Recurrent: every such node is updated once per activation from the previous step
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from neat.activations import apply_activation, apply_activation_py
 from neat.borrow import borrow
 from neat.genome import Genome, GenomePool, largest_genome
+from neat.parallel import for_each_chunk
 from neat.search import lower_bound
 
 
@@ -106,13 +108,13 @@ def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
     in_end = np.zeros(n_nodes, dtype=np.int64)
     in_src = np.zeros(n_conns, dtype=np.int64)
     in_weight = np.zeros(n_conns, dtype=np.float64)
-    kernel = _pack_parallel if len(pool) >= PARALLEL_MIN_GENOMES else _pack_serial
-    kernel(
-        pool.n_inputs, pool.n_outputs, recurrent,
-        (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
-         pool.conn_weight, pool.conn_enabled),
-        (eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight),
-    )
+    arrays = (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
+              pool.conn_weight, pool.conn_enabled)
+    out = (eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight)
+    sizes = largest_genome(pool.node_start, pool.conn_start)
+    _split_work(lambda first, last: _pack_range(first, last, pool.n_inputs, pool.n_outputs,
+                                                recurrent, arrays, out, sizes),
+                len(pool), n_nodes + n_conns, PACK_PARALLEL_MIN)
     return PackedNetworks(
         pool.n_inputs, pool.n_outputs, recurrent, pool.genome_ids.copy(), pool.node_start.copy(),
         pool.node_bias.copy(), pool.node_act.copy(), eval_start, eval_end, eval_node,
@@ -124,26 +126,34 @@ def pack_genome(genome: Genome, recurrent: bool) -> PackedNetworks:
     return pack_population(GenomePool.from_genomes([genome]), recurrent)
 
 
-PARALLEL_MIN_GENOMES = 512
-"""Below this many genomes, thread start-up costs more than the parallel loop saves."""
+PACK_PARALLEL_MIN = 100_000
+"""Nodes + connections below which packing runs serially (about 6 ms of work)."""
+ACTIVATE_PARALLEL_MIN = 2_000_000
+"""Nodes + connections read below which a batched activation runs serially (about 8 ms).
+
+Threads pay only for loops that last several scheduler time slices: when another process takes a
+core, the thread running the last chunk may wait a slice (a few ms) for it, which doubles a loop
+of a few ms (docs/performance.md)."""
 
 
-@njit(cache=True, parallel=True)
-def _pack_parallel(n_inputs, n_outputs, recurrent, pool, out):
-    max_nodes, max_conns = largest_genome(pool[0], pool[2])
-    for g in prange(len(pool[0]) - 1):
-        _pack_range(g, g + 1, n_inputs, n_outputs, recurrent, pool, out,
-                    _workspace(max_nodes, max_conns))
+def _split_work(work: Callable[[int, int], None], n_items: int, size: int, minimum: int) -> None:
+    """work(first, last) over 0..n_items: in chunks over threads (neat.parallel) when `size`
+    (nodes + connections involved) is at least `minimum`, else in one call."""
+    if size >= minimum:
+        for_each_chunk(work, n_items)
+    elif n_items > 0:
+        work(0, n_items)
 
 
-@njit(cache=True)
-def _pack_serial(n_inputs, n_outputs, recurrent, pool, out):
-    work = _workspace(*largest_genome(pool[0], pool[2]))
-    _pack_range(0, len(pool[0]) - 1, n_inputs, n_outputs, recurrent, pool, out, work)
+@njit(cache=True, nogil=True)
+def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, sizes):
+    """Pack genomes first..last-1, each of at most sizes = (nodes, connections)."""
+    _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out,
+                  _workspace(sizes[0], sizes[1]))
 
 
-@njit(cache=True)
-def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, work):
+@njit(cache=True, nogil=True)
+def _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out, work):
     """Pack genomes first..last-1 on borrowed views of the arguments (see neat.borrow)."""
     pool, out, work = borrow(pool), borrow(out), borrow(work)
     for g in range(first, last):
@@ -333,38 +343,35 @@ def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
         outputs[j] = values[_u(o0 + j)]
 
 
-@njit(cache=True, parallel=True)
-def _activate_parallel(net, recurrent, inputs, values, scratch, outputs):
+@njit(cache=True, nogil=True)
+def _activate_range(first, last, net, recurrent, genomes, inputs, values, scratch, outputs):
+    """Activate networks genomes[first..last-1]; row j of inputs/outputs belongs to genomes[j]."""
     net = borrow(net)
     values, scratch = borrow(values), borrow(scratch)
-    inputs, outputs = borrow(inputs), borrow(outputs)
-    for g in prange(inputs.shape[0]):
-        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+    genomes, inputs, outputs = borrow(genomes), borrow(inputs), borrow(outputs)
+    for j in range(first, last):
+        activate_with(net, genomes[j], recurrent, inputs[j], values, scratch, outputs[j])
 
 
-@njit(cache=True)
-def _activate_serial(net, recurrent, inputs, values, scratch, outputs):
-    net = borrow(net)
-    values, scratch = borrow(values), borrow(scratch)
-    inputs, outputs = borrow(inputs), borrow(outputs)
-    for g in range(inputs.shape[0]):
-        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
-
-
-def activate_population(
-    packed: PackedNetworks, inputs: np.ndarray, values: np.ndarray | None = None
-) -> np.ndarray:
-    """Activate every network once. inputs: (G, n_inputs) -> outputs (G, n_outputs).
+def activate_population(packed: PackedNetworks, inputs: np.ndarray,
+                        values: np.ndarray | None = None,
+                        genomes: np.ndarray | None = None) -> np.ndarray:
+    """Activate every network once, or those listed in `genomes` (K,) (positions in `packed`).
+    inputs: (K, n_inputs) -> outputs (K, n_outputs), row j for network genomes[j].
 
     Pass the same `values` buffer between calls to keep recurrent state.
     """
     if values is None:
         values = packed.new_values()
-    outputs = np.empty((len(packed), packed.n_outputs), dtype=np.float64)
-    scratch = np.empty_like(values)
-    kernel = _activate_parallel if len(packed) >= PARALLEL_MIN_GENOMES else _activate_serial
-    kernel(packed.arrays, packed.recurrent, np.ascontiguousarray(inputs, dtype=np.float64),
-                  values, scratch, outputs)
+    if genomes is None:
+        genomes = np.arange(len(packed), dtype=np.int64)
+    outputs = np.empty((len(genomes), packed.n_outputs), dtype=np.float64)
+    args = (packed.arrays, packed.recurrent, np.ascontiguousarray(genomes, dtype=np.int64),
+            np.ascontiguousarray(inputs, dtype=np.float64), values, np.empty_like(values),
+            outputs)
+    size = len(genomes) * (len(packed.node_bias) + len(packed.in_src)) // max(1, len(packed))
+    _split_work(lambda first, last: _activate_range(first, last, *args), len(genomes), size,
+                ACTIVATE_PARALLEL_MIN)
     return outputs
 
 

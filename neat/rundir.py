@@ -8,7 +8,7 @@ runs/<name>/
   champions/         gen-000042.json: generation 42's champion (a genome record, or a reference to an
                      earlier generation's record when the champion is the same genome)
   checkpoints/       gen-000042.json.gz: the population after generation 42 (see neat.checkpoint)
-  status.json        RunStatus: state, pid, generation, updated
+  status.json        RunStatus: state, pid, generation, updated, reason (of a failure)
   lock               held (flock) by the process evolving the run; holds its pid
 ```
 Every file is read through `read_run_file`: a regular file inside the run folder (no symbolic link,
@@ -182,6 +182,7 @@ class RunStatus(_Record):
     pid: int | None = None
     generation: int | None = None  # last completed generation
     updated: Number = None  # seconds since the epoch
+    reason: str | None = None  # why a run failed (the error's message)
 
 
 class RunMeta(_Record):
@@ -552,8 +553,9 @@ class RunDirectory:
         write_atomic(path, text.encode("utf-8"), durable=False)
         return path
 
-    def write_status(self, state: str, generation: int | None) -> None:
-        status = RunStatus(state=state, pid=os.getpid(), generation=generation, updated=time.time())
+    def write_status(self, state: str, generation: int | None, reason: str | None = None) -> None:
+        status = RunStatus(state=state, pid=os.getpid(), generation=generation, updated=time.time(),
+                           reason=reason)
         write_atomic(self.path / STATUS, status.model_dump_json().encode("utf-8"), durable=False)
 
     def write_stats_lines(self, lines: list[bytes]) -> None:

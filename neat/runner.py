@@ -8,8 +8,9 @@ same genome as the previous generation's is stored as a reference to the file ho
 How generations are scored comes from the caller (`Scoring`), so this module knows nothing of
 tasks.
 
-Before the first generation is written the runner touches no file of the run: `prepare` (a
-resume's clean-up) runs only once that generation has been evaluated.
+Before the first generation is written the runner touches no file of a resumed run: `prepare` (a
+resume's clean-up) runs only once that generation has been evaluated. A run that fails is marked
+'failed' in status.json with the error as its reason.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 
 from neat.checkpoint import save_checkpoint
 from neat.draws import draw_seed
+from neat.errors import NeatError
 from neat.genome import Genome
 from neat.network import PackedNetworks
 from neat.population import ChampionTest, Evaluate, Population, Reporter
@@ -99,8 +101,9 @@ class Runner:
         self.previous_champion = previous_champion
 
     def run(self) -> RunOutcome:
-        """Run generations; on an exception the status becomes 'failed' (once the run directory has
-        been written to) and the exception propagates (the last checkpoint stays intact)."""
+        """Run generations; on an exception the status becomes 'failed' with the error as its
+        reason (for a resume, once its clean-up has run) and the exception propagates (the last
+        checkpoint stays intact)."""
         pop = self.population
         outcome = RunOutcome("generations", pop.generation - 1)
         start = last_checkpoint = time.perf_counter()
@@ -138,9 +141,9 @@ class Runner:
             if started:
                 _try_status(self.run_dir, "stopped", outcome.generation)
             raise
-        except BaseException:
-            if started:
-                _try_status(self.run_dir, "failed", outcome.generation)
+        except BaseException as error:
+            if started or self.prepare is None:
+                _try_status(self.run_dir, "failed", outcome.generation, failure_reason(error))
             raise
         outcome.seconds = time.perf_counter() - start
         state = "stopped" if outcome.reason == "stopped" else "finished"
@@ -182,7 +185,15 @@ class Runner:
         return path
 
 
-def _try_status(run: RunDirectory, state: str, generation: int) -> None:
+def _try_status(run: RunDirectory, state: str, generation: int, reason: str | None = None) -> None:
     """Record `state`, ignoring a disk that refuses (the original error matters more)."""
     with contextlib.suppress(OSError):
-        run.write_status(state, generation)
+        run.write_status(state, generation, reason)
+
+
+def failure_reason(error: BaseException) -> str:
+    """The reason recorded for a run that failed with `error`: the project's own message, or the
+    exception's type and message for anything else."""
+    if isinstance(error, NeatError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -26,7 +26,9 @@ distributed = pytest.importorskip("distributed")
 
 TASKS = {
     "cartpole": {"episodes": 3},
-    "gym:CartPole-v1": {"episodes": 2, "vectorization": "sync"},
+    "gym:CartPole-v1": {"episodes": 2},
+    # a plugin environment: workers import its module from the task options
+    "gym:neat-test/Countdown-v0": {"episodes": 2, "imports": ["tests.gym_plugins"]},
 }
 SLOW_CARTPOLE = {"episodes": 15000}  # a few seconds of work for the worker-fault tests
 PACKED_FIELDS = [f for f in PackedNetworks.__dataclass_fields__ if f not in

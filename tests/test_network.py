@@ -1,6 +1,8 @@
+import numba
 import numpy as np
 import pytest
 
+from neat import network
 from neat.activations import ACTIVATIONS, apply_activation, apply_activation_py
 from neat.config import load_config
 from neat.genome import GenomePool
@@ -50,8 +52,22 @@ def _evolved_pool(feed_forward: bool, seed: int) -> GenomePool:
     return pop.ask()
 
 
+@pytest.fixture(params=["serial", "chunks"])
+def threads(request, monkeypatch):
+    """Population loops run serially, or in chunks over 2 threads however small the work."""
+    if request.param == "chunks":
+        monkeypatch.setattr(network, "PACK_PARALLEL_MIN", 0)
+        monkeypatch.setattr(network, "ACTIVATE_PARALLEL_MIN", 0)
+        original = numba.get_num_threads()
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        yield request.param
+        numba.set_num_threads(original)
+    else:
+        yield request.param
+
+
 @pytest.mark.parametrize("feed_forward", [True, False])
-def test_compiled_networks_match_the_reference(feed_forward):
+def test_compiled_networks_match_the_reference(feed_forward, threads):
     pool = _evolved_pool(feed_forward, seed=3)
     assert pool.node_counts().max() > 5  # the test covers hidden nodes
     packed = pack_population(pool, recurrent=not feed_forward)
@@ -63,3 +79,35 @@ def test_compiled_networks_match_the_reference(feed_forward):
         outputs = activate_population(packed, inputs, values)
         expected = np.array([r.activate(list(x)) for r, x in zip(refs, inputs, strict=True)])
         np.testing.assert_allclose(outputs, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("recurrent", [False, True])
+def test_chunked_loops_are_bit_identical_to_serial_ones(recurrent, monkeypatch):
+    pool = _evolved_pool(not recurrent, seed=4)
+    inputs = np.random.default_rng(1).normal(size=(3, len(pool), 3))
+    results = {}
+    for minimum in (10**12, 0):
+        monkeypatch.setattr(network, "PACK_PARALLEL_MIN", minimum)
+        monkeypatch.setattr(network, "ACTIVATE_PARALLEL_MIN", minimum)
+        packed = pack_population(pool, recurrent)
+        values = packed.new_values()
+        results[minimum] = (packed, [activate_population(packed, x, values) for x in inputs])
+    (serial, serial_out), (chunked, chunked_out) = results.values()
+    for name in ("eval_start", "eval_end", "eval_node", "in_start", "in_end", "in_src", "in_weight"):
+        np.testing.assert_array_equal(getattr(serial, name), getattr(chunked, name), err_msg=name)
+    for a, b in zip(serial_out, chunked_out, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_activating_some_networks_equals_those_rows_of_all():
+    pool = _evolved_pool(False, seed=5)
+    packed = pack_population(pool, recurrent=True)
+    inputs = np.random.default_rng(2).normal(size=(len(pool), 3))
+    everything = activate_population(packed, inputs, packed.new_values())
+    some = np.array([7, 0, 31, 8])
+    values = packed.new_values()
+    np.testing.assert_array_equal(activate_population(packed, inputs[some], values, some),
+                                  everything[some])
+    untouched = np.setdiff1d(np.arange(len(pool)), some)
+    starts = packed.node_start
+    assert not any(values[starts[g]:starts[g + 1]].any() for g in untouched)

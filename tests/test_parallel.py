@@ -1,11 +1,11 @@
-"""fitness.parallel: every item once, any thread count, errors surface."""
+"""neat.parallel: every item once, any thread count, errors surface."""
 
 import numba
 import numpy as np
 import pytest
 from numba import njit
 
-from fitness.parallel import for_each_chunk
+from neat.parallel import for_each_chunk
 
 
 @njit(cache=True, nogil=True)

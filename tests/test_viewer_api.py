@@ -52,6 +52,16 @@ def test_run_list_summarises_each_run(client: TestClient) -> None:
     assert runs["beta"]["state"] == "stopped"  # "running" but its pid does not exist
 
 
+def test_a_failed_run_shows_why(client: TestClient, runs_dir: Path) -> None:
+    from neat.rundir import RunDirectory
+
+    RunDirectory(runs_dir / "alpha").write_status("failed", 2, "gymnasium environment 'X' failed")
+    runs = {r["name"]: r for r in client.get("/api/runs").json()}
+    assert runs["alpha"]["state"] == "failed"
+    assert runs["alpha"]["reason"] == "gymnasium environment 'X' failed"
+    assert runs["beta"]["reason"] is None
+
+
 def test_stats_ignore_a_torn_last_line(client: TestClient, runs_dir: Path) -> None:
     stats = runs_dir / "alpha" / "stats.jsonl"
     row = json.dumps(fake.stats_row(3))

@@ -25,6 +25,7 @@ class RunSummary(BaseModel):
     solved: bool
     state: State
     live: bool
+    reason: str | None = None  # why a failed run failed
     evaluations: int | None
     evaluations_per_second: Number | None
     last_checkpoint: str | None

@@ -127,7 +127,8 @@ class RunStore:
         """status.json with `state` corrected ('running' only while the pid exists) and `live`."""
         status = self.run(name).read_status()
         return {"state": status.state, "live": status.state == "running",
-                "generation": status.generation, "updated": status.updated}
+                "generation": status.generation, "updated": status.updated,
+                "reason": status.reason if status.state == "failed" else None}
 
     def champion_generations(self, name: str) -> list[int]:
         """Generations that have a champion file, ascending."""
@@ -190,6 +191,7 @@ class RunStore:
             "solved": any(r["solved"] for r in rows),
             "state": status["state"],
             "live": status["live"],
+            "reason": status["reason"],
             "evaluations": last.get("evaluations"),
             "evaluations_per_second": last.get("evaluations_per_second"),
             "last_checkpoint": self.newest_checkpoint(name),

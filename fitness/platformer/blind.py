@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import numpy as np
 from numba import njit
 
-from fitness.parallel import for_each_chunk
 from fitness.platformer.episode import episode_over
 from fitness.platformer.physics import JUMP, P_WON, RIGHT, RUN, new_enemies, new_player, step
+from neat.parallel import for_each_chunk
 
 PERIODS = range(2, 61)
 

@@ -1,5 +1,5 @@
 """One episode as the evaluator plays it: the episode-end rule, the score, and the compiled loop
-that plays a range of a population (game step + network activation per frame; fitness.parallel
+that plays a range of a population (game step + network activation per frame; neat.parallel
 spreads the ranges over threads).
 
 Score: 100 x the share of the way to the flag pole reached (the player's furthest left edge),
@@ -134,7 +134,7 @@ def play_frames(net: tuple, g: int, recurrent: bool, level: tuple, params: np.nd
 @njit(cache=True, nogil=True)
 def play_range(first: int, last: int, net: tuple, recurrent: bool, world: tuple,
                params: np.ndarray, settings: np.ndarray, results: tuple, buffers: tuple) -> None:
-    """Play one episode each with networks first..last-1 of `net` (see fitness.parallel).
+    """Play one episode each with networks first..last-1 of `net` (see neat.parallel).
 
     results = (fitness float64 (G,), frames played int64 (G,)), written in place; buffers =
     (values, scratch) node buffers of the whole population.

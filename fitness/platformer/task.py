@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from fitness.parallel import for_each_chunk
 from fitness.platformer.episode import (
     MAX_PROGRESS_SCORE,
     buttons_from_outputs,
@@ -63,6 +62,7 @@ from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
 from neat.errors import TaskError
 from neat.genome import Genome
 from neat.network import PackedNetworks, activate_with, pack_genome
+from neat.parallel import for_each_chunk
 from neat.report import TestResult
 
 PRESETS = (

@@ -273,7 +273,7 @@ class App {
       <tr data-run="${escapeHtml(r.name)}">
         <td>${escapeHtml(r.name)}</td>
         <td>${escapeHtml(r.task || "?")}</td>
-        <td><span class="pill ${r.state}">${r.live ? "live" : r.state}</span></td>
+        <td><span class="pill ${r.state}" title="${escapeHtml(r.reason || "")}">${r.live ? "live" : r.state}</span></td>
         <td class="num">${fmt(r.generations)}</td>
         <td class="num">${fmt(r.best_fitness)}</td>
         <td>${r.solved ? '<span class="pill solved">solved</span>' : ""}</td>
