@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import select
+import signal
 import sys
 from collections.abc import Sequence
 
 from neat.errors import ConfigError, NeatError
 
 EXIT_USER_ERROR = 2
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # as a tool killed by SIGPIPE: `cmd | head` is no error
 MAX_PORT = 65535
 COMMANDS = {
     "run": ("neat.cli_run", "command_run"), "resume": ("neat.cli_run", "command_resume"),
@@ -27,6 +31,9 @@ HOST_HELP = ("address to listen on (default 127.0.0.1, this machine only; any ot
              "requires the token)")
 TOKEN_HELP = ("secret every request must carry (default: none on loopback, a random one beyond "
               "it); the printed address includes it")
+
+GENERATION_HELP = ("the champion of generation G, 'best' (the best test score among tested "
+                   "champions, else the highest fitness) or 'latest' (the default: the newest)")
 
 MAIN_EPILOG = """examples:
   neat tasks                                  list the built-in tasks
@@ -105,8 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
              "  neat replay runs/platformer-20261127-153012 --episode 2 --gif level.gif\n"
              "  neat replay runs/cartpole-20261127-153012 --verify\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
-    p.add_argument("--generation", type=int, metavar="G", help="champion of generation G "
-                   "(default: the newest)")
+    p.add_argument("--generation", metavar="G", help=GENERATION_HELP)
     p.add_argument("--test", action="store_true", help="the task's test episodes (held out from "
                    "training) instead of the episodes the champion was scored on")
     p.add_argument("--episode", type=int, metavar="K", help="only episode K of those")
@@ -119,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
              "  neat export runs/xor-20261127-153012 --format graphml --output xor.graphml\n"
              "  neat export runs/xor-20261127-153012 --format dot | dot -Tsvg > xor.svg\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
-    p.add_argument("--generation", type=int, metavar="G", help="default: the newest champion")
+    p.add_argument("--generation", metavar="G", help=GENERATION_HELP)
     p.add_argument("--format", required=True, choices=("json", "graphml", "dot"))
     p.add_argument("--output", metavar="FILE", help="default: standard output")
 
@@ -170,12 +176,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return getattr(importlib.import_module(module_name), function)(args)
     except NeatError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
+    except BrokenPipeError as exc:
+        if not _stdout_closed():
+            print(f"{name}: error: {describe_os_error(exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         print(f"{name}: error: {describe_os_error(exc)}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"\n{name}: interrupted", file=sys.stderr)
         return 130
     return EXIT_USER_ERROR
+
+
+def _stdout_closed() -> bool:
+    """True when standard output is a pipe whose reader has gone (`neat export ... | head`); then
+    it is pointed at /dev/null, so the interpreter's final flush cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    if not any(events & select.POLLERR for _, events in poll.poll(0)):
+        return False
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+    return True
 
 
 def check_port(port: int) -> None:

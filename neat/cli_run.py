@@ -16,7 +16,7 @@ from typing import Any
 from neat.checkpoint import Checkpoint
 from neat.cli import EXIT_USER_ERROR, check_port, describe_os_error
 from neat.config import Config, load_config, set_value
-from neat.errors import CheckpointError, ConfigError, NeatError
+from neat.errors import CheckpointError, ConfigError
 from neat.genome import Genome
 from neat.memory import initial_genes, population_fits
 from neat.population import Evaluate, Population
@@ -33,7 +33,6 @@ from neat.rundir import (
     CONFIG,
     RUN_NAME,
     RunDirectory,
-    StatsRow,
     champion_name,
     default_run_name,
     is_run_dir,
@@ -289,7 +288,6 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
 
 def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
     took = format_duration(outcome.seconds)
-    best = best_champion(run.read_stats())
     if outcome.reason == "solved":
         print(f"Solved at generation {outcome.generation} in {took}.")
     elif outcome.reason == "stopped":
@@ -297,29 +295,15 @@ def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
     else:
         print(f"Finished generation {outcome.generation} in {took}.")
     print(f"Run:        {run.path}")
+    best = run.best_champion()
     if best is not None:
-        path = run.champions / champion_name(best)
-        try:
-            fitness = run.read_champion(best)[1].get("fitness")
-            print(f"Champion:   {path} (fitness {fitness:.6g})")
-        except NeatError as exc:
-            print(f"Champion:   generation {best}, unreadable ({exc})")
+        path = run.champions / champion_name(best.generation)
+        print(f"Champion:   {path} (the best, {best.describe()})")
+        print(f"Replay it:  neat replay {run.path} --generation best")
     if outcome.checkpoint is not None:
         print(f"Checkpoint: {outcome.checkpoint}")
     if outcome.reason == "stopped":
         print(f"Resume with: neat resume {run.path}")
-
-
-def best_champion(rows: list[StatsRow]) -> int | None:
-    """Generation of the run's best champion: the first generation that solved the task, else the
-    first with the highest best fitness; None without rows."""
-    solved = [r.generation for r in rows if r.solved]
-    if solved:
-        return solved[0]
-    scored = [r for r in rows if r.best_fitness is not None]
-    if not scored:
-        return None
-    return max(scored, key=lambda r: r.best_fitness).generation
 
 
 def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -128,6 +129,32 @@ def test_replay_prints_scores_and_writes_a_gif(xor_run, tmp_path, capsys):
     assert "test: 1 episodes" in capsys.readouterr().out
     assert neat("replay", xor_run, "--episode", 3) == 2
     assert "--episode 3: this champion has episodes 0..0" in capsys.readouterr().err
+
+
+def test_the_best_champion_is_named_by_the_summary_replay_and_export(tmp_path, capsys):
+    from neat.rundir import RunDirectory, best_champion
+
+    assert neat("run", "xor", "--generations", 12, "--name", "b", "--runs-dir", tmp_path, *QUICK,
+                "--set", "run.stop_when_solved=false") == 0
+    run = RunDirectory(tmp_path / "b")
+    best = best_champion(run.read_stats())
+    assert best.generation != 11, "the newest champion is the best: choose another seed"
+    champion = run.champions / f"gen-{best.generation:06d}.json"
+    out = capsys.readouterr().out
+    assert f"Champion:   {champion} (the best, {best.describe()})" in out
+    assert f"Replay it:  neat replay {run.path} --generation best" in out
+    assert neat("replay", run.path, "--generation", "best") == 0
+    out = capsys.readouterr().out
+    assert f"Champion {champion} (" in out and f"The run's best champion, {best.describe()}" in out
+    assert neat("export", run.path, "--generation", "best", "--format", "json") == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert len(exported["nodes"]) == len(json.loads(champion.read_text())["nodes"])
+    for latest in ("latest", None):
+        assert neat("replay", run.path, *(["--generation", latest] if latest else [])) == 0
+        assert "gen-000011.json (" in capsys.readouterr().out
+    assert neat("replay", run.path, "--generation", "bets") == 2
+    assert "generation 'bets': give a number (0 or more), 'best' or 'latest'" in (
+        capsys.readouterr().err)
 
 
 def test_replay_cartpole_gif(tmp_path, capsys):
@@ -465,3 +492,27 @@ def test_run_view_beyond_loopback_warns_and_prints_a_token_address(tmp_path, mon
     out, err = capsys.readouterr()
     assert "neat: warning: the viewer listens on every network interface" in err
     assert re.search(r"Viewer: http://127\.0\.0\.1:8124/\?token=[\w-]{24,}#/run/w\n", out)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(xor_run):
+    """`neat export ... | head`: no "Broken pipe" error, the status of a tool killed by SIGPIPE."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run([sys.executable, "-m", "neat", "export", str(xor_run), "--format",
+                                 "json"], stdout=write, stderr=subprocess.PIPE, text=True,
+                                timeout=120)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_a_broken_pipe_elsewhere_is_still_an_error(monkeypatch, capsys):
+    from neat import cli_info
+
+    def broken(args):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(cli_info, "command_tasks", broken)
+    assert neat("tasks") == 2
+    assert capsys.readouterr().err == "neat tasks: error: Broken pipe\n"
