@@ -94,11 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _add(sub, "tasks", "List the built-in tasks.", "  neat tasks\n")
 
-    p = _add(sub, "config", "Print the default config (complete and commented) or a checked one.",
+    p = _add(sub, "config", "Print the default config (complete and commented) or a checked one, "
+             "as a run will use it.",
              "  neat config --defaults > my.toml\n"
-             "  neat config my.toml --set population.size=300\n")
+             "  neat config --defaults --task platformer > platformer.toml\n"
+             "  neat config my.toml --task platformer --set population.size=300\n")
     p.add_argument("file", nargs="?", metavar="FILE", help="a config file to check and print")
     p.add_argument("--defaults", action="store_true", help="print every key with its default")
+    p.add_argument("--task", metavar="TASK", help="apply this task's presets first, as `neat run "
+                   "TASK` does (default: the file's run.task, if it sets one)")
     p.add_argument("--set", metavar="SECTION.KEY=VALUE", action="append", default=[],
                    help="override one config key (repeatable)")
 

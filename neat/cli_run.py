@@ -15,7 +15,7 @@ from typing import Any
 
 from neat.checkpoint import Checkpoint
 from neat.cli import EXIT_USER_ERROR, check_port, describe_os_error
-from neat.config import Config, load_config, set_value
+from neat.config import Config, load_config, preset_overrides, read_config_file, set_value
 from neat.errors import CheckpointError, ConfigError
 from neat.genome import Genome
 from neat.memory import initial_genes, population_fits
@@ -48,6 +48,8 @@ def command_run(args: argparse.Namespace) -> int:
     config = _run_config(args, ())
     task = make_task(config.run.task, config.task)
     if task.spec.presets:
+        if args.config is not None:
+            _warn_preset_overrides(args.config, config.run.task, task.spec.presets)
         config = _run_config(args, task.spec.presets)
         task = make_task(config.run.task, config.task)
     check_population_memory(config, task.spec.n_inputs, task.spec.n_outputs)
@@ -70,6 +72,15 @@ def command_run(args: argparse.Namespace) -> int:
                            meta.run_id if meta else None)
         finally:
             run.unlock()
+
+
+def _warn_preset_overrides(path: str, task: str, presets: tuple[str, ...]) -> None:
+    """One line on stderr when the config file sets a key of the task's presets to another value."""
+    overrides = preset_overrides(read_config_file(path), presets, path)
+    if overrides:
+        _warn(f"{path} overrides task {task}'s presets: "
+              f"{', '.join(o.describe() for o in overrides)}; the file wins (delete those keys to "
+              f"keep the presets, or write the file with `neat config --defaults --task {task}`)")
 
 
 def check_population_memory(config: Config, n_inputs: int, n_outputs: int) -> None:

@@ -516,3 +516,38 @@ def test_a_broken_pipe_elsewhere_is_still_an_error(monkeypatch, capsys):
     monkeypatch.setattr(cli_info, "command_tasks", broken)
     assert neat("tasks") == 2
     assert capsys.readouterr().err == "neat tasks: error: Broken pipe\n"
+
+
+def test_config_files_keep_task_presets_and_say_what_a_run_uses(tmp_path, monkeypatch, capsys):
+    """`neat config --defaults --task T` writes T's presets in; `neat config FILE --task T` prints
+    exactly the config.toml that `neat run T --config FILE` records; a file that overrides a preset
+    gets one warning line naming both values."""
+    monkeypatch.chdir(tmp_path)
+    small = ["--set", "population.size=20", "--set", "run.generations=1"]
+    assert neat("config", "--defaults", "--task", "platformer") == 0
+    Path("platformer.toml").write_text(capsys.readouterr().out)
+    assert neat("config", "--defaults") == 0
+    Path("plain.toml").write_text(capsys.readouterr().out)
+    text = Path("platformer.toml").read_text()
+    assert "size = 300  # preset of task platformer (default 150)\n" in text
+    assert 'initial_connection = "none"  # preset of task platformer (default "full")\n' in text
+    assert tomllib.loads(text)["run"]["task"] == "platformer"
+    for file, warned in (("platformer.toml", False), ("plain.toml", True)):
+        assert neat("config", file, "--task", "platformer", *small) == 0
+        shown = tomllib.loads(capsys.readouterr().out)
+        assert neat("run", "platformer", "--config", file, *small, "--name", file, "--quiet") == 0
+        err = capsys.readouterr().err
+        assert shown == tomllib.loads((Path("runs") / file / "config.toml").read_text())
+        assert shown["genome"]["initial_connection"] == ("full" if warned else "none")
+        if warned:
+            assert len(err.splitlines()) == 1 and err.startswith(
+                "neat: warning: plain.toml overrides task platformer's presets: population.size "
+                '= 150 (preset 300), genome.initial_connection = "full" (preset "none"), ')
+        else:
+            assert err == ""
+    assert neat("config", "plain.toml", "--task", "platformer") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# plain.toml as `neat run platformer --config plain.toml` uses it")
+    assert "size = 150  # over task platformer's preset 300\n" in out
+    assert neat("config", "platformer.toml") == 0  # the file names its task: its presets apply
+    assert "size = 300  # preset of task platformer" in capsys.readouterr().out
