@@ -21,6 +21,8 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 
 # Evolve the platformer with the brain viewer open (the URL is printed; Ctrl-C stops, resumable).
 run: $(STAMP_RUN)
+	@echo "neat is installed in $(VENV)/; to use the neat command in a new shell, paste:"
+	@echo '  cd "$(CURDIR)" && . $(VENV)/bin/activate'
 	$(BIN)/neat run platformer --view
 
 test: $(STAMP_TEST)

@@ -7,7 +7,7 @@ few hidden nodes; they rarely swing up, so most episodes run the full 500 steps)
 generation's Generator. Each backend gets one warm-up generation (workers import the task and load
 compiled kernels), then the backends take turns for `--generations` timed generations (so changes
 in background load hit them alike); the report gives each backend's median. The fitness of every backend is
-checked to be identical. Needs the dask extra: pip install neat-brain[dask].
+checked to be identical. Needs the dask extra: pip install -e '.[dask]' in the project folder.
 
 Last line: JSON with task population in_process_seconds workers_1_seconds workers_2_seconds
 speedup_2_vs_1.

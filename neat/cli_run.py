@@ -13,11 +13,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from neat import reproduction
 from neat.checkpoint import Checkpoint
 from neat.cli import EXIT_USER_ERROR, check_port, describe_os_error
 from neat.config import Config, load_config, preset_overrides, read_config_file, set_value
 from neat.errors import CheckpointError, ConfigError
 from neat.genome import Genome
+from neat.kernel_cache import FIRST_COMPILE_NOTICE, kernels_cached
 from neat.memory import initial_genes, population_fits
 from neat.population import Evaluate, Population
 from neat.progress import ProgressDisplay, format_duration
@@ -273,6 +275,8 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
     if not args.quiet:
         print(f"Run {run.path}: task {plan.task}, population {config.population.size}, "
               f"generations {population.generation}..{plan.generations - 1}")
+        if not all(kernels_cached(m) for m in (reproduction, sys.modules[type(task).__module__])):
+            print(FIRST_COMPILE_NOTICE, flush=True)
     try:
         scoring = Scoring(
             evaluate, lambda packed, fitness: solved_mask(task, packed, fitness),

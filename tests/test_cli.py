@@ -73,7 +73,7 @@ def test_run_stops_when_solved_and_says_where(tmp_path, capsys):
     last = rows[-1]["generation"]
     assert f"Solved at generation {last}" in out
     assert f"Champion:   {run / 'champions' / f'gen-{last:06d}.json'}" in out
-    assert "gen 1/300 [" in out  # progress lines (plain, stdout is not a terminal here)
+    assert "gen 0/299 [" in out  # progress lines (plain, stdout is not a terminal here)
 
 
 def test_config_precedence_and_exact_config_toml(tmp_path):
@@ -346,7 +346,7 @@ def test_unknown_backend_is_a_user_error(tmp_path, capsys):
     assert "unknown evaluation backend" in capsys.readouterr().err
 
 
-def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
+def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise(monkeypatch):
     import io
 
     import numpy as np
@@ -361,6 +361,9 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
         return GenerationReport(generation, 10 * (generation + 1), 3.5, 1.25, 0.5, genome, 3.5,
                                 False, 0.01, [SpeciesRow(1, 10, 2, 3.5, 1.0, 0)])
 
+    # the first generation ends after 100 s (compiling), each later one 10 s after the previous
+    clock = iter([100.0, 110.0, 120.0, 130.0, 100.0, 110.0, 120.0, 130.0])
+    monkeypatch.setattr("neat.progress.time.perf_counter", lambda: next(clock))
     plain, live = io.StringIO(), io.StringIO()
     for stream, is_live in ((plain, False), (live, True)):
         display = ProgressDisplay(stream, total_generations=4, first_generation=0, live=is_live)
@@ -368,10 +371,11 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
             display(report(generation))
         display.close()
     lines = plain.getvalue().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("gen 1/4 [#####") and "ETA" in lines[0]
+    assert len(lines) == 4 and lines[0].startswith("gen 0/3 [#####.....") and "ETA -" in lines[0]
     assert "best 3.5 mean 1.25 species 1 1,000 eval/s" in lines[0]
+    assert [line.split("ETA ")[1] for line in lines] == ["-", "0:20", "0:10", "0:00"]
     assert "\r" in live.getvalue() and live.getvalue().count("\n") == 1
-    assert "gen 4/4 [####################]" in live.getvalue()
+    assert "gen 3/3 [####################]" in live.getvalue()
 
 
 def test_view_on_port_0_prints_the_port_it_serves(xor_run):
@@ -551,3 +555,23 @@ def test_config_files_keep_task_presets_and_say_what_a_run_uses(tmp_path, monkey
     assert "size = 150  # over task platformer's preset 300\n" in out
     assert neat("config", "platformer.toml") == 0  # the file names its task: its presets apply
     assert "size = 300  # preset of task platformer" in capsys.readouterr().out
+
+
+def test_a_first_run_says_numba_compiles_before_generation_0(tmp_path, monkeypatch, capsys):
+    """The notice shows while numba's on-disk cache holds none of the run's kernels, and only then
+    (numba's own config is left alone: only what neat.kernel_cache reads of it is replaced)."""
+    import types
+
+    from neat import kernel_cache
+
+    cache = tmp_path / "numba-cache"
+    cache.mkdir()
+    monkeypatch.setattr(kernel_cache, "numba_config", types.SimpleNamespace(CACHE_DIR=str(cache)))
+    args = ["--generations", 1, "--runs-dir", tmp_path / "runs", "--pop", 20]
+    assert neat("run", "cartpole", "--name", "cold", *args) == 0
+    assert kernel_cache.FIRST_COMPILE_NOTICE in capsys.readouterr().out
+    for name in ("reproduction.breed-1.py311.nbi", "cartpole.play-2.py311.nbi"):
+        (cache / "some" / "folder").mkdir(parents=True, exist_ok=True)
+        (cache / "some" / "folder" / name).touch()
+    assert neat("run", "cartpole", "--name", "warm", *args) == 0
+    assert "First run" not in capsys.readouterr().out
