@@ -168,6 +168,19 @@ def test_replay_cartpole_gif(tmp_path, capsys):
         assert 1 < image.n_frames <= min(steps, 600) and image.size == (360, 220)
 
 
+def test_a_double_pole_replay_says_what_its_steps_score_and_gif_are(tmp_path, capsys):
+    """A fitness of 100,000 is 100,000 steps balanced; the GIF shows the first 1,000 of them."""
+    assert neat("run", "double-pole", "--generations", 30, "--pop", 100, "--seed", 1, "--name",
+                "dp", "--runs-dir", tmp_path, "--quiet") == 0
+    assert "score 100000, solved" in capsys.readouterr().out
+    gif = tmp_path / "dp.gif"
+    assert neat("replay", tmp_path / "dp", "--generation", "best", "--gif", gif) == 0
+    out = capsys.readouterr().out
+    assert "[0] balancing from the standard start: steps 100000, score 100000" in out
+    assert re.search(r"Wrote \S+dp\.gif: episode 0, \d+ frames showing its first 1,000 of "
+                     r"100,000 steps", out)
+
+
 @pytest.mark.parametrize("fmt", ["json", "graphml", "dot"])
 def test_export_formats(xor_run, tmp_path, fmt):
     out = tmp_path / f"champion.{fmt}"
