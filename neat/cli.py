@@ -41,7 +41,7 @@ MAIN_EPILOG = """examples:
   neat run cartpole --pop 300 --seed 7 --view evolve and watch it live in the browser
   neat resume runs/cartpole-20261127-153012   continue a stopped run exactly
   neat runs                                   table of the runs in ./runs
-  neat replay runs/cartpole-20261127-153012 --gif pole.gif
+  neat replay runs/cartpole-20261127-153012 --generation best --gif pole.gif
   neat export runs/xor-20261127-153012 --format dot --output xor.dot
 """
 
@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(sub, "replay", "Play a champion's scored episodes again (or its test) and print the "
              "scores.",
              "  neat replay runs/cartpole-20261127-153012\n"
-             "  neat replay runs/cartpole-20261127-153012 --generation 10 --test\n"
+             "  neat replay runs/cartpole-20261127-153012 --generation best --test\n"
+             "  neat replay runs/cartpole-20261127-153012 --generation 10\n"
              "  neat replay runs/platformer-20261127-153012 --episode 2 --gif level.gif\n"
              "  neat replay runs/cartpole-20261127-153012 --verify\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
@@ -126,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "check it gives back its stored fitness (exit status 1 if one does not)")
 
     p = _add(sub, "export", "Write a champion as a graph: node-link JSON, GraphML or DOT.",
-             "  neat export runs/xor-20261127-153012 --format graphml --output xor.graphml\n"
+             "  neat export runs/xor-20261127-153012 --generation best --format graphml --output "
+             "xor.graphml\n"
              "  neat export runs/xor-20261127-153012 --format dot | dot -Tsvg > xor.svg\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
     p.add_argument("--generation", metavar="G", help=GENERATION_HELP)
