@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
              "  neat export runs/xor-20261127-153012 --format dot | dot -Tsvg > xor.svg\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
     p.add_argument("--generation", metavar="G", help=GENERATION_HELP)
-    p.add_argument("--format", required=True, choices=("json", "graphml", "dot"))
+    p.add_argument("--format", required=True, choices=("json", "graphml", "dot"),
+                   help="json: networkx node-link; graphml; dot: Graphviz text (draw it with "
+                   "Graphviz's `dot -Tsvg`)")
     p.add_argument("--output", metavar="FILE", help="default: standard output")
 
     p = _add(sub, "view", "Serve the live viewer for a folder of runs (blocks until Ctrl-C).",
