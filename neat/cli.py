@@ -32,8 +32,9 @@ HOST_HELP = ("address to listen on (default 127.0.0.1, this machine only; any ot
 TOKEN_HELP = ("secret every request must carry (default: none on loopback, a random one beyond "
               "it); the printed address includes it")
 
-GENERATION_HELP = ("the champion of generation G, 'best' (the best test score among tested "
-                   "champions, else the highest fitness) or 'latest' (the default: the newest)")
+GENERATION_HELP = ("the champion of generation G, 'best' (of the tested champions, those that solved "
+                   "first, then the highest test score; when none was tested, the highest fitness) "
+                   "or 'latest' (the default: the newest)")
 
 MAIN_EPILOG = """examples:
   neat tasks                                  list the built-in tasks

@@ -73,7 +73,7 @@ def command_config(args: argparse.Namespace) -> int:
     else:
         print(f"# {args.file} as `neat run {task} --config {args.file}` uses it: task {task}'s "
               "presets, then the file, then --set")
-    print(config_to_toml(config, notes=preset_notes(config, task, presets)), end="")
+    print(config_to_toml(config, notes=_preset_notes(config, task, presets)), end="")
     return 0
 
 
@@ -82,7 +82,7 @@ def _names_task(path: str) -> bool:
     return "task" in (read_config_file(path).get("run") or {})
 
 
-def preset_notes(config: Config, task: str, presets: tuple[str, ...]) -> dict[str, str]:
+def _preset_notes(config: Config, task: str, presets: tuple[str, ...]) -> dict[str, str]:
     """A comment for each key that task `task` presets: whether `config` keeps the preset."""
     used, preset, defaults = config.to_dict(), preset_config(presets).to_dict(), Config().to_dict()
     notes = {}
