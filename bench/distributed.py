@@ -8,8 +8,8 @@ generation's Generator. Each backend gets one warm-up generation (workers import
 compiled kernels), then the backends take turns for `--generations` timed generations (so changes
 in background load hit them alike); the report gives each backend's median. The fitness of every backend is
 checked to be identical. `--busy N` keeps N other processes busy (`while True: pass`) during the
-timed generations, as other jobs on the machine would. Needs the dask extra: pip install
-neat-brain[dask].
+timed generations, as other jobs on the machine would. Needs the dask extra: pip install -e
+'.[dask]' in the project folder.
 
 Last line: JSON with task population busy in_process_seconds workers_1_seconds workers_2_seconds
 speedup_2_vs_1.

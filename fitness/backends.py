@@ -64,7 +64,8 @@ WORKER_WAIT_SECONDS = 30
 TASK_RETRIES = 2
 PARENT_CHECK_SECONDS = 1.0
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-INSTALL_HINT = "pip install neat-brain[dask]"
+INSTALL_HINT = ("from the project folder (a clone) run `pip install -e '.[dask]'`; where neat-brain "
+                "came from a wheel, `pip install 'dask[distributed]'`")
 RESUME_HINT = (
     "The run stopped; its last checkpoint is intact. Restart the cluster (or drop --dask) and "
     "continue with `neat resume RUN_DIR`."

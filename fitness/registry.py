@@ -37,3 +37,8 @@ def make_task(name: str, options: dict[str, Any] | None = None) -> Task:
         )
     module_name, factory = TASKS[name].split(":")
     return getattr(importlib.import_module(module_name), factory)(options)
+
+
+def task_presets(name: str, options: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The config settings ("section.key=value") task `name` applies before the user's config."""
+    return make_task(name, options).spec.presets

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import select
 import signal
 import sys
 import threading
@@ -17,6 +19,7 @@ from types import FrameType
 from neat.errors import ConfigError, NeatError
 
 EXIT_USER_ERROR = 2
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # as a tool killed by SIGPIPE: `cmd | head` is no error
 MAX_PORT = 65535
 COMMANDS = {
     "run": ("neat.cli_run", "command_run"), "resume": ("neat.cli_run", "command_resume"),
@@ -31,13 +34,17 @@ HOST_HELP = ("address to listen on (default 127.0.0.1, this machine only; any ot
 TOKEN_HELP = ("secret every request must carry (default: none on loopback, a random one beyond "
               "it); the printed address includes it")
 
+GENERATION_HELP = ("the champion of generation G, 'best' (of the tested champions, those that solved "
+                   "first, then the highest test score; when none was tested, the highest fitness) "
+                   "or 'latest' (the default: the newest)")
+
 MAIN_EPILOG = """examples:
   neat tasks                                  list the built-in tasks
   neat run xor                                evolve XOR into runs/xor-<time>/
   neat run cartpole --pop 300 --seed 7 --view evolve and watch it live in the browser
   neat resume runs/cartpole-20261127-153012   continue a stopped run exactly
   neat runs                                   table of the runs in ./runs
-  neat replay runs/cartpole-20261127-153012 --gif pole.gif
+  neat replay runs/cartpole-20261127-153012 --generation best --gif pole.gif
   neat export runs/xor-20261127-153012 --format dot --output xor.dot
 """
 
@@ -97,11 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _add(sub, "tasks", "List the built-in tasks.", "  neat tasks\n")
 
-    p = _add(sub, "config", "Print the default config (complete and commented) or a checked one.",
+    p = _add(sub, "config", "Print the default config (complete and commented) or a checked one, "
+             "as a run will use it.",
              "  neat config --defaults > my.toml\n"
-             "  neat config my.toml --set population.size=300\n")
+             "  neat config --defaults --task platformer > platformer.toml\n"
+             "  neat config my.toml --task platformer --set population.size=300\n")
     p.add_argument("file", nargs="?", metavar="FILE", help="a config file to check and print")
     p.add_argument("--defaults", action="store_true", help="print every key with its default")
+    p.add_argument("--task", metavar="TASK", help="apply this task's presets first, as `neat run "
+                   "TASK` does (default: the file's run.task, if it sets one)")
     p.add_argument("--set", metavar="SECTION.KEY=VALUE", action="append", default=[],
                    help="override one config key (repeatable)")
 
@@ -111,12 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(sub, "replay", "Play a champion's scored episodes again (or its test) and print the "
              "scores.",
              "  neat replay runs/cartpole-20261127-153012\n"
-             "  neat replay runs/cartpole-20261127-153012 --generation 10 --test\n"
+             "  neat replay runs/cartpole-20261127-153012 --generation best --test\n"
+             "  neat replay runs/cartpole-20261127-153012 --generation 10\n"
              "  neat replay runs/platformer-20261127-153012 --episode 2 --gif level.gif\n"
              "  neat replay runs/cartpole-20261127-153012 --verify\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
-    p.add_argument("--generation", type=int, metavar="G", help="champion of generation G "
-                   "(default: the newest)")
+    p.add_argument("--generation", metavar="G", help=GENERATION_HELP)
     p.add_argument("--test", action="store_true", help="the task's test episodes (held out from "
                    "training) instead of the episodes the champion was scored on")
     p.add_argument("--episode", type=int, metavar="K", help="only episode K of those")
@@ -126,11 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "check it gives back its stored fitness (exit status 1 if one does not)")
 
     p = _add(sub, "export", "Write a champion as a graph: node-link JSON, GraphML or DOT.",
-             "  neat export runs/xor-20261127-153012 --format graphml --output xor.graphml\n"
+             "  neat export runs/xor-20261127-153012 --generation best --format graphml --output "
+             "xor.graphml\n"
              "  neat export runs/xor-20261127-153012 --format dot | dot -Tsvg > xor.svg\n")
     p.add_argument("run", metavar="RUN", help="a run directory (or a run name under ./runs)")
-    p.add_argument("--generation", type=int, metavar="G", help="default: the newest champion")
-    p.add_argument("--format", required=True, choices=("json", "graphml", "dot"))
+    p.add_argument("--generation", metavar="G", help=GENERATION_HELP)
+    p.add_argument("--format", required=True, choices=("json", "graphml", "dot"),
+                   help="json: networkx node-link; graphml; dot: Graphviz text (draw it with "
+                   "Graphviz's `dot -Tsvg`)")
     p.add_argument("--output", metavar="FILE", help="default: standard output")
 
     p = _add(sub, "view", "Serve the live viewer for a folder of runs (blocks until Ctrl-C).",
@@ -187,6 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except NeatError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
+    except BrokenPipeError as exc:
+        if not _stdout_closed():
+            print(f"{name}: error: {describe_os_error(exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         print(f"{name}: error: {describe_os_error(exc)}", file=sys.stderr)
     except KeyboardInterrupt:
@@ -206,6 +225,23 @@ def _watch_for_interrupts() -> threading.Event:
 
         signal.signal(signal.SIGINT, on_interrupt)
     return interrupted
+
+
+def _stdout_closed() -> bool:
+    """True when standard output is a pipe whose reader has gone (`neat export ... | head`); then
+    it is pointed at /dev/null, so the interpreter's final flush cannot fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    if not any(events & select.POLLERR for _, events in poll.poll(0)):
+        return False
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+    return True
 
 
 def check_port(port: int) -> None:

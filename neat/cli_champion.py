@@ -11,7 +11,15 @@ from neat.config import Config, load_config
 from neat.errors import CheckpointError, ConfigError
 from neat.export import genome_graph, graph_to_text
 from neat.genome import Genome
-from neat.rundir import CONFIG, RunDirectory, champion_name, is_run_dir
+from neat.rundir import (
+    BEST,
+    CONFIG,
+    GenerationChoice,
+    RunDirectory,
+    champion_name,
+    is_run_dir,
+    parse_generation_choice,
+)
 from neat.serialize import genome_from_dict
 
 
@@ -23,11 +31,12 @@ def find_run(name: str) -> RunDirectory:
     raise ConfigError(f"{name} is not a run directory (no config.toml or stats.jsonl); see `neat runs`")
 
 
-def load_champion(run: RunDirectory, generation: int | None,
-                  feed_forward: bool) -> tuple[Path, Genome, dict[str, Any]]:
-    """(file, genome, record) of the champion of `generation` (None = the newest); a champion stored
-    as a reference to an earlier generation's genome comes back complete."""
-    generation, record = run.read_champion(generation)
+def read_champion_genome(run: RunDirectory, choice: GenerationChoice,
+                         feed_forward: bool) -> tuple[Path, Genome, dict[str, Any]]:
+    """(file, genome, record) of the champion `choice` names (a generation, "best", or "latest"/
+    None: the newest); a champion stored as a reference to an earlier generation's genome comes
+    back complete."""
+    generation, record = run.read_champion(choice)
     path = run.champions / champion_name(generation)
     try:
         genome = genome_from_dict(record, feed_forward)
@@ -63,7 +72,7 @@ def verify_champions(run: RunDirectory) -> tuple[int, list[int]]:
     generations = run.champion_generations()
     mismatches = []
     for generation in generations:
-        _, genome, record = load_champion(run, generation, config.genome.feed_forward)
+        _, genome, record = read_champion_genome(run, generation, config.genome.feed_forward)
         replayed = replayed_fitness(task, genome, not config.genome.feed_forward,
                                     record.get("episodes"))
         if replayed != record.get("fitness"):
@@ -81,7 +90,8 @@ def command_replay(args: argparse.Namespace) -> int:
                  else "each gives back its stored fitness exactly"))
         return 1 if mismatches else 0
     config = _run_config(run)
-    path, genome, record = load_champion(run, args.generation, config.genome.feed_forward)
+    choice = parse_generation_choice(args.generation)
+    path, genome, record = read_champion_genome(run, choice, config.genome.feed_forward)
     from fitness.registry import make_task
     from fitness.task import episode_from_record, mean_score
 
@@ -89,6 +99,9 @@ def command_replay(args: argparse.Namespace) -> int:
     recurrent = not config.genome.feed_forward
     print(f"Champion {path} (genome {genome.key}, generation {record.get('generation')}, "
           f"fitness {record.get('fitness')})")
+    best = run.best_champion() if choice == BEST else None
+    if best is not None:
+        print(f"The run's best champion, {best.describe()}")
     if args.test:
         episodes = task.test_episodes()
     elif isinstance(record.get("episodes"), list):
@@ -123,15 +136,18 @@ def command_replay(args: argparse.Namespace) -> int:
     if gif is not None:
         from fitness.drawing import save_gif
 
+        shown, steps = len(replays[0].frames), replays[0].steps
         count = save_gif([f.world for f in replays[0].frames], gif)
-        print(f"Wrote {gif} ({count} frames of episode {chosen[0]})")
+        span = f"its first {shown:,} of {steps:,} steps" if shown < steps else f"its {steps:,} steps"
+        print(f"Wrote {gif}: episode {chosen[0]}, {count} frames showing {span}")
     return 0
 
 
 def command_export(args: argparse.Namespace) -> int:
     run = find_run(args.run)
     config = _run_config(run)
-    path, genome, record = load_champion(run, args.generation, config.genome.feed_forward)
+    path, genome, record = read_champion_genome(run, parse_generation_choice(args.generation),
+                                                config.genome.feed_forward)
     graph = genome_graph(genome, record.get("input_labels") or (), record.get("output_labels") or ())
     text = graph_to_text(graph, args.format)
     if args.output:

@@ -8,7 +8,16 @@ import textwrap
 from pathlib import Path
 
 from neat.cli import check_port
-from neat.config import Config, config_to_toml, load_config
+from neat.config import (
+    Config,
+    config_to_toml,
+    load_config,
+    preset_config,
+    preset_keys,
+    read_config_file,
+    set_value,
+    toml_value,
+)
 from neat.errors import ConfigError, NeatError
 from neat.rundir import RunDirectory, is_run_dir
 
@@ -52,11 +61,43 @@ def command_tasks(args: argparse.Namespace) -> int:
 def command_config(args: argparse.Namespace) -> int:
     if args.defaults == bool(args.file):
         raise ConfigError("give either --defaults or a config FILE to check")
-    config = Config() if args.defaults else load_config(args.file, args.set)
-    if args.defaults and args.set:
-        config = load_config(None, args.set)
-    print(config_to_toml(config), end="")
+    config = load_config(args.file, args.set)
+    task = args.task or (config.run.task if args.file and _names_task(args.file) else None)
+    if task is None:
+        print(config_to_toml(config), end="")
+        return 0
+    from fitness.registry import task_presets
+
+    presets = task_presets(task, config.task)
+    config = load_config(args.file, args.set, presets)
+    set_value(config, "run", "task", task, "--task")
+    if args.defaults:
+        print(f"# every key with its default, and task {task}'s presets (marked: preset)")
+    else:
+        print(f"# {args.file} as `neat run {task} --config {args.file}` uses it: task {task}'s "
+              "presets, then the file, then --set")
+    print(config_to_toml(config, notes=_preset_notes(config, task, presets)), end="")
     return 0
+
+
+def _names_task(path: str) -> bool:
+    """True when the config file sets run.task."""
+    return "task" in (read_config_file(path).get("run") or {})
+
+
+def _preset_notes(config: Config, task: str, presets: tuple[str, ...]) -> dict[str, str]:
+    """A comment for each key that task `task` presets: whether `config` keeps the preset."""
+    used, preset, defaults = config.to_dict(), preset_config(presets).to_dict(), Config().to_dict()
+    notes = {}
+    for key in preset_keys(presets):
+        section, _, name = key.partition(".")
+        value, default = preset[section].get(name), defaults[section].get(name)
+        if used[section].get(name) != value:
+            notes[key] = f"over task {task}'s preset {toml_value(value)}"
+        else:
+            notes[key] = f"preset of task {task}" + (
+                "" if default is None else f" (default {toml_value(default)})")
+    return notes
 
 
 def command_runs(args: argparse.Namespace) -> int:

@@ -13,11 +13,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from neat import reproduction
 from neat.checkpoint import Checkpoint
 from neat.cli import EXIT_USER_ERROR, check_port, describe_os_error
-from neat.config import Config, load_config, set_value
-from neat.errors import CheckpointError, ConfigError, NeatError
+from neat.config import Config, load_config, preset_overrides, read_config_file, set_value
+from neat.errors import CheckpointError, ConfigError
 from neat.genome import Genome
+from neat.kernel_cache import FIRST_COMPILE_NOTICE, kernels_cached
 from neat.memory import initial_genes, population_fits
 from neat.population import Evaluate, Population
 from neat.progress import ProgressDisplay, format_duration
@@ -33,7 +35,6 @@ from neat.rundir import (
     CONFIG,
     RUN_NAME,
     RunDirectory,
-    StatsRow,
     champion_name,
     default_run_name,
     is_run_dir,
@@ -49,6 +50,8 @@ def command_run(args: argparse.Namespace) -> int:
     config = _run_config(args, ())
     task = make_task(config.run.task, config.task)
     if task.spec.presets:
+        if args.config is not None:
+            _warn_preset_overrides(args.config, config.run.task, task.spec.presets)
         config = _run_config(args, task.spec.presets)
         task = make_task(config.run.task, config.task)
     check_population_memory(config, task.spec.n_inputs, task.spec.n_outputs)
@@ -71,6 +74,15 @@ def command_run(args: argparse.Namespace) -> int:
                            meta.run_id if meta else None)
         finally:
             run.unlock()
+
+
+def _warn_preset_overrides(path: str, task: str, presets: tuple[str, ...]) -> None:
+    """One line on stderr when the config file sets a key of the task's presets to another value."""
+    overrides = preset_overrides(read_config_file(path), presets, path)
+    if overrides:
+        _warn(f"{path} overrides task {task}'s presets: "
+              f"{', '.join(o.describe() for o in overrides)}; the file wins (delete those keys to "
+              f"keep the presets, or write the file with `neat config --defaults --task {task}`)")
 
 
 def check_population_memory(config: Config, n_inputs: int, n_outputs: int) -> None:
@@ -274,6 +286,8 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
     if not args.quiet:
         print(f"Run {run.path}: task {plan.task}, population {config.population.size}, "
               f"generations {population.generation}..{plan.generations - 1}")
+        if not all(kernels_cached(m) for m in (reproduction, sys.modules[type(task).__module__])):
+            print(FIRST_COMPILE_NOTICE, flush=True)
     try:
         scoring = Scoring(
             evaluate, lambda packed, fitness: solved_mask(task, packed, fitness),
@@ -300,7 +314,6 @@ def _run_generations(run: RunDirectory, population: Population, task: Any, confi
 
 def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
     took = format_duration(outcome.seconds)
-    best = best_champion(run.read_stats())
     if outcome.reason == "solved":
         print(f"Solved at generation {outcome.generation} in {took}.")
     elif outcome.reason == "stopped":
@@ -308,29 +321,15 @@ def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
     else:
         print(f"Finished generation {outcome.generation} in {took}.")
     print(f"Run:        {run.path}")
+    best = run.best_champion()
     if best is not None:
-        path = run.champions / champion_name(best)
-        try:
-            fitness = run.read_champion(best)[1].get("fitness")
-            print(f"Champion:   {path} (fitness {fitness:.6g})")
-        except NeatError as exc:
-            print(f"Champion:   generation {best}, unreadable ({exc})")
+        path = run.champions / champion_name(best.generation)
+        print(f"Champion:   {path} (the best, {best.describe()})")
+        print(f"Replay it:  neat replay {run.path} --generation best")
     if outcome.checkpoint is not None:
         print(f"Checkpoint: {outcome.checkpoint}")
     if outcome.reason == "stopped":
         print(f"Resume with: neat resume {run.path}")
-
-
-def best_champion(rows: list[StatsRow]) -> int | None:
-    """Generation of the run's best champion: the first generation that solved the task, else the
-    first with the highest best fitness; None without rows."""
-    solved = [r.generation for r in rows if r.solved]
-    if solved:
-        return solved[0]
-    scored = [r for r in rows if r.best_fitness is not None]
-    if not scored:
-        return None
-    return max(scored, key=lambda r: r.best_fitness).generation
 
 
 def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:

@@ -257,29 +257,75 @@ def _coerce(name: str, value: Any, expected: type, source: str) -> Any:
     raise ConfigError(f"{source}: {name} = {value!r} has the wrong type; expected {kind}")
 
 
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """A TOML config file as a nested dict (not yet checked against the config's keys)."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
                 presets: tuple[str, ...] = ()) -> Config:
     """Load a TOML config file (or the defaults) and apply `section.key=value` overrides.
 
     `presets` (a task's recommended settings) apply first, so the file and overrides win over them.
     """
-    data: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    config = Config()
-    for item in presets:
-        apply_override(config, item, source="task preset")
+    data = {} if path is None else read_config_file(path)
+    config = preset_config(presets)
     config = Config.from_dict(data, str(path) if path else "config", base=config)
     for item in overrides or []:
         apply_override(config, item)
     config.validate()
     return config
+
+
+def preset_config(presets: tuple[str, ...]) -> Config:
+    """The defaults with a task's `presets` ("section.key=value") applied."""
+    config = Config()
+    for item in presets:
+        apply_override(config, item, source="task preset")
+    return config
+
+
+@dataclass(frozen=True)
+class PresetOverride:
+    """A key that a config file sets to another value than a task preset does."""
+
+    key: str  # "section.key"
+    file_value: Any
+    preset_value: Any
+
+    def describe(self) -> str:
+        return f"{self.key} = {toml_value(self.file_value)} (preset {toml_value(self.preset_value)})"
+
+
+def preset_keys(presets: tuple[str, ...]) -> list[str]:
+    """The "section.key" names that `presets` set, in order."""
+    return [item.partition("=")[0].strip() for item in presets]
+
+
+def preset_overrides(data: dict[str, Any], presets: tuple[str, ...],
+                     source: str = "config") -> list[PresetOverride]:
+    """The keys of a config file's `data` that override one of `presets` with another value."""
+    preset = preset_config(presets)
+    from_file = Config.from_dict(data, source)
+    overrides = []
+    for key in preset_keys(presets):
+        section, _, name = key.partition(".")
+        if name not in (data.get(section) or {}):
+            continue
+        file_value, preset_value = _get(from_file, section, name), _get(preset, section, name)
+        if file_value != preset_value:
+            overrides.append(PresetOverride(key, file_value, preset_value))
+    return overrides
+
+
+def _get(config: Config, section: str, name: str) -> Any:
+    return config.task.get(name) if section == "task" else getattr(getattr(config, section), name)
 
 
 def apply_override(config: Config, item: str, source: str = "--set") -> None:
@@ -295,8 +341,16 @@ def apply_override(config: Config, item: str, source: str = "--set") -> None:
     set_value(config, section, key.strip(), value, source=source)
 
 
-def config_to_toml(config: Config, comments: bool = True) -> str:
-    """The config as TOML text; with `comments`, each key carries its doc and allowed values."""
+def config_to_toml(config: Config, comments: bool = True,
+                   notes: dict[str, str] | None = None) -> str:
+    """The config as TOML text; with `comments`, each key carries its doc and allowed values.
+    `notes` ("section.key" -> text) end their keys' lines as comments (e.g. a task preset)."""
+    notes = notes or {}
+
+    def line(section: str, key: str, value: Any) -> str:
+        note = notes.get(f"{section}.{key}")
+        return f"{key} = {toml_value(value)}" + (f"  # {note}" if note else "")
+
     lines: list[str] = []
     for section, cls in SECTIONS.items():
         lines.append(f"[{section}]")
@@ -308,12 +362,12 @@ def config_to_toml(config: Config, comments: bool = True) -> str:
                            f" ({_number(meta['lo'])} to {_number(meta['hi'])})" if meta["lo"] is not None
                            else "")
                 lines.append(f"# {meta['doc']}{allowed}")
-            lines.append(f"{f.name} = {_toml_value(value)}")
+            lines.append(line(section, f.name, value))
         lines.append("")
     lines.append("[task]")
     if comments:
         lines.append("# options of the task (see `neat tasks`), e.g. episodes = 5")
-    lines.extend(f"{k} = {_toml_value(v)}" for k, v in config.task.items())
+    lines.extend(line("task", k, v) for k, v in config.task.items())
     return "\n".join(lines) + "\n"
 
 
@@ -322,9 +376,9 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     """`value` as a TOML value (tomli-w writes and escapes it; tables inline)."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{tomli_w.dumps({k: 0}).split(' = ')[0]} = {_toml_value(v)}"
+        return "{" + ", ".join(f"{tomli_w.dumps({k: 0}).split(' = ')[0]} = {toml_value(v)}"
                                for k, v in value.items()) + "}"
     return tomli_w.dumps({"v": value}).split(" = ", 1)[1].rstrip("\n")

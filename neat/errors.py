@@ -27,3 +27,7 @@ class RunFileError(NeatError):
 
 class RunLockedError(NeatError):
     """Another process is evolving the run (it holds the run's lock)."""
+
+
+class NetworkInputError(NeatError):
+    """Inputs given to a network do not fit it (wrong shape or size); the message says what fits."""

@@ -343,6 +343,15 @@ def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
         outputs[j] = values[_u(o0 + j)]
 
 
+@njit(cache=True)
+def activate_rows(net, recurrent, inputs, values, scratch, outputs):
+    """Network 0 of `net` on each row of `inputs` (B, n_inputs) into `outputs` (B, n_outputs),
+    row b with its own node values `values[b]` (B, N): B independent copies of one network, each
+    keeping its recurrent state between calls. `scratch` has shape (N,)."""
+    for b in range(inputs.shape[0]):
+        activate_with(net, 0, recurrent, inputs[b], values[b], scratch, outputs[b])
+
+
 @njit(cache=True, nogil=True)
 def _activate_range(first, last, net, recurrent, genomes, inputs, values, scratch, outputs):
     """Activate networks genomes[first..last-1]; row j of inputs/outputs belongs to genomes[j]."""

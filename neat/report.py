@@ -67,6 +67,7 @@ class GenerationReport:
             "std_fitness": self.std_fitness,
             "species": len(self.species),
             "champion_id": self.champion.key,
+            "champion_fitness": self.champion_fitness,
             "champion_hidden": self.champion.n_hidden,
             "champion_connections": self.champion.n_enabled,
             "solved": self.solved,

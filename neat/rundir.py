@@ -31,7 +31,8 @@ import stat
 import time
 import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
@@ -39,7 +40,7 @@ import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from neat.atomic import write_atomic
-from neat.errors import RunFileError, RunLockedError
+from neat.errors import ConfigError, RunFileError, RunLockedError
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ State = Literal["running", "finished", "stopped", "failed"]
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CHAMPION_FILE = re.compile(r"gen-([0-9]{6,9})\.json")
 CHECKPOINT_FILE = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
+BEST = "best"
+LATEST = "latest"
+GenerationChoice = int | Literal["best", "latest"] | None
+"""Which champion of a run: a generation number, the best one, or the newest ("latest" or None)."""
 RUN_FORMAT = "neat-brain/run"
 GENOME_FORMAT = "neat-brain/genome"
 GENOME_REF_FORMAT = "neat-brain/genome-ref"
@@ -104,6 +109,7 @@ class StatsRow(_Record):
     std_fitness: Number = None
     species: int | None = None
     champion_id: int | None = None
+    champion_fitness: Number = None  # the champion's training fitness (best_fitness in older rows)
     champion_hidden: int | None = None
     champion_connections: int | None = None
     solved: bool | None = None
@@ -217,6 +223,60 @@ class RunConfigFile(_Record):
     population: PopulationSection
     genome: GenomeSection
     task: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class BestChampion:
+    """A run's best champion and why it is the best: `by` is "test" (ranked by its test on
+    held-out episodes) or "fitness" (no champion of the run was tested)."""
+
+    generation: int
+    by: Literal["test", "fitness"]
+    fitness: float | None
+    test_score: float | None = None
+    test_solved: bool | None = None
+
+    def describe(self) -> str:
+        """Why it is the best, for people: 'by its test: score 487, solved; fitness 500'."""
+        fitness = "-" if self.fitness is None else f"{self.fitness:.6g}"
+        if self.by == "fitness":
+            return f"by fitness: {fitness}; no champion was tested"
+        verdict = "solved" if self.test_solved else "not solved"
+        return f"by its test: score {self.test_score:.6g}, {verdict}; fitness {fitness}"
+
+
+def best_champion(rows: Iterable[StatsRow]) -> BestChampion | None:
+    """The run's best champion, the one `--generation best` means everywhere: among the champions
+    tested on held-out episodes, those whose test solved the task first, then the highest test
+    score; when no champion was tested, the highest champion fitness. Ties go to the earliest
+    generation. None when no row has a score."""
+    tested = [r for r in rows if r.test_score is not None]
+    if tested:
+        row = max(tested, key=lambda r: (bool(r.test_solved), r.test_score, -r.generation))
+        return BestChampion(row.generation, "test", _champion_fitness(row), row.test_score,
+                            bool(row.test_solved))
+    scored = [r for r in rows if _champion_fitness(r) is not None]
+    if not scored:
+        return None
+    row = max(scored, key=lambda r: (_champion_fitness(r), -r.generation))
+    return BestChampion(row.generation, "fitness", _champion_fitness(row))
+
+
+def _champion_fitness(row: StatsRow) -> float | None:
+    return row.best_fitness if row.champion_fitness is None else row.champion_fitness
+
+
+def parse_generation_choice(text: str | int | None) -> GenerationChoice:
+    """A generation as people write it: a number, "best" or "latest" (None also means the
+    newest). ConfigError says what is allowed."""
+    if text is None or text in (BEST, LATEST):
+        return text
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        text = int(text)
+    if not isinstance(text, int) or isinstance(text, bool) or text < 0:
+        raise ConfigError(f"generation {str(text)[:40]!r}: give a number (0 or more), '{BEST}' or "
+                          f"'{LATEST}'")
+    return text
 
 
 def validation_problem(exc: ValidationError) -> str:
@@ -481,14 +541,30 @@ class RunDirectory:
         """(completed generation, path) of every checkpoint file, oldest first."""
         return generation_files(self.checkpoints, CHECKPOINT_FILE)
 
-    def read_champion(self, generation: int | None) -> tuple[int, dict[str, Any]]:
-        """(generation, full champion record) of `generation` (None: the newest); a reference
-        record is completed from the record it points to. RunFileError names the problem."""
-        if generation is None:
-            generations = self.champion_generations()
-            if not generations:
-                raise RunFileError(f"run {self.path} has no champion files yet")
-            generation = generations[-1]
+    def best_champion(self) -> BestChampion | None:
+        """The run's best champion (see `best_champion`), from its stats rows."""
+        return best_champion(self.read_stats())
+
+    def champion_generation(self, choice: GenerationChoice) -> int:
+        """The generation `choice` names: itself, the newest champion's ("latest" or None) or the
+        best champion's ("best"). RunFileError when the run has no such champion."""
+        if isinstance(choice, int):
+            return choice
+        generations = self.champion_generations()
+        if not generations:
+            raise RunFileError(f"run {self.path} has no champion files yet")
+        if choice != BEST:
+            return generations[-1]
+        best = self.best_champion()
+        if best is None:
+            raise RunFileError(f"run {self.path} has no scored generation yet, so no best champion")
+        return best.generation
+
+    def read_champion(self, choice: GenerationChoice) -> tuple[int, dict[str, Any]]:
+        """(generation, full champion record) of the champion `choice` names (a generation,
+        "best", "latest" or None: the newest); a reference record is completed from the record it
+        points to. RunFileError names the problem."""
+        generation = self.champion_generation(choice)
         data = self._champion_data(generation)
         if data.get("format") == GENOME_REF_FORMAT:
             ref = self._validated(ChampionRef, data, generation)
@@ -584,6 +660,27 @@ class RunDirectory:
             path.unlink(missing_ok=True)
         for path in self.checkpoints.glob(".gen-*.tmp"):
             path.unlink(missing_ok=True)
+
+
+def read_champion_file(path: Path) -> dict[str, Any]:
+    """A champion file read on its own, outside a run folder: a complete genome record (a
+    reference record needs the run folder that holds the genome). RunFileError names the problem."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(CHAMPION_LIMIT + 1)
+    except OSError as exc:
+        raise RunFileError(f"champion {path}: {(exc.strerror or str(exc)).lower()}") from None
+    if len(data) > CHAMPION_LIMIT:
+        raise RunFileError(f"champion {path}: larger than {CHAMPION_LIMIT:,} bytes; not read")
+    record = parse_json(data, f"champion {path}")
+    if isinstance(record, dict) and record.get("format") == GENOME_REF_FORMAT:
+        raise RunFileError(f"champion {path} holds no genome: it refers to generation "
+                           f"{record.get('genome_of')}'s champion file; load it from its run folder")
+    try:
+        ChampionRecord.model_validate(record)
+    except ValidationError as exc:
+        raise RunFileError(f"champion {path}: {validation_problem(exc)}") from None
+    return record
 
 
 def unique_run_path(runs_dir: Path, base: str) -> Path:

@@ -152,7 +152,9 @@ def test_tasks_that_draw_unevenly_are_refused(monkeypatch, cluster) -> None:
 def test_missing_dask_says_how_to_install_it(monkeypatch, spec: str) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
     task = make_task("cartpole", {})
-    with pytest.raises(TaskError, match=r"pip install neat-brain\[dask\]"):
+    with pytest.raises(TaskError, match=r"the project folder \(a clone\) run `pip install -e "
+                       r"'\.\[dask\]'`; where neat-brain came from a wheel, `pip install "
+                       r"'dask\[distributed\]'`"):
         make_evaluator(task, spec, "cartpole", {})
 
 

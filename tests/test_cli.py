@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import os
 import re
 import shlex
 import shutil
@@ -73,7 +74,7 @@ def test_run_stops_when_solved_and_says_where(tmp_path, capsys):
     last = rows[-1]["generation"]
     assert f"Solved at generation {last}" in out
     assert f"Champion:   {run / 'champions' / f'gen-{last:06d}.json'}" in out
-    assert "gen 1/300 [" in out  # progress lines (plain, stdout is not a terminal here)
+    assert "gen 0/299 [" in out  # progress lines (plain, stdout is not a terminal here)
 
 
 def test_config_precedence_and_exact_config_toml(tmp_path):
@@ -131,6 +132,32 @@ def test_replay_prints_scores_and_writes_a_gif(xor_run, tmp_path, capsys):
     assert "--episode 3: this champion has episodes 0..0" in capsys.readouterr().err
 
 
+def test_the_best_champion_is_named_by_the_summary_replay_and_export(tmp_path, capsys):
+    from neat.rundir import RunDirectory, best_champion
+
+    assert neat("run", "xor", "--generations", 12, "--name", "b", "--runs-dir", tmp_path, *QUICK,
+                "--set", "run.stop_when_solved=false") == 0
+    run = RunDirectory(tmp_path / "b")
+    best = best_champion(run.read_stats())
+    assert best.generation != 11, "the newest champion is the best: choose another seed"
+    champion = run.champions / f"gen-{best.generation:06d}.json"
+    out = capsys.readouterr().out
+    assert f"Champion:   {champion} (the best, {best.describe()})" in out
+    assert f"Replay it:  neat replay {run.path} --generation best" in out
+    assert neat("replay", run.path, "--generation", "best") == 0
+    out = capsys.readouterr().out
+    assert f"Champion {champion} (" in out and f"The run's best champion, {best.describe()}" in out
+    assert neat("export", run.path, "--generation", "best", "--format", "json") == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert len(exported["nodes"]) == len(json.loads(champion.read_text())["nodes"])
+    for latest in ("latest", None):
+        assert neat("replay", run.path, *(["--generation", latest] if latest else [])) == 0
+        assert "gen-000011.json (" in capsys.readouterr().out
+    assert neat("replay", run.path, "--generation", "bets") == 2
+    assert "generation 'bets': give a number (0 or more), 'best' or 'latest'" in (
+        capsys.readouterr().err)
+
+
 def test_replay_cartpole_gif(tmp_path, capsys):
     assert neat("run", "cartpole", "--generations", 2, "--name", "c", "--runs-dir", tmp_path,
                 "--set", "task.episodes=1", *QUICK) == 0
@@ -140,6 +167,19 @@ def test_replay_cartpole_gif(tmp_path, capsys):
     with Image.open(gif) as image:
         # Pillow merges identical consecutive frames (a well balanced pole stands still)
         assert 1 < image.n_frames <= min(steps, 600) and image.size == (360, 220)
+
+
+def test_a_double_pole_replay_says_what_its_steps_score_and_gif_are(tmp_path, capsys):
+    """A fitness of 100,000 is 100,000 steps balanced; the GIF shows the first 1,000 of them."""
+    assert neat("run", "double-pole", "--generations", 30, "--pop", 100, "--seed", 1, "--name",
+                "dp", "--runs-dir", tmp_path, "--quiet") == 0
+    assert "score 100000, solved" in capsys.readouterr().out
+    gif = tmp_path / "dp.gif"
+    assert neat("replay", tmp_path / "dp", "--generation", "best", "--gif", gif) == 0
+    out = capsys.readouterr().out
+    assert "[0] balancing from the standard start: steps 100000, score 100000" in out
+    assert re.search(r"Wrote \S+dp\.gif: episode 0, \d+ frames showing its first 1,000 of "
+                     r"100,000 steps", out)
 
 
 @pytest.mark.parametrize("fmt", ["json", "graphml", "dot"])
@@ -328,7 +368,7 @@ def test_unknown_backend_is_a_user_error(tmp_path, capsys):
     assert "unknown evaluation backend" in capsys.readouterr().err
 
 
-def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
+def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise(monkeypatch):
     import io
 
     import numpy as np
@@ -343,6 +383,9 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
         return GenerationReport(generation, 10 * (generation + 1), 3.5, 1.25, 0.5, genome, 3.5,
                                 False, 0.01, [SpeciesRow(1, 10, 2, 3.5, 1.0, 0)])
 
+    # the first generation ends after 100 s (compiling), each later one 10 s after the previous
+    clock = iter([100.0, 110.0, 120.0, 130.0, 100.0, 110.0, 120.0, 130.0])
+    monkeypatch.setattr("neat.progress.time.perf_counter", lambda: next(clock))
     plain, live = io.StringIO(), io.StringIO()
     for stream, is_live in ((plain, False), (live, True)):
         display = ProgressDisplay(stream, total_generations=4, first_generation=0, live=is_live)
@@ -350,10 +393,11 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise():
             display(report(generation))
         display.close()
     lines = plain.getvalue().splitlines()
-    assert len(lines) == 4 and lines[0].startswith("gen 1/4 [#####") and "ETA" in lines[0]
+    assert len(lines) == 4 and lines[0].startswith("gen 0/3 [#####.....") and "ETA -" in lines[0]
     assert "best 3.5 mean 1.25 species 1 1,000 eval/s" in lines[0]
+    assert [line.split("ETA ")[1] for line in lines] == ["-", "0:20", "0:10", "0:00"]
     assert "\r" in live.getvalue() and live.getvalue().count("\n") == 1
-    assert "gen 4/4 [####################]" in live.getvalue()
+    assert "gen 3/3 [####################]" in live.getvalue()
 
 
 def test_view_on_port_0_prints_the_port_it_serves(xor_run):
@@ -474,3 +518,83 @@ def test_run_view_beyond_loopback_warns_and_prints_a_token_address(tmp_path, mon
     out, err = capsys.readouterr()
     assert "neat: warning: the viewer listens on every network interface" in err
     assert re.search(r"Viewer: http://127\.0\.0\.1:8124/\?token=[\w-]{24,}#/run/w\n", out)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(xor_run):
+    """`neat export ... | head`: no "Broken pipe" error, the status of a tool killed by SIGPIPE."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run([sys.executable, "-m", "neat", "export", str(xor_run), "--format",
+                                 "json"], stdout=write, stderr=subprocess.PIPE, text=True,
+                                timeout=120)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_a_broken_pipe_elsewhere_is_still_an_error(monkeypatch, capsys):
+    from neat import cli_info
+
+    def broken(args):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(cli_info, "command_tasks", broken)
+    assert neat("tasks") == 2
+    assert capsys.readouterr().err == "neat tasks: error: Broken pipe\n"
+
+
+def test_config_files_keep_task_presets_and_say_what_a_run_uses(tmp_path, monkeypatch, capsys):
+    """`neat config --defaults --task T` writes T's presets in; `neat config FILE --task T` prints
+    exactly the config.toml that `neat run T --config FILE` records; a file that overrides a preset
+    gets one warning line naming both values."""
+    monkeypatch.chdir(tmp_path)
+    small = ["--set", "population.size=20", "--set", "run.generations=1"]
+    assert neat("config", "--defaults", "--task", "platformer") == 0
+    Path("platformer.toml").write_text(capsys.readouterr().out)
+    assert neat("config", "--defaults") == 0
+    Path("plain.toml").write_text(capsys.readouterr().out)
+    text = Path("platformer.toml").read_text()
+    assert "size = 300  # preset of task platformer (default 150)\n" in text
+    assert 'initial_connection = "none"  # preset of task platformer (default "full")\n' in text
+    assert tomllib.loads(text)["run"]["task"] == "platformer"
+    for file, warned in (("platformer.toml", False), ("plain.toml", True)):
+        assert neat("config", file, "--task", "platformer", *small) == 0
+        shown = tomllib.loads(capsys.readouterr().out)
+        assert neat("run", "platformer", "--config", file, *small, "--name", file, "--quiet") == 0
+        err = capsys.readouterr().err
+        assert shown == tomllib.loads((Path("runs") / file / "config.toml").read_text())
+        assert shown["genome"]["initial_connection"] == ("full" if warned else "none")
+        if warned:
+            assert len(err.splitlines()) == 1 and err.startswith(
+                "neat: warning: plain.toml overrides task platformer's presets: run.generations "
+                "= 300 (preset 3000), population.size = 150 (preset 300), "
+                'genome.initial_connection = "full" (preset "none"), ')
+        else:
+            assert err == ""
+    assert neat("config", "plain.toml", "--task", "platformer") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# plain.toml as `neat run platformer --config plain.toml` uses it")
+    assert "size = 150  # over task platformer's preset 300\n" in out
+    assert neat("config", "platformer.toml") == 0  # the file names its task: its presets apply
+    assert "size = 300  # preset of task platformer" in capsys.readouterr().out
+
+
+def test_a_first_run_says_numba_compiles_before_generation_0(tmp_path, monkeypatch, capsys):
+    """The notice shows while numba's on-disk cache holds none of the run's kernels, and only then
+    (numba's own config is left alone: only what neat.kernel_cache reads of it is replaced)."""
+    import types
+
+    from neat import kernel_cache
+
+    cache = tmp_path / "numba-cache"
+    cache.mkdir()
+    monkeypatch.setattr(kernel_cache, "numba_config", types.SimpleNamespace(CACHE_DIR=str(cache)))
+    args = ["--generations", 1, "--runs-dir", tmp_path / "runs", "--pop", 20]
+    assert neat("run", "cartpole", "--name", "cold", *args) == 0
+    assert kernel_cache.FIRST_COMPILE_NOTICE in capsys.readouterr().out
+    for name in ("reproduction.breed-1.py311.nbi", "cartpole.play-2.py311.nbi"):
+        (cache / "some" / "folder").mkdir(parents=True, exist_ok=True)
+        (cache / "some" / "folder" / name).touch()
+    assert neat("run", "cartpole", "--name", "warm", *args) == 0
+    assert "First run" not in capsys.readouterr().out

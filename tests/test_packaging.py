@@ -21,3 +21,20 @@ def test_wheel_contains_packages_and_page(tmp_path):
         if page_file.is_file():
             assert f"viewer/static/{page_file.relative_to(ROOT / 'static').as_posix()}" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def test_make_run_prints_how_to_use_neat_in_a_new_shell(tmp_path):
+    """`make run` with a stand-in for the neat command (nothing installed, nothing evolved)."""
+    fake = tmp_path / "neat"
+    fake.write_text("#!/bin/sh\necho \"neat $*\"\n")
+    fake.chmod(0o755)
+    (tmp_path / "python").touch()  # the environment "exists"
+    (tmp_path / "installed").touch()  # ... and is up to date
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), "run", f"BIN={tmp_path}",
+                             f"STAMP_RUN={tmp_path / 'installed'}"], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.splitlines() == [
+        "neat is installed in .venv/; to use the neat command in a new shell, paste:",
+        f'  cd "{ROOT}" && . .venv/bin/activate',
+        "neat run platformer --view",
+    ]

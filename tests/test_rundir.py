@@ -16,10 +16,13 @@ import pytest
 
 from fitness.random_genomes import random_genome
 from neat.config import Config
-from neat.errors import RunFileError, RunLockedError
+from neat.errors import ConfigError, RunFileError, RunLockedError
 from neat.rundir import (
     STATS,
     RunDirectory,
+    StatsRow,
+    best_champion,
+    parse_generation_choice,
     parse_stats_line,
     read_run_file,
 )
@@ -110,6 +113,47 @@ def test_an_unchanged_champion_is_stored_as_a_reference_and_read_back_whole(tmp_
     (run.champions / "gen-000000.json").unlink()
     with pytest.raises(RunFileError, match="no champion for generation 0"):
         run.read_champion(1)
+
+
+def rows(*values: tuple) -> list[StatsRow]:
+    """Stats rows from (champion fitness, test score, test solved), generation by generation; a
+    genome that passed training may be fitter than the champion (best_fitness 99)."""
+    return [StatsRow(generation=g, best_fitness=99.0, champion_fitness=f,
+                     test_score=t, test_solved=s) for g, (f, t, s) in enumerate(values)]
+
+
+def test_the_best_champion_is_the_best_tested_one_else_the_fittest_ties_to_the_earliest():
+    # the best test score wins over a higher fitness; an untested champion never competes
+    best = best_champion(rows((-90, -80, False), (-60, None, None), (-70, -62, False),
+                              (-64, -75, False), (-70, -62, False)))
+    assert (best.generation, best.by, best.test_score, best.fitness) == (2, "test", -62, -70)
+    assert best.describe() == "by its test: score -62, not solved; fitness -70"
+    # a solved test ranks above any unsolved one (XOR: a test score is not monotone in solved)
+    assert best_champion(rows((15, 15.5, False), (13, 13.0, True))).generation == 1
+    # nothing tested: the highest champion fitness, the earliest of equals
+    best = best_champion(rows((1, None, None), (3, None, None), (3, None, None), (2, None, None)))
+    assert (best.generation, best.by, best.test_score) == (1, "fitness", None)
+    assert best.describe() == "by fitness: 3; no champion was tested"
+    # older rows without champion_fitness: best_fitness
+    assert best_champion([StatsRow(generation=0, best_fitness=2.0),
+                          StatsRow(generation=1, best_fitness=5.0)]).generation == 1
+    assert best_champion([]) is None and best_champion([StatsRow(generation=0)]) is None
+
+
+def test_best_and_latest_name_champions_of_a_run(tmp_path):
+    run = made_run(tmp_path)
+    with open(run.path / STATS, "a") as f:
+        for row in rows((1, None, None), (4, None, None), (2, None, None)):
+            f.write(row.model_dump_json() + "\n")
+    for g in range(3):
+        run.write_champion(g, champion_record(g, g, float(g)))
+    assert run.champion_generation("best") == 1 and run.read_champion("best")[0] == 1
+    assert run.champion_generation("latest") == run.champion_generation(None) == 2
+    assert [parse_generation_choice(t) for t in ("7", 7, "best", "latest", None)] == [
+        7, 7, "best", "latest", None]
+    for bad in ("-1", "bst", "1.5", -1, True, "\u0661"):
+        with pytest.raises(ConfigError, match="give a number"):
+            parse_generation_choice(bad)
 
 
 def test_a_deeply_nested_champion_is_a_one_line_error(tmp_path):

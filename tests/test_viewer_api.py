@@ -84,6 +84,21 @@ def test_species_history_and_champions(client: TestClient) -> None:
     assert client.get("/api/runs/alpha/champions/7").status_code == 404
 
 
+def test_best_names_the_runs_best_champion(runs_dir: Path) -> None:
+    stats = runs_dir / "alpha" / "stats.jsonl"
+    rows = [json.loads(line) for line in stats.read_text().splitlines()]
+    for row, score in zip(rows, (0.2, 0.7, 0.5), strict=True):
+        row["test_score"], row["test_solved"] = score, False
+    stats.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    fake.write_run(runs_dir, "empty", "fake-grid", 0)
+    with TestClient(create_app(runs_dir, **FAST), base_url=BASE_URL) as client:
+        best = client.get("/api/runs/alpha/champions/best").json()
+        assert best["generation"] == 1 and best["key"] == 1001
+        assert client.get("/api/runs/alpha/champions/best/layout").status_code == 200
+        response = client.get("/api/runs/empty/champions/best")
+        assert response.status_code == 404 and "no scored generation" in response.json()["detail"]
+
+
 def test_layout_endpoint_uses_the_task_grid_and_button_names(client: TestClient) -> None:
     layout = client.get("/api/runs/alpha/champions/latest/layout").json()
     champion = client.get("/api/runs/alpha/champions/latest").json()
@@ -434,12 +449,11 @@ def test_watching_a_missing_run_names_it_and_sends_nothing_of_the_previous_run(
 
 
 def test_a_run_deleted_while_watched_is_reported_once(client: TestClient, runs_dir: Path) -> None:
-    import shutil
-
     with client.websocket_connect("/ws") as ws:
         ws.send_json({"type": "watch", "run": "alpha"})
         _receive_each(ws, "snapshot", "replay")
-        shutil.rmtree(runs_dir / "alpha")
+        # gone at once (an rmtree seen half-way by the watcher still lists the run)
+        (runs_dir / "alpha").rename(runs_dir.parent / "alpha-deleted")
         error, runs = _receive_each(ws, "error", "runs")
         assert (error["context"], error["run"]) == ("watch", "alpha")
         assert [r["name"] for r in runs["runs"]] == ["beta"]

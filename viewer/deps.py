@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection
 
+from neat.rundir import BEST
 from viewer.paths import UnsafePathError, parse_generation
 from viewer.replay import ReplayStore, TaskCache
 from viewer.rundir import RunStore
@@ -49,13 +50,22 @@ def valid_run(run: str, state: State) -> str:
     return run
 
 
-def valid_generation(gen: str) -> int | None:
-    """The generation from the path (None for 'latest'), 400 if it is neither."""
+Run = Annotated[str, Depends(valid_run)]
+
+
+def valid_generation(run: Run, gen: str, state: State) -> int | None:
+    """The generation from the path: a number, None for 'latest', the run's best champion's for
+    'best' (neat.rundir.best_champion); 400 if it is none of them, 404 without a best champion."""
     try:
-        return parse_generation(gen)
+        choice = parse_generation(gen)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
+    if choice != BEST:
+        return choice
+    best = state.store.best_champion(run)
+    if best is None:
+        raise HTTPException(status_code=404, detail=f"run '{run}' has no scored generation yet")
+    return best.generation
 
 
-Run = Annotated[str, Depends(valid_run)]
 Generation = Annotated[int | None, Depends(valid_generation)]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from neat.rundir import RUN_NAME
+from neat.rundir import BEST, LATEST, RUN_NAME
 
 GENERATION = re.compile(r"[0-9]{1,9}")
-LATEST = "latest"
 
 
 class UnsafePathError(LookupError):
@@ -32,11 +31,13 @@ def resolve_run_dir(runs_dir: Path, name: str) -> Path:
     return path
 
 
-def parse_generation(text: str) -> int | None:
-    """A generation number from a URL or message: digits, or 'latest' (returned as None)."""
+def parse_generation(text: str) -> int | str | None:
+    """A generation from a URL: digits, 'latest' (returned as None) or 'best' (returned as is)."""
     if text == LATEST:
         return None
+    if text == BEST:
+        return BEST
     if GENERATION.fullmatch(text) is None:
-        raise ValueError(f"generation must be a number or '{LATEST}', got '{text[:40]}'")
+        raise ValueError(f"generation must be a number, '{BEST}' or '{LATEST}', got '{text[:40]}'")
     return int(text)
 

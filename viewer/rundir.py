@@ -24,8 +24,11 @@ from neat.rundir import (
     CONFIG,
     STATS,
     STATUS,
+    BestChampion,
     RunConfigFile,
     RunDirectory,
+    StatsRow,
+    best_champion,
     champion_name,
     open_run_file,
     parse_stats_line,
@@ -133,6 +136,10 @@ class RunStore:
     def champion_generations(self, name: str) -> list[int]:
         """Generations that have a champion file, ascending."""
         return self.run(name).champion_generations()
+
+    def best_champion(self, name: str) -> BestChampion | None:
+        """The run's best champion (neat.rundir.best_champion) from the cached stats rows."""
+        return best_champion(StatsRow.model_construct(**row) for row in self.stats(name))
 
     def newest_checkpoint(self, name: str) -> str | None:
         """File name of the newest checkpoint, if any."""

@@ -51,14 +51,15 @@ def list_champions(run: Run, state: State) -> list[int]:
 
 @router.get("/{run}/champions/{gen}", response_model=GenomeRecord)
 def get_champion(run: Run, gen: Generation, state: State) -> dict:
-    """The champion genome of generation `gen` ('latest' for the newest)."""
+    """The champion genome of generation `gen` ('latest' for the newest, 'best' for the run's best
+    champion: neat.rundir.best_champion)."""
     with _champion_errors():
         return state.store.champion(run, gen)[1]
 
 
 @router.get("/{run}/champions/{gen}/layout", response_model=Layout)
 def get_champion_layout(run: Run, gen: Generation, state: State) -> dict:
-    """The champion of generation `gen` laid out for drawing."""
+    """The champion of generation `gen` (a number, 'latest' or 'best') laid out for drawing."""
     with _champion_errors():
         _, genome, champion = champion_genome(state.store, run, gen)
     return champion_layout(genome, champion, state.tasks.spec(run))
