@@ -169,11 +169,13 @@ class CartPoleTask:
         while steps < MAX_STEPS:
             observe(*state, inputs)
             activate_with(net, 0, recurrent, inputs, values, scratch, outputs)
+            action = choose_action(outputs)
             if max_frames is None or len(frames) < max_frames:
                 world = {"kind": "cartpole", "x": state[0], "theta": state[2],
                          "x_threshold": X_THRESHOLD}
-                frames.append(Frame(inputs.tolist(), values.tolist(), outputs.tolist(), world, 1.0))
-            state = step_state(*state, choose_action(outputs))
+                pushed = [1.0 - action, float(action)]  # the button of the action taken
+                frames.append(Frame(inputs.tolist(), values.tolist(), pushed, world, 1.0))
+            state = step_state(*state, action)
             steps += 1
             if is_terminal(state[0], state[2]):
                 break

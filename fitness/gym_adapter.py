@@ -33,6 +33,14 @@ Options: `env_kwargs` (table of keyword arguments for gymnasium.make, e.g. Atari
 Every failure of an environment (unknown id, missing plugin, unsupported space, an exception in
 reset or step) is a TaskError with one line that says what to do.
 
+Replays: each frame's action is the action as the environment took it, one value per output (a
+Discrete space: 1.0 for the chosen action, 0.0 for the others; MultiBinary: 1.0 for each pressed
+button; Box: each action value, within spec.output_bounds). When the environment has the rgb_array
+render mode, each frame carries its picture (fitness.gym_render) of the state the network saw;
+otherwise, or when rendering fails, the replay's notice says so and the viewer shows the inputs.
+Inputs and outputs are named after the environment where it or gymnasium names them
+(fitness.gym_labels); replays play at the environment's render_fps (spec.frame_rate).
+
 Replay world dict: {"kind": "vector", "values": the network's inputs}.
 """
 
@@ -59,7 +67,16 @@ from fitness.gym_env import (
     step_env,
 )
 from fitness.gym_episodes import play_episodes
+from fitness.gym_labels import action_labels, observation_labels
 from fitness.gym_observation import DEFAULT_MAX_INPUTS, Observer, check_size, make_observer
+from fitness.gym_render import (
+    RENDER_MODE,
+    RenderError,
+    can_render,
+    frame_rate,
+    headless_sdl,
+    render_frame,
+)
 from fitness.seeding import draw_base_seed, episode_seed, seeded_episodes, test_seed_episodes
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec, mean_score
 from fitness.task_options import read_options, require_between
@@ -73,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
     "observation": "raw", "max_inputs": DEFAULT_MAX_INPUTS,
 }
 DEFAULT_MAX_STEPS = 1000
+DEFAULT_FRAME_RATE = 30.0  # replay frames a second for environments that declare no render_fps
 INFINITE_ACTION_BOUND = 1.0
 SUPPORTED = "a Box observation space and a Discrete, MultiBinary or Box action space"
 
@@ -98,10 +116,11 @@ class ActionMap:
             return int(self.space.n)
         return int(np.prod(self.space.shape))
 
-    def labels(self) -> tuple[str, ...]:
-        if isinstance(self.space, spaces.Discrete):
-            return tuple(f"action {int(self.space.start) + k}" for k in range(self.n_outputs))
-        return tuple(f"a{k}" for k in range(self.n_outputs))
+    def bounds(self) -> tuple[tuple[float, float], ...] | None:
+        """(low, high) of each output's action value for a Box space, else None."""
+        if not isinstance(self.space, spaces.Box):
+            return None
+        return tuple(zip(self.low.tolist(), self.high.tolist(), strict=True))
 
     def actions(self, outputs: np.ndarray) -> np.ndarray:
         """Actions for `outputs` (G, n_outputs): (G,) ints or (G, *shape) floats."""
@@ -111,6 +130,14 @@ class ActionMap:
             return (outputs > 0.5).reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
         scaled = self.low + np.clip(outputs, 0.0, 1.0) * (self.high - self.low)
         return scaled.reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
+
+    def taken(self, action: np.ndarray) -> list[float]:
+        """One action of `actions` as the environment takes it, one value per output (see the
+        module docstring)."""
+        if isinstance(self.space, spaces.Discrete):
+            chosen = int(action) - int(self.space.start)
+            return [1.0 if k == chosen else 0.0 for k in range(self.n_outputs)]
+        return np.asarray(action, dtype=np.float64).reshape(-1).tolist()
 
 
 ENV_SLOTS = 8
@@ -131,6 +158,8 @@ class GymTask:
     action_map: ActionMap
     make_env: Callable[[], gym.Env]
     """A new environment; `evaluate` keeps up to ENV_SLOTS of them between calls."""
+    renders: bool = False
+    """The environment declares the rgb_array render mode: replays record its pictures."""
     envs: list[gym.Env] = field(default_factory=list, repr=False)
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
@@ -180,11 +209,13 @@ class GymTask:
 
     def replay(self, genome: Genome, recurrent: bool, episode: Episode,
                max_frames: int | None = None) -> EpisodeReplay:
-        """`episode` played again in a fresh environment reset with its seed."""
+        """`episode` played again in a fresh environment reset with its seed; its frames carry
+        the environment's pictures when it renders (see the module docstring)."""
         packed = pack_genome(genome, recurrent)
         values = packed.new_values()
         inputs = np.zeros((1, self.spec.n_inputs))
-        env = self.make_env()
+        env, notice = self._replay_env(rendered=max_frames != 0)
+        render = not notice and max_frames != 0
         frames = []
         score, steps = 0.0, 0
         try:
@@ -193,18 +224,42 @@ class GymTask:
                 self._observe(observation, inputs[0])
                 outputs = activate_population(packed, inputs, values)
                 action = self.action_map.actions(outputs)[0]
+                recorded = max_frames is None or len(frames) < max_frames
+                image = None
+                if recorded and render:
+                    try:
+                        image = render_frame(env)
+                    except RenderError as error:
+                        render, notice = False, self._no_pictures(f"could not draw a frame ({error})")
                 world = {"kind": "vector", "values": inputs[0].tolist()}
                 observation, reward, over = step_env(env, action, self.env_id)
                 score += reward
                 steps += 1
-                if max_frames is None or len(frames) < max_frames:
-                    frames.append(Frame(inputs[0].tolist(), values.tolist(), outputs[0].tolist(),
-                                        world, reward))
+                if recorded:
+                    frames.append(Frame(inputs[0].tolist(), values.tolist(),
+                                        self.action_map.taken(action), world, reward, image))
                 if over:
                     break
         finally:
             env.close()
-        return EpisodeReplay(episode, frames, score, steps)
+        return EpisodeReplay(episode, frames, score, steps, notice)
+
+    def _replay_env(self, rendered: bool) -> tuple[gym.Env, str]:
+        """A new environment for a replay, made to render when `rendered` and it can, and the
+        notice saying why it does not draw pictures (empty when it does or none are wanted)."""
+        if not rendered:
+            return self.make_env(), ""
+        if not self.renders:
+            return self.make_env(), self._no_pictures(f"has no {RENDER_MODE} render mode")
+        headless_sdl()
+        try:
+            return make_env(self.env_id, {**self.env_kwargs, "render_mode": RENDER_MODE}), ""
+        except TaskError as error:
+            return self.make_env(), self._no_pictures(f"could not be made to render ({error})")
+
+    def _no_pictures(self, reason: str) -> str:
+        return (f"gymnasium environment '{self.env_id}' {reason}, so the replay shows the "
+                "network's inputs instead of the game")
 
 
 def make_gym_task(name: str, options: dict[str, Any]) -> GymTask:
@@ -223,19 +278,21 @@ def make_gym_task(name: str, options: dict[str, Any]) -> GymTask:
     env = make_env(env_id, env_kwargs)
     try:
         observation_space, action_space = env.observation_space, env.action_space
-        env_spec = env.spec
+        if not isinstance(observation_space, spaces.Box) or not isinstance(
+            action_space, spaces.Discrete | spaces.MultiBinary | spaces.Box
+        ):
+            raise TaskError(
+                f"gymnasium environment '{env_id}' has observation space {observation_space} and "
+                f"action space {action_space}; this adapter supports {SUPPORTED}."
+            )
+        observer = make_observer(task, opts["observation"], observation_space)
+        check_size(task, observer, observation_space, opts["max_inputs"])
+        action_map = ActionMap(action_space)
+        env_spec, renders, fps = env.spec, can_render(env), frame_rate(env, DEFAULT_FRAME_RATE)
+        input_labels = observation_labels(env, observer.n_inputs, observer.input_grid is None)
+        output_labels = action_labels(env, action_space, action_map.n_outputs)
     finally:
         env.close()
-    if not isinstance(observation_space, spaces.Box) or not isinstance(
-        action_space, spaces.Discrete | spaces.MultiBinary | spaces.Box
-    ):
-        raise TaskError(
-            f"gymnasium environment '{env_id}' has observation space {observation_space} and "
-            f"action space {action_space}; this adapter supports {SUPPORTED}."
-        )
-    observer = make_observer(task, opts["observation"], observation_space)
-    check_size(task, observer, observation_space, opts["max_inputs"])
-    action_map = ActionMap(action_space)
     time_limit = env_spec.max_episode_steps if env_spec else None
     max_steps = opts["max_steps"] or time_limit or DEFAULT_MAX_STEPS
     threshold = env_spec.reward_threshold if env_spec else None
@@ -243,10 +300,12 @@ def make_gym_task(name: str, options: dict[str, Any]) -> GymTask:
         name=task,
         n_inputs=observer.n_inputs,
         n_outputs=action_map.n_outputs,
-        input_labels=tuple(f"obs{k}" for k in range(observer.n_inputs)),
-        output_labels=action_map.labels(),
+        input_labels=input_labels,
+        output_labels=output_labels,
         solved_at=float("inf") if threshold is None else float(threshold),
         input_grid=observer.input_grid,
+        frame_rate=fps,
+        output_bounds=action_map.bounds(),
         description=(
             f"gymnasium {env_id}: mean return over {opts['episodes']} episode(s) of at most "
             f"{max_steps} steps."
@@ -257,4 +316,4 @@ def make_gym_task(name: str, options: dict[str, Any]) -> GymTask:
                        "none: the environment has no reward threshold, so runs are never solved"),
     )
     return GymTask(spec, env_id, env_kwargs, opts["episodes"], opts["test_episodes"], max_steps,
-                   observer, action_map, functools.partial(make_env, env_id, env_kwargs))
+                   observer, action_map, functools.partial(make_env, env_id, env_kwargs), renders)

@@ -36,6 +36,11 @@ class TaskSpec:
     """What `test` plays and when it counts as solved, in words (shown by `neat tasks`)."""
     test_every_champion: bool = False
     """Test every new champion (not only those that pass training), e.g. for a held-out score."""
+    frame_rate: float = 60.0
+    """Replay frames a second of game time: the rate a replay plays at 1x (the viewer, GIFs)."""
+    output_bounds: tuple[tuple[float, float], ...] | None = None
+    """(low, high) of each output's action value when the outputs are values (a gymnasium Box
+    action space); None when they are buttons or choices, pressed when their action is above 0.5."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,15 @@ class Frame:
 
     observation: list[float]
     activations: list[float]  # aligned with genome.node_id
-    action: list[float]  # the network's outputs (or the buttons pressed)
+    action: list[float]
+    """One value per output: the network's outputs, where an output above 0.5 presses its button
+    (platformer), or the action as the task took it: 1.0 for the chosen action and 0.0 for the
+    others (an argmax), or each action value within its spec.output_bounds."""
     world: dict[str, Any] = field(default_factory=dict)  # small JSON-able drawable state
     reward: float = 0.0
+    image: bytes | None = None
+    """The environment's own picture of the state the network saw, a WebP image
+    (fitness.gym_render), for tasks that show a gymnasium environment's rendered frames."""
 
 
 @dataclass
@@ -69,6 +80,9 @@ class EpisodeReplay:
     frames: list[Frame]
     score: float
     steps: int
+    notice: str = ""
+    """Why the frames carry no pictures of a game that has them (the environment cannot render),
+    for people; empty otherwise."""
 
 
 class Task(Protocol):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -91,6 +91,66 @@ class DictEnv(CountdownEnv):
     observation_space = spaces.Dict({"position": spaces.Box(-1.0, 1.0, (3,), np.float32)})
 
 
-for name, entry in (("Countdown-v0", CountdownEnv), ("Failing-v0", FailingEnv),
-                    ("Image-v0", ImageEnv), ("Dict-v0", DictEnv)):
+class ThrustersEnv(gym.Env):
+    """A craft at a seeded random height steered by two action values of unequal bounds (steer in
+    [-2, 2], throttle in [0, 5]); 40 steps an episode; reward -|height|. Draws itself (a 64x48
+    picture, the craft a white square) and names its values as a plugin may (fitness.gym_labels)."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 20}
+    observation_space = spaces.Box(-10.0, 10.0, (3,), np.float64)
+    action_space = spaces.Box(np.array([-2.0, 0.0]), np.array([2.0, 5.0]), dtype=np.float64)
+    observation_labels = ("height", "speed", "fuel")
+    action_labels = ("steer", "throttle")
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        self.render_mode = render_mode
+        self.state = np.zeros(3)
+        self.t = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
+        super().reset(seed=seed)
+        self.state = np.array([self.np_random.uniform(-5.0, 5.0), 0.0, 10.0])
+        self.t = 0
+        return self.state.copy(), {}
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        steer, throttle = (float(a) for a in action)
+        height, speed, fuel = self.state
+        speed = 0.9 * speed + 0.1 * (steer + throttle - 2.5)
+        self.state = np.clip([height + speed, speed, fuel - throttle / 10.0], -10.0, 10.0)
+        self.t += 1
+        return self.state.copy(), -abs(float(self.state[0])), self.t >= 40, False, {}
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array":
+            return None
+        picture = np.zeros((48, 64, 3), dtype=np.uint8)
+        row = int(np.clip(24 - 2 * self.state[0], 2, 45))
+        column = 2 + self.t
+        picture[row - 2 : row + 2, column - 2 : column + 2] = 255
+        return picture
+
+
+class BadPictureEnv(CountdownEnv):
+    """Declares the rgb_array render mode, then draws a picture twice and fails on the third."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        super().__init__()
+        self.render_mode = render_mode
+        self.drawn = 0
+
+    def render(self) -> np.ndarray:
+        self.drawn += 1
+        if self.drawn > 2:
+            raise RuntimeError("no screen today")
+        return np.full((10, 10, 3), 40 * self.drawn, dtype=np.uint8)
+
+
+ENVS = {"Countdown-v0": CountdownEnv, "Failing-v0": FailingEnv, "Image-v0": ImageEnv,
+        "Dict-v0": DictEnv, "Thrusters-v0": ThrustersEnv, "BadPicture-v0": BadPictureEnv}
+"""The environments this plugin registers, by name in the namespace neat-test."""
+
+for name, entry in ENVS.items():
     gym.register(id=f"neat-test/{name}", entry_point=entry)

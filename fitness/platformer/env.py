@@ -1,6 +1,7 @@
 """`neat/Platformer-v0`: the platformer as a gymnasium environment (same compiled game as the task).
 
-Action space: MultiBinary(4), the buttons LEFT, RIGHT, JUMP, RUN (1 = pressed this frame).
+Action space: MultiBinary(4), the buttons LEFT, RIGHT, JUMP, RUN (1 = pressed this frame; their
+names are the env's `action_labels`).
 
 Observation: Box(-1, 1, (n,), float32), the task's network inputs: the `grid` x `grid` tile window
 around the player row-major (1 solid, -1 enemy, 0 air), then bias, vx, vy, on-ground when
@@ -45,6 +46,7 @@ from fitness.platformer.levels import Level, generate_level, named_level
 from fitness.platformer.observe import n_inputs, observe
 from fitness.platformer.options import HELDOUT_LEVEL, RANDOM_LEVEL, parse_env_options
 from fitness.platformer.physics import (
+    BUTTON_NAMES,
     P_DEAD,
     P_FRAME,
     P_IDLE,
@@ -62,6 +64,7 @@ class PlatformerEnv(gymnasium.Env):
     """The platformer for gymnasium users (see the module docstring)."""
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "ansi"], "render_fps": 60}
+    action_labels: ClassVar[tuple[str, ...]] = BUTTON_NAMES  # the buttons' names (fitness.gym_labels)
 
     def __init__(self, render_mode: str | None = None, **options: Any):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
