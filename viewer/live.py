@@ -11,24 +11,30 @@ client -> server
                                                    (kept when the page follows new champions)
   {"type": "frames", "step": n, "count": k}       send the next k (1..MAX_FRAME_BATCH, default 1)
                                                    replay frames (pull: the page asks again when it
-                                                   runs low), each n (1..MAX_FRAME_STEP, default 1)
-                                                   frames after the one before: n > 1 plays faster
-                                                   than the page draws (at 1x the page draws every
-                                                   other frame). A batch ends with the episode's last
-                                                   frame, so the next champion starts a batch.
+                                                   runs low), each n (a number from 1 to
+                                                   MAX_FRAME_STEP, default 1) frames after the one
+                                                   before, rounded down: n > 1 plays faster than the
+                                                   page draws (a 60 fps game at 1x: every other
+                                                   frame; a 50 fps one: n = 5/3). A batch ends with
+                                                   the episode's last frame, so the next champion
+                                                   starts a batch.
   {"type": "ping", "t": any} / {"type": "pong", "t": any}
 server -> client
   runs (run list), snapshot (a run's summary, every stats row, champion generations), stats (rows
   appended since the last message), replay (champion, layout, frame count, the episode played
-  with its label and score, the labels of the scored and test episodes, the champion's test result),
-  frames (indices and
-  frames of one batch, with the episode's frame count), ping, pong, error (malformed or impossible
-  requests; the connection stays open). An error with context "watch" carries the run's name
-  ("run") and means the run does not exist or was deleted: the session stops watching it.
+  with its label and score, the labels of the scored and test episodes, the champion's test result,
+  the game's frame rate "fps", the outputs' "action_bounds" when they are values, "pictures"
+  when frames carry the game's rendered pictures and a "notice" when it cannot be shown as it
+  looks), frames (indices and frames of one batch, with the episode's frame count), ping, pong,
+  error (malformed or impossible requests; the connection stays open). An error with context
+  "watch" carries the run's name ("run") and means the run does not exist or was deleted: the
+  session stops watching it.
 
 Nothing is queued per client: every update is read fresh when the client can take it, so a slow
-client skips intermediate states. A send that takes longer than `send_timeout` drops the client
-(the page reconnects and gets a snapshot); a client silent for `heartbeat_timeout` is dropped.
+client skips intermediate states. A replay being computed (a rendered one can take seconds) does
+not hold up the frames of the one playing: the page switches once it is ready. A send that takes
+longer than `send_timeout` drops the client (the page reconnects and gets a snapshot); a client
+silent for `heartbeat_timeout` is dropped.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from typing import Any
 
@@ -79,12 +86,12 @@ class LiveSession:
         self.sent_champions: list[int] | None = None
         self.needs_snapshot = False
         self.replay: Replay | None = None
-        self.cursor = 0
+        self.cursor = 0.0  # where the next batch starts, in frames (steps may be fractional)
         self.replay_started = 0.0
         self.episode_done = False
         self.switch_now = False
         self.frame_wanted = False
-        self.frame_step = 1  # frames the cursor moves on after each frame sent
+        self.frame_step = 1.0  # frames the cursor moves on after each frame sent
         self.frame_count = 1  # frames wanted in the next batch
         self.failed_replay: tuple[str, int] | None = None
         self.last_heard = time.monotonic()
@@ -214,8 +221,9 @@ class LiveSession:
 
     async def _on_frames(self, data: dict[str, Any]) -> None:
         step, count = data.get("step", 1), data.get("count", 1)
-        if not _int_in(step, 1, MAX_FRAME_STEP):
-            await self.send_error(f"step must be an integer from 1 to {MAX_FRAME_STEP}", "frames")
+        if not (isinstance(step, int | float) and not isinstance(step, bool)
+                and math.isfinite(step) and 1 <= step <= MAX_FRAME_STEP):
+            await self.send_error(f"step must be a number from 1 to {MAX_FRAME_STEP}", "frames")
             return
         if not _int_in(count, 1, MAX_FRAME_BATCH):
             await self.send_error(f"count must be an integer from 1 to {MAX_FRAME_BATCH}", "frames")
@@ -310,15 +318,16 @@ class LiveSession:
         if self.failed_replay == (run, target):
             return
         try:
-            replay = await self.state.replays.get(run, target, self.choice)
+            loading = self.state.replays.load(run, target, self.choice)
+            if not loading.done():  # frames of the current replay go on meanwhile
+                loading.add_done_callback(lambda _: self.frames_due.set())
+                return
+            replay = loading.result()
         except (UnsafePathError, ValueError) as exc:
             self.failed_replay = (run, target)
             await self.send_error(str(exc), "replay")
             return
-        if run != self.run or target != self._target_generation(run):
-            self.frames_due.set()  # the request changed while loading: look again
-            return
-        self.replay, self.cursor = replay, 0
+        self.replay, self.cursor = replay, 0.0
         self.replay_started = time.monotonic()
         self.episode_done = self.switch_now = False
         await self.send({
@@ -327,16 +336,20 @@ class LiveSession:
             "fitness": replay.fitness, "frames": len(replay.frames), "error": replay.error,
             "episode": [*replay.choice, replay.episode], "episode_score": replay.episode_score,
             "scored": replay.scored, "test_episodes": replay.test_episodes, "test": replay.test,
+            "fps": replay.frame_rate, "action_bounds": replay.output_bounds,
+            "pictures": replay.frames.pictures, "notice": replay.notice or None,
             "layout": replay.layout,
         })
 
     async def _send_frames(self, replay: Replay) -> None:
         """Send the next batch of frames from the cursor, up to the episode's last frame."""
         last = len(replay.frames) - 1  # always shown, so the episode's end is seen
-        index = self.cursor % len(replay.frames)
+        position = self.cursor if self.cursor <= last else 0.0
+        index = int(position)
         indices = [index]
         while len(indices) < self.frame_count and index < last:
-            index = min(index + self.frame_step, last)
+            position += self.frame_step
+            index = min(int(position + 1e-9), last)  # (5/3 added thrice is 5, not 4.999...)
             indices.append(index)
         frames = ",".join(replay.frames[i] for i in indices)
         await self.send(
@@ -344,8 +357,8 @@ class LiveSession:
             f'"episode":{json.dumps(list(replay.choice))},"count":{len(replay.frames)},'
             f'"indices":{json.dumps(indices)},"frames":[{frames}]}}'
         )
-        self.cursor = 0 if index == last else min(index + self.frame_step, last)
-        if self.cursor == 0:
+        self.cursor = 0.0 if index == last else min(position + self.frame_step, last)
+        if self.cursor == 0.0:
             self.episode_done = True
 
     # -- heartbeat ---------------------------------------------------------------------------

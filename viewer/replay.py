@@ -1,14 +1,17 @@
 """Champion replays: build each run's task once, replay a champion, encode its frames as JSON.
 
-A replay (layout plus every frame) is computed in a worker thread once per champion file and shared
-by every client; a small LRU keeps the most recent ones. A frame is encoded as JSON the first time
-a client asks for it: a page following a live run switches to each new champion long before its
-episode ends, so most frames of most replays are never sent.
+A replay (layout plus every frame) is computed in a worker thread once per champion file and
+episode and shared by every client; a small LRU keeps the most recent ones. A frame is encoded as
+JSON the first time a client asks for it: a page following a live run switches to each new
+champion long before its episode ends, so most frames of most replays are never sent. Pictures of
+a gymnasium environment's frames are encoded (WebP) while the replay is computed, since the
+environment is there only then; a frame's JSON carries its picture in base64.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import math
@@ -35,8 +38,9 @@ class EncodedFrames:
     """A replayed episode's frames, each encoded as compact JSON when first asked for.
 
     Activations, actions and rewards are kept as arrays (rounded to 4 decimals, NaN and infinities
-    as 0), the world dicts as the task made them; observations are dropped (the page never shows
-    them). Indexing returns the JSON text of one frame.
+    as 0), the world dicts as the task made them, pictures as their encoded bytes; observations are
+    dropped (the page never shows them). Indexing returns the JSON text of one frame: its
+    "activations", "action", "world", "reward" and, for a frame with a picture, "image" (base64).
     """
 
     def __init__(self, frames: Sequence[Frame]):
@@ -44,18 +48,27 @@ class EncodedFrames:
         self.actions = _rounded([f.action for f in frames])
         self.rewards = _rounded([f.reward for f in frames])
         self.worlds = [f.world for f in frames]
+        self.images = [f.image for f in frames]
         self._encoded: list[str | None] = [None] * len(frames)
 
     def __len__(self) -> int:
         return len(self._encoded)
 
+    @property
+    def pictures(self) -> bool:
+        """Whether the frames carry pictures (a rendered gymnasium environment)."""
+        return any(image is not None for image in self.images)
+
     def __getitem__(self, index: int) -> str:
         text = self._encoded[index]
         if text is None:
+            image = self.images[index]
+            picture = "" if image is None else f',"image":"{base64.b64encode(image).decode()}"'
             text = self._encoded[index] = (
                 f'{{"activations":{_json_list(self.activations[index])},'
                 f'"action":{_json_list(self.actions[index])},'
-                f'"world":{encode_world(self.worlds[index])},"reward":{float(self.rewards[index])!r}}}'
+                f'"world":{encode_world(self.worlds[index])},"reward":{float(self.rewards[index])!r}'
+                f"{picture}}}"
             )
         return text
 
@@ -83,6 +96,9 @@ class Replay:
     scored: tuple[str, ...] = ()  # labels of the episodes the fitness is the mean score of
     test_episodes: tuple[str, ...] = ()  # labels of the task's test episodes
     test: dict[str, Any] | None = None  # the champion's test result, when it was tested
+    notice: str = ""  # why the game is not shown as it looks (an environment that cannot render)
+    frame_rate: float = TaskSpec.frame_rate  # frames a second of game time (the task's)
+    output_bounds: tuple[tuple[float, float], ...] | None = None  # the task's, for value outputs
 
 
 class TaskCache:
@@ -150,18 +166,27 @@ class ReplayStore:
     async def get(self, run: str, generation: int, choice: EpisodeChoice = (SCORED, 0)) -> Replay:
         """The replay of the champion of `generation` on episode `choice` (UnsafePathError if it
         has none, ValueError if the champion file is invalid)."""
+        return await asyncio.shield(self.load(run, generation, choice))
+
+    def load(self, run: str, generation: int, choice: EpisodeChoice = (SCORED, 0)
+             ) -> asyncio.Future[Replay]:
+        """The replay as a future: done at once when it is cached, else when the worker thread
+        computing it (started now, or by an earlier call) finishes; UnsafePathError at once if the
+        champion does not exist. Callers may go on with other work while it is computed."""
         _, path = self.store.champion_path(run, generation)
         key = (run, generation, choice, file_signature(path))
         if key in self._cache:
             self._cache.move_to_end(key)
-            return self._cache[key]
+            done: asyncio.Future[Replay] = asyncio.get_running_loop().create_future()
+            done.set_result(self._cache[key])
+            return done
         pending = self._pending.get(key)
         if pending is None:
             pending = asyncio.ensure_future(
                 asyncio.to_thread(self._compute, run, generation, choice))
             self._pending[key] = pending
             pending.add_done_callback(lambda done: self._finish(key, done))
-        return await asyncio.shield(pending)
+        return pending
 
     def _finish(self, key: tuple, done: asyncio.Future[Replay]) -> None:
         self._pending.pop(key, None)
@@ -205,7 +230,8 @@ class ReplayStore:
                           f"replay failed: {type(exc).__name__}: {exc}", test=test)
         return Replay(run, generation, genome.key, fitness, layout, EncodedFrames(replay.frames),
                       None, (kind, index), episode.label, replay.score,
-                      tuple(e.label for e in scored), tuple(e.label for e in tests), test)
+                      tuple(e.label for e in scored), tuple(e.label for e in tests), test,
+                      replay.notice, task.spec.frame_rate, task.spec.output_bounds)
 
 
 def encode_world(world: dict[str, Any]) -> str:

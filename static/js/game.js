@@ -1,5 +1,6 @@
-// The game view: draws a replay frame's `world` dict in the game's box of the replay stage
-// (stage.js), one renderer per world kind. The platformer's tiles are painted on an offscreen
+// The game view: draws a replay frame in the game's box of the replay stage (stage.js): the game's
+// own picture when the frame has one (a gymnasium environment's rendered frame), else its `world`
+// dict, one renderer per world kind. The platformer's tiles are painted on an offscreen
 // layer, again only when the tiles in view change; a frame copies from that layer only the boxes
 // the last frame's player, enemies and text covered (all of it when the tiles changed), then draws
 // this frame's over it.
@@ -17,6 +18,14 @@ const TILE_COLORS = {
 };
 const SPIKES = 6;
 
+/** A frame's picture (base64 of an encoded image, WebP) decoded, as a promise of an ImageBitmap. */
+export function decodePicture(base64) {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return createImageBitmap(new Blob([bytes], { type: "image/webp" }));
+}
+
 function worldKind(world) {
   if (world.kind) return world.kind;
   if (world.tiles) return "platformer";
@@ -33,7 +42,8 @@ export class GameView {
     this.stage = stage;
     this.ctx = stage.ctx;
     this.tiles = new TileLayer();
-    this.world = null; // the world shown, or null when a message is
+    this.world = null; // the world shown, or null when a message or a picture is
+    this.picture = null; // the picture shown (an ImageBitmap this view closes), or null
     this.message = "";
     stage.onResize(() => this.repaint());
   }
@@ -41,12 +51,40 @@ export class GameView {
   /** Show `message` (or nothing) instead of a world. */
   clear(message) {
     this.world = null;
+    this.setPicture(null);
     this.message = message || "";
     this.repaint();
   }
 
+  /** Show a game's own picture (an ImageBitmap, closed by this view when it is replaced), scaled
+   * to fit the box: smoothly, or pixel by pixel when it is enlarged at least twice (Atari). */
+  drawPicture(picture) {
+    this.world = null;
+    this.setPicture(picture);
+    this.tiles.invalidate();
+    this.paint((ctx, w, h, dpr) => {
+      const scale = Math.min(w / picture.width, h / picture.height);
+      const pw = picture.width * scale;
+      const ph = picture.height * scale;
+      const x = (w - pw) / 2;
+      const y = (h - ph) / 2;
+      ctx.fillStyle = BACKGROUND; // only the margins: the picture covers the rest
+      if (y > 0) { ctx.fillRect(0, 0, w, y); ctx.fillRect(0, y + ph, w, h - y - ph); }
+      if (x > 0) { ctx.fillRect(0, 0, x, h); ctx.fillRect(x + pw, 0, w - x - pw, h); }
+      ctx.imageSmoothingEnabled = scale < 2;
+      ctx.drawImage(picture, x, y, pw, ph);
+      roundCorners(ctx, w, h, dpr);
+    });
+  }
+
+  setPicture(picture) {
+    if (this.picture && this.picture !== picture) this.picture.close();
+    this.picture = picture;
+  }
+
   draw(world) {
     this.world = world;
+    this.setPicture(null);
     this.paint((ctx, w, h, dpr) => {
       const kind = worldKind(world || {});
       const draw = {
@@ -64,6 +102,10 @@ export class GameView {
     this.tiles.invalidate();
     if (this.world) {
       this.draw(this.world);
+      return;
+    }
+    if (this.picture) {
+      this.drawPicture(this.picture);
       return;
     }
     this.paint((ctx, w, h, dpr) => {

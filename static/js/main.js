@@ -1,13 +1,14 @@
 // The viewer page: run list and run view, fed by one WebSocket (see viewer/live.py for the protocol).
 
+import { ActionView } from "./actions.js";
 import { BrainView } from "./brain.js";
 import { FitnessChart, SpeciesChart, speciesColor } from "./charts.js";
 import { LiveConnection } from "./connection.js";
-import { GameView } from "./game.js";
+import { GameView, decodePicture } from "./game.js";
 import { Stage } from "./stage.js";
 
-const GAME_FPS = 60; // replay frames per second of game time at 1x
-const DRAW_FPS = 30; // most frames drawn per second; at 1x every other game frame is skipped
+const GAME_FPS = 60; // replay frames per second of game time at 1x, unless the replay names its own
+const DRAW_FPS = 30; // most frames drawn per second; at 1x a 60 fps game shows every other frame
 const TEXT_INTERVAL_MS = 250; // the DOM (frame counter, neurons' data-activation) follows the
 // replay at most this often; the stage's canvas shows every frame
 const FPS_INTERVAL_MS = 1000; // the frame rate text changes at most this often
@@ -62,7 +63,8 @@ class App {
     this.online = false; // the WebSocket is open: the replay runs only while it is
     this.missing = null; // name of the run asked for that does not exist (or was deleted)
     this.speed = 1;
-    this.buffer = []; // "frames" of the current replay not drawn yet: [{index, count, frame}]
+    this.buffer = []; // "frames" of the current replay not drawn yet: [{index, count, frame,
+    // picture}], picture: the frame's image decoded (an ImageBitmap), null while it decodes
     this.awaiting = false; // a frames request is in flight
     this.due = 0; // performance.now() at which the next frame is due: due times keep a fixed
     // grid, so a frame drawn late does not make the rate drift from DRAW_FPS
@@ -71,10 +73,10 @@ class App {
     this.drawn = 0; // frames drawn since lastFps
     this.showFirst = false; // a new replay's first frame is still to be shown
     this.lastDrawn = null; // the buffered frame drawn last, of the current replay
-    this.keysOn = "";
     const stage = new Stage($("stage-canvas"), { brain: $("brain-wrap"), game: $("game") });
     this.brain = new BrainView($("brain"), stage, $("tooltip"));
     this.game = new GameView(stage);
+    this.actions = new ActionView($("buttons"));
     this.fitness = new FitnessChart($("fitness-chart"), (g) => this.select(g), $("log-scale"), $("test-legend"));
     this.species = new SpeciesChart($("species-chart"), (g) => this.select(g));
     // a fast run lands many generations a second: the page shows them in batches
@@ -124,7 +126,7 @@ class App {
     this.online = online;
     document.body.classList.toggle("offline", !online); // the header's figures may be stale
     if (!online) {
-      this.buffer = []; // the connection's frames: a new one starts with a new replay
+      this.dropBuffer(); // the connection's frames: a new one starts with a new replay
       this.awaiting = false;
     }
     this.renderPlayState();
@@ -166,7 +168,7 @@ class App {
   /** Forget the run shown: no brain, replay, charts or status of another run stay on the page. */
   clearRun() {
     this.replay = null;
-    this.buffer = [];
+    this.dropBuffer();
     this.lastDrawn = null;
     this.brain.clear();
     delete $("brain").dataset.generation;
@@ -177,6 +179,7 @@ class App {
     $("frame-counter").textContent = "–";
     delete $("frame-counter").dataset.index;
     $("replay-notice").hidden = true;
+    this.actions.setOutputs([], null);
     this.fitness.setRows([]);
     this.species.setRows([]);
     this.game.clear("waiting for the first champion…");
@@ -236,14 +239,26 @@ class App {
     this.conn.send({ type: "frames", step: this.frameStep(), count: BATCH });
   }
 
-  /** Milliseconds between drawn frames. */
-  frameInterval() {
-    return (1000 * this.frameStep()) / (GAME_FPS * this.speed);
+  /** Game frames a second at the speed chosen. */
+  gameRate() {
+    return ((this.replay && this.replay.fps) || GAME_FPS) * this.speed;
   }
 
-  /** Game frames advanced per drawn frame: 1 up to DRAW_FPS game frames per second, then more. */
+  /** Milliseconds between drawn frames. */
+  frameInterval() {
+    return (1000 * this.frameStep()) / this.gameRate();
+  }
+
+  /** Game frames advanced per drawn frame: 1 up to DRAW_FPS game frames a second, then as many
+   * (a fraction: 5/3 for a 50 fps game) as keep the replay at DRAW_FPS in game time. */
   frameStep() {
-    return Math.max(1, Math.round((GAME_FPS * this.speed) / DRAW_FPS));
+    return Math.max(1, this.gameRate() / DRAW_FPS);
+  }
+
+  /** Forget the frames not drawn yet, and their decoded pictures. */
+  dropBuffer() {
+    for (const entry of this.buffer) if (entry.picture) entry.picture.close();
+    this.buffer = [];
   }
 
   // -- messages ------------------------------------------------------------------------------
@@ -321,7 +336,7 @@ class App {
     const sameBrain = this.replay && this.replay.generation === msg.generation
       && this.replay.champion_id === msg.champion_id;
     this.replay = msg;
-    this.buffer = [];
+    this.dropBuffer();
     this.awaiting = false;
     this.showFirst = true;
     this.lastDrawn = null;
@@ -334,10 +349,11 @@ class App {
     this.renderEpisodes(msg);
     $("test-summary").textContent = testSummary(msg.test);
     const labels = msg.layout.nodes.filter((n) => n.kind === "output").map((n) => n.label);
-    this.keysOn = "";
-    $("buttons").innerHTML = labels.map((l, i) => `<span class="key" data-output="${i}">${escapeHtml(l)}</span>`).join("");
-    $("replay-notice").hidden = !msg.error;
-    $("replay-notice").textContent = msg.error || "";
+    this.actions.setOutputs(labels, msg.action_bounds);
+    const notice = msg.error || msg.notice || "";
+    $("replay-notice").hidden = !notice;
+    $("replay-notice").textContent = notice;
+    $("game").dataset.pictures = String(Boolean(msg.pictures));
     if (!msg.frames) this.game.clear(msg.error ? "no replay for this task" : "empty episode");
     this.renderScrubber();
     this.renderStatus(); // with the brain, so the header's generation is never behind it
@@ -374,7 +390,16 @@ class App {
     this.awaiting = false;
     if (msg.run !== this.run || !this.replay || msg.generation !== this.replay.generation
       || String(msg.episode) !== String(this.replay.episode.slice(0, 2))) return;
-    msg.frames.forEach((frame, i) => this.buffer.push({ index: msg.indices[i], count: msg.count, frame }));
+    msg.frames.forEach((frame, i) => {
+      const entry = { index: msg.indices[i], count: msg.count, frame, picture: null, decoding: null };
+      if (frame.image) {
+        entry.decoding = decodePicture(frame.image).then((picture) => {
+          if (this.buffer.includes(entry)) entry.picture = picture;
+          else picture.close(); // dropped while it decoded
+        });
+      }
+      this.buffer.push(entry);
+    });
     this.scheduleTick();
   }
 
@@ -405,6 +430,13 @@ class App {
   tick() {
     this.tickQueued = false;
     if (!this.buffer.length) return;
+    const next = this.buffer[0];
+    if (next.decoding && !next.picture) { // its picture is not decoded yet: draw it when it is
+      this.tickQueued = true;
+      next.decoding.then(() => this.tick(), () => this.tick());
+      next.decoding = null;
+      return;
+    }
     if (!this.running()) { // paused or offline: only a new replay's first frame is shown
       if (this.showFirst) this.drawFrame(this.buffer.shift(), performance.now());
       return;
@@ -416,22 +448,18 @@ class App {
     this.scheduleTick();
   }
 
-  /** Draw one frame on the stage's canvas; of the DOM, the pressed buttons change with the frame, the
-   * counter and the neurons' attributes at most every TEXT_INTERVAL_MS, the frame rate once a
-   * second. */
+  /** Draw one frame on the stage's canvas (the game's own picture when it has one, else its world);
+   * of the DOM, the actions change with the frame, the counter and the neurons' attributes at most
+   * every TEXT_INTERVAL_MS, the frame rate once a second. */
   drawFrame(next, now) {
     this.showFirst = false;
     this.lastDrawn = next;
     const frame = next.frame;
-    this.brain.setActivations(frame.activations, frame.action);
-    this.game.draw(frame.world);
-    const keysOn = frame.action.map((a) => (a > 0.5 ? "1" : "0")).join("");
-    if (keysOn !== this.keysOn) {
-      this.keysOn = keysOn;
-      for (const key of $("buttons").children) {
-        key.classList.toggle("on", keysOn[Number(key.dataset.output)] === "1");
-      }
-    }
+    this.brain.setActivations(frame.activations, this.actions.pressed(frame.action));
+    if (next.picture) this.game.drawPicture(next.picture); // the game view closes it when done
+    else this.game.draw(frame.world);
+    next.picture = null;
+    this.actions.show(frame.action);
     this.drawn += 1;
     if (now - this.lastFps >= FPS_INTERVAL_MS && this.running()) {
       const fps = Math.round((1000 * this.drawn) / (now - this.lastFps));
