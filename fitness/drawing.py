@@ -1,11 +1,14 @@
-"""Pictures of replay frames: one RGB image per world dict, and animated GIFs (Pillow).
+"""Pictures of replay frames: one RGB image per frame, and animated GIFs (Pillow).
 
-World kinds drawn: "platformer" (the task's own tile renderer), "cartpole", "double-pole", "xor" and
-"vector" (a bar per observation value); other kinds get a blank frame with their name.
+A frame with the game's own picture (a gymnasium environment's rendered frame, fitness.gym_render)
+is shown as that picture; any other frame is drawn from its world dict. World kinds drawn:
+"platformer" (the task's own sprite renderer), "cartpole", "double-pole", "xor" and "vector" (a bar
+per observation value); other kinds get a blank frame with their name.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +16,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from fitness.task import Frame
 from neat.errors import TaskError
 
 WIDTH, HEIGHT = 360, 220
@@ -22,6 +26,15 @@ CART = (60, 90, 160)
 POLE_COLORS = ((200, 120, 40), (200, 40, 60))
 MIN_POLE_PX = 24
 MAX_GIF_FRAMES = 600
+MIN_GIF_DELAY_MS = 20  # browsers slow down GIFs whose frames are shorter than 20 ms
+
+
+def draw_frame(frame: Frame) -> Image.Image:
+    """An RGB picture of one frame: its own picture when it has one, else its world drawn."""
+    if frame.image is None:
+        return draw_world(frame.world)
+    with Image.open(io.BytesIO(frame.image)) as picture:
+        return picture.convert("RGB")
 
 
 def draw_world(world: dict[str, Any]) -> Image.Image:
@@ -90,13 +103,14 @@ def _draw_bars(draw: ImageDraw.ImageDraw, values: Sequence[float]) -> None:
                         max(middle, middle - height)], fill=CART)
 
 
-def save_gif(worlds: Sequence[dict[str, Any]], path: Path, fps: float = 30.0) -> int:
-    """Write the worlds as an animated GIF (at most MAX_GIF_FRAMES, evenly sampled); returns the
-    number of frames written."""
-    if not worlds:
+def save_gif(frames: Sequence[Frame], path: Path, fps: float = 30.0) -> int:
+    """Write the frames as an animated GIF playing `fps` frames a second of game time (at most
+    MAX_GIF_FRAMES, evenly sampled, and no more than browsers show: one each MIN_GIF_DELAY_MS);
+    returns the number of frames written."""
+    if not frames:
         raise TaskError("the replay has no frames, so there is nothing to animate")
-    step = max(1, math.ceil(len(worlds) / MAX_GIF_FRAMES))
-    images = [draw_world(w) for w in worlds[::step]]
+    step = max(1, math.ceil(len(frames) / MAX_GIF_FRAMES), math.ceil(fps * MIN_GIF_DELAY_MS / 1000))
+    images = [draw_frame(f) for f in frames[::step]]
     images[0].save(Path(path), save_all=True, append_images=images[1:],
-                   duration=max(20, round(1000 * step / fps)), loop=0)
+                   duration=round(1000 * step / fps), loop=0)
     return len(images)

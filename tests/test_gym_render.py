@@ -5,14 +5,17 @@ environment cannot draw."""
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from fitness import gym_render
 from fitness.gym_render import MAX_SIZE, RenderError, decode_frame, encode_frame
 from fitness.random_genomes import random_pool
 from fitness.registry import make_task
+from neat.cli import main
 
 PLUGIN = "gym:tests.gym_plugins:neat-test"
 RENDERED = {
@@ -161,3 +164,24 @@ def test_sdl_draws_offscreen_only_without_a_display(monkeypatch):
     monkeypatch.delenv("DISPLAY")
     gym_render.headless_sdl()
     assert os.environ["SDL_VIDEODRIVER"] == "offscreen"
+
+
+def test_neat_replay_gif_of_a_gym_run_shows_the_environment_s_frames(tmp_path, capsys):
+    assert main(["run", "gym:CartPole-v1", "--generations", "1", "--pop", "8", "--quiet",
+                 "--seed", "1", "--runs-dir", str(tmp_path), "--name", "pole",
+                 "--set", "task.episodes=1", "--set", "run.stop_when_solved=false"]) == 0
+    gif = tmp_path / "pole.gif"
+    assert main(["replay", str(tmp_path / "pole"), "--gif", str(gif)]) == 0
+    steps = int(re.search(r"\[0\] [^:]+: steps (\d+)", capsys.readouterr().out).group(1))
+    with Image.open(gif) as image:
+        assert image.size == (480, 320)
+        pictures, duration = [], 0
+        for k in range(image.n_frames):  # (Pillow merges repeated pictures, adding their delays)
+            image.seek(k)
+            duration += image.info["duration"]
+            if k in (0, image.n_frames - 1):
+                pictures.append(np.asarray(image.convert("RGB")).astype(int))
+    assert duration == 20 * steps  # CartPole's 50 frames a second
+    assert all((p > 240).all(axis=2).mean() > 0.5 for p in pictures)  # gymnasium's white scene
+    if steps > 1:
+        assert (pictures[0] != pictures[1]).any()  # the cart or the pole moved
