@@ -15,6 +15,7 @@ from fitness.platformer.levels import named_level
 from fitness.platformer.physics import JUMP, P_WON, RIGHT, RUN
 from fitness.platformer.render import SKY, WINDOW_COLS, render_world_ansi, render_world_rgb
 from fitness.platformer.solver import find_route
+from fitness.platformer.sprites import PALETTE
 from fitness.platformer.task import make_task
 from fitness.random_genomes import random_pool
 from fitness.registry import make_task as make_registered_task
@@ -186,7 +187,7 @@ def test_render_world_rgb_draws_tiles_player_enemies_and_spikes():
     assert image.shape == (14 * 16, WINDOW_COLS * 16, 3) and image.dtype == np.uint8
     px = round((world["player"]["x"] - world["x0"]) * 16) + 4
     py = round(world["player"]["y"] * 16) + 2
-    assert tuple(image[py, px]) == (220, 40, 30)  # the player's shirt
+    assert tuple(image[py, px]) == PALETTE["C"]  # the player's hood
     assert len(np.unique(image.reshape(-1, 3), axis=0)) >= 4
     assert "M" in render_world_ansi(world)
     spikes = {**world, "tiles": [[6] * WINDOW_COLS for _ in range(14)], "enemies": []}

@@ -31,6 +31,7 @@ from fitness.platformer.physics import (
     PX,
     PY,
 )
+from fitness.platformer.sprites import SKY, sprite_rgba
 from fitness.platformer.tiles import (
     AIR,
     BLOCK,
@@ -46,11 +47,10 @@ from fitness.platformer.tiles import (
 WINDOW_COLS = 24
 LEAD_COLS = 8  # the player is drawn this many columns from the window's left edge
 
-SKY = (107, 140, 255)
-_PLAYER_COLORS = ((220, 40, 30), (40, 60, 200), (250, 200, 150))  # cap and shirt, overalls, face
-_ENEMY_COLORS = ((150, 80, 30), (250, 220, 180))  # body, feet/eyes
-_BURIED_GROUND = SPIKES + 1  # sprite index of ground tiles under other ground
-_HUNG_SPIKES = SPIKES + 2  # sprite index of spikes hanging from the tile above
+_EARTH = SPIKES + 1  # sprite index of ground under ground (no grass)
+_HUNG_SPIKES = SPIKES + 2  # spikes hanging from the block above
+_PIPE_TOP = SPIKES + 3  # a pipe's topmost tile
+_FLAG_TOP = SPIKES + 4  # a flag pole's topmost tile, with its flag
 _ANSI = {AIR: ".", GROUND: "#", BLOCK: "B", PIPE: "P", FLAG: "|", PLATFORM: "=", SPIKES: "^"}
 
 
@@ -79,90 +79,70 @@ def _box(x: int, y: int, w: int, h: int) -> dict[str, float]:
 
 
 def _tile_sprites() -> np.ndarray:
-    """16 x 16 RGB pictures of every tile code, then of ground under ground (no grass) and of
-    spikes hanging from above, shape (9, TILE_PX, TILE_PX, 3) uint8."""
-    n = TILE_PX
-    sprites = np.empty((_HUNG_SPIKES + 1, n, n, 3), dtype=np.uint8)
+    """TILE_PX x TILE_PX RGB pictures of every tile code over the sky, then of the variants above,
+    shape (_FLAG_TOP + 1, TILE_PX, TILE_PX, 3) uint8."""
+    names = {GROUND: "ground", BLOCK: "block", PIPE: "pipe", FLAG: "pole", PLATFORM: "platform",
+             SPIKES: "spikes", _EARTH: "earth", _PIPE_TOP: "pipe_top", _FLAG_TOP: "flag"}
+    sprites = np.empty((_FLAG_TOP + 1, TILE_PX, TILE_PX, 3), dtype=np.uint8)
     sprites[:] = SKY
-    sprites[GROUND] = (200, 76, 12)
-    sprites[GROUND, 5::6, 3::7] = (150, 50, 8)  # a few darker pebbles
-    sprites[GROUND, 8::6, 6::5] = (150, 50, 8)
-    sprites[_BURIED_GROUND] = sprites[GROUND]
-    sprites[GROUND, :3] = (90, 180, 60)  # grass on top
-    sprites[BLOCK] = (180, 90, 40)
-    sprites[BLOCK, [0, 7, 8, 15], :] = (60, 30, 10)  # mortar
-    sprites[BLOCK, :8, [0, 15]] = (60, 30, 10)
-    sprites[BLOCK, 8:, 7:9] = (60, 30, 10)
-    sprites[PIPE] = (40, 170, 60)
-    sprites[PIPE, :, :2] = (10, 90, 20)
-    sprites[PIPE, :, -2:] = (10, 90, 20)
-    sprites[PIPE, :, 4:6] = (140, 230, 140)
-    sprites[FLAG, :, 7:9] = (230, 230, 230)
-    sprites[PLATFORM] = SKY
-    sprites[PLATFORM, 2:12] = (230, 170, 90)
-    sprites[PLATFORM, 2:4] = (255, 220, 150)
-    sprites[SPIKES] = SKY
-    for k in range(8):  # four teeth pointing up, 8 px tall, 4 px wide at the base
-        width = 4 - k // 2
-        for tooth in range(4):
-            left = tooth * 4 + (4 - width) // 2
-            sprites[SPIKES, n - 1 - k, left : left + width] = (235, 238, 245)
-            sprites[SPIKES, n - 1 - k, left] = (150, 155, 165)
+    for index, name in names.items():
+        _paste(sprites[index], sprite_rgba(name), 0, 0)
     sprites[_HUNG_SPIKES] = sprites[SPIKES, ::-1]
     return sprites
 
 
-_SPRITES = _tile_sprites()
+def tile_sprites(tiles: np.ndarray) -> np.ndarray:
+    """Which of the tile pictures each tile shows (tile codes, rows top to bottom): its code, or a
+    variant by the tile above (see fitness.platformer.sprites)."""
+    sprite = np.clip(tiles, 0, SPIKES)
+    above = np.vstack([np.full((1, tiles.shape[1]), AIR), tiles[:-1]])
+    sprite[(tiles == GROUND) & (above == GROUND)] = _EARTH
+    sprite[(tiles == SPIKES) & (above == BLOCK)] = _HUNG_SPIKES
+    sprite[(tiles == PIPE) & (above != PIPE)] = _PIPE_TOP
+    sprite[(tiles == FLAG) & (above != FLAG)] = _FLAG_TOP
+    return sprite
 
 
 def render_world_rgb(world: dict[str, Any]) -> np.ndarray:
-    """Picture of a world dict, shape (rows * 16, cols * 16, 3) uint8 (16 px per tile)."""
+    """Picture of a world dict, shape (rows * 16, cols * 16, 3) uint8 (16 px per tile): the tiles'
+    sprites, the enemies', then the player's (upside down when dead), each at its box."""
     tiles = np.asarray(world["tiles"], dtype=np.int64)
     rows, cols = tiles.shape
-    sprite = np.clip(tiles, 0, SPIKES)
-    sprite[1:][(tiles[1:] == GROUND) & (tiles[:-1] == GROUND)] = _BURIED_GROUND
-    sprite[1:][(tiles[1:] == SPIKES) & (tiles[:-1] == BLOCK)] = _HUNG_SPIKES
-    image = _SPRITES[sprite]  # (rows, cols, 16, 16, 3)
+    image = _SPRITES[tile_sprites(tiles)]  # (rows, cols, 16, 16, 3)
     image = image.transpose(0, 2, 1, 3, 4).reshape(rows * TILE_PX, cols * TILE_PX, 3).copy()
-    _draw_flags(image, tiles)
     x0, y0 = world["x0"], world["y0"]
     for enemy in world["enemies"]:
-        top, left, bottom, right = _pixel_box(enemy, x0, y0)
-        _fill(image, top, left, bottom, right, _ENEMY_COLORS[0])
-        _fill(image, bottom - 3, left, bottom, right, _ENEMY_COLORS[1])
-        _fill(image, top + 4, left + 3, top + 7, left + 5, _ENEMY_COLORS[1])
-        _fill(image, top + 4, right - 5, top + 7, right - 3, _ENEMY_COLORS[1])
-    top, left, bottom, right = _pixel_box(world["player"], x0, y0)
-    color = (90, 90, 90) if world["dead"] else _PLAYER_COLORS[0]
-    _fill(image, top, left, bottom, right, color)
-    _fill(image, (top + bottom) // 2, left, bottom, right, _PLAYER_COLORS[1])
-    if not world["dead"]:
-        _fill(image, top + 3, left + 3, top + 6, right - 1, _PLAYER_COLORS[2])
+        _draw_sprite(image, _ENEMY, enemy, x0, y0)
+    _draw_sprite(image, _PLAYER[::-1] if world["dead"] else _PLAYER, world["player"], x0, y0)
     return image
 
 
-def _draw_flags(image: np.ndarray, tiles: np.ndarray) -> None:
-    """A green pennant on the topmost tile of every flag pole."""
-    for row, col in zip(*np.nonzero(tiles == FLAG), strict=True):
-        if row == 0 or tiles[row - 1, col] != FLAG:
-            top, left = row * TILE_PX, col * TILE_PX
-            for k in range(9):
-                image[top + 1 + k, left + 7 - (9 - 2 * abs(4 - k)) : left + 7] = (30, 160, 30)
-
-
-def _pixel_box(box: dict[str, float], x0: int, y0: int) -> tuple[int, int, int, int]:
+def _draw_sprite(image: np.ndarray, sprite: np.ndarray, box: dict[str, float], x0: int,
+                 y0: int) -> None:
+    """Draw `sprite` (h, w, 4) stretched to `box` (tiles, level coordinates), clipped to the image."""
     left = round((box["x"] - x0) * TILE_PX)
     top = round((box["y"] - y0) * TILE_PX)
-    return top, left, top + round(box["h"] * TILE_PX), left + round(box["w"] * TILE_PX)
+    width, height = max(1, round(box["w"] * TILE_PX)), max(1, round(box["h"] * TILE_PX))
+    rows = np.arange(height) * sprite.shape[0] // height
+    cols = np.arange(width) * sprite.shape[1] // width
+    _paste(image, sprite[rows][:, cols], top, left)
 
 
-def _fill(image: np.ndarray, top: int, left: int, bottom: int, right: int,
-          color: tuple[int, int, int]) -> None:
-    """Fill a pixel rectangle, clipped to the image."""
-    h, w = image.shape[:2]
-    top, bottom = min(max(top, 0), h), min(max(bottom, 0), h)
-    left, right = min(max(left, 0), w), min(max(right, 0), w)
-    image[top:bottom, left:right] = color
+def _paste(image: np.ndarray, sprite: np.ndarray, top: int, left: int) -> None:
+    """Copy the opaque pixels of `sprite` (h, w, 4) onto `image` (H, W, 3) at (top, left), clipped."""
+    h, w = sprite.shape[:2]
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + h, image.shape[0]), min(left + w, image.shape[1])
+    if y0 >= y1 or x0 >= x1:
+        return
+    part = sprite[y0 - top : y1 - top, x0 - left : x1 - left]
+    opaque = part[..., 3] > 0
+    image[y0:y1, x0:x1][opaque] = part[..., :3][opaque]
+
+
+_SPRITES = _tile_sprites()
+_PLAYER = sprite_rgba("player")
+_ENEMY = sprite_rgba("enemy")
 
 
 def render_world_ansi(world: dict[str, Any]) -> str:

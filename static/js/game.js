@@ -1,22 +1,23 @@
 // The game view: draws a replay frame in the game's box of the replay stage (stage.js): the game's
 // own picture when the frame has one (a gymnasium environment's rendered frame), else its `world`
-// dict, one renderer per world kind. The platformer's tiles are painted on an offscreen
-// layer, again only when the tiles in view change; a frame copies from that layer only the boxes
-// the last frame's player, enemies and text covered (all of it when the tiles changed), then draws
-// this frame's over it.
+// dict, one renderer per world kind. The platformer is drawn with its pixel-art sprites
+// (sprites.js, the same as fitness/platformer/sprites.py draws in rgb_array frames and GIFs), one
+// sprite per tile, so the grid the network sees is the grid drawn. Its tiles are painted on an
+// offscreen layer, again only when the tiles in view change; a frame copies from that layer only
+// the boxes the last frame's player, enemies and text covered (all of it when the tiles changed),
+// then draws this frame's over it.
 
+import { PALETTE, SKY, SPRITES } from "./sprites.js";
 import { roundCorners } from "./stage.js";
 
 const BACKGROUND = "#0e1520";
-const TILE_COLORS = {
-  1: ["#6b4a2b", "#8a6238"], // ground
-  2: ["#a34a2a", "#c8643a"], // block
-  3: ["#1f8f4e", "#36c26f"], // pipe
-  4: ["#d9dde5", "#ffffff"], // flag
-  5: ["#8a6d3b", "#b8944f"], // platform
-  6: ["#c9ced8", "#ffffff"], // spikes
-};
+const GROUND = 1;
+const BLOCK = 2;
+const PIPE = 3;
+const FLAG = 4;
 const SPIKES = 6;
+const TILE_SPRITES = { [BLOCK]: "block", 5: "platform" }; // tiles shown alike wherever they are
+const spriteCanvases = new Map(); // sprite name (and "|flipped") -> a canvas of its pixels
 
 /** A frame's picture (base64 of an encoded image, WebP) decoded, as a promise of an ImageBitmap. */
 export function decodePicture(base64) {
@@ -206,80 +207,83 @@ function tileGeometry(tiles, w, h) {
   return [(w - cols * size) / 2, (h - rows * size) / 2, size];
 }
 
+/** The sprite `name` as a canvas of its own pixels (upside down when `flipped`), made once. */
+function spriteCanvas(name, flipped = false) {
+  const key = flipped ? `${name}|flipped` : name;
+  let canvas = spriteCanvases.get(key);
+  if (!canvas) {
+    const rows = SPRITES[name];
+    canvas = document.createElement("canvas");
+    canvas.width = rows[0].length;
+    canvas.height = rows.length;
+    const ctx = canvas.getContext("2d");
+    const image = ctx.createImageData(canvas.width, canvas.height);
+    rows.forEach((row, y) => {
+      const top = flipped ? rows.length - 1 - y : y;
+      for (let x = 0; x < row.length; x++) {
+        if (row[x] !== ".") image.data.set([...PALETTE[row[x]], 255], 4 * (top * canvas.width + x));
+      }
+    });
+    ctx.putImageData(image, 0, 0);
+    spriteCanvases.set(key, canvas);
+  }
+  return canvas;
+}
+
+/** The sprite tile (r, c) shows, as [name, flipped], or null for air; the variants by the tile
+ * above are fitness.platformer.render.tile_sprites's. */
+function tileSprite(tiles, r, c) {
+  const code = tiles[r][c];
+  const above = r > 0 ? tiles[r - 1][c] : 0;
+  if (code === GROUND) return [above === GROUND ? "earth" : "ground", false];
+  if (code === PIPE) return [above === PIPE ? "pipe" : "pipe_top", false];
+  if (code === FLAG) return [above === FLAG ? "pole" : "flag", false];
+  if (code === SPIKES) return ["spikes", above === BLOCK];
+  return TILE_SPRITES[code] ? [TILE_SPRITES[code], false] : null;
+}
+
+/** Draw a canvas into the whole device pixels from (x, y) to (x + w, y + h), pixels kept sharp. */
+function drawSharp(ctx, canvas, x, y, w, h) {
+  const left = Math.round(x);
+  const top = Math.round(y);
+  ctx.drawImage(canvas, left, top, Math.round(x + w) - left, Math.round(y + h) - top);
+}
+
 function paintTiles(ctx, tiles, w, h) {
   const rows = tiles.length;
   const cols = rows ? tiles[0].length : 1;
   const [ox, oy, size] = tileGeometry(tiles, w, h);
-  const sky = ctx.createLinearGradient(0, 0, 0, h);
-  sky.addColorStop(0, "#1c2f52");
-  sky.addColorStop(1, "#3d5f8c");
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, w, h);
-  ctx.fillStyle = sky;
-  ctx.fillRect(ox, oy, cols * size, rows * size);
+  ctx.fillStyle = `rgb(${SKY.join(",")})`;
+  ctx.fillRect(Math.round(ox), Math.round(oy), Math.round(ox + cols * size) - Math.round(ox),
+    Math.round(oy + rows * size) - Math.round(oy));
+  ctx.imageSmoothingEnabled = false;
   for (let r = 0; r < rows; r++) {
-    const row = tiles[r];
     for (let c = 0; c < cols; c++) {
-      const colors = TILE_COLORS[row[c]];
-      if (!colors) continue;
-      const x = ox + c * size;
-      const y = oy + r * size;
-      if (row[c] === 4) {
-        ctx.fillStyle = colors[0];
-        ctx.fillRect(x + size * 0.45, y, size * 0.1, size);
-        continue;
-      }
-      if (row[c] === SPIKES) {
-        paintSpikes(ctx, colors[0], x, y, size, r > 0 && tiles[r - 1][c] === 2);
-        continue;
-      }
-      ctx.fillStyle = colors[0];
-      ctx.fillRect(x, y, size, size);
-      ctx.fillStyle = colors[1];
-      ctx.fillRect(x + 1, y + 1, size - 2, size * 0.22);
+      const sprite = tileSprite(tiles, r, c);
+      if (sprite) drawSharp(ctx, spriteCanvas(...sprite), ox + c * size, oy + r * size, size, size);
     }
   }
-}
-
-/** Four teeth in the tile at (x, y): hanging from its top edge, or standing on its bottom one. */
-function paintSpikes(ctx, color, x, y, size, hanging) {
-  const base = hanging ? y : y + size;
-  const tip = hanging ? y + size * 0.6 : y + size * 0.4;
-  ctx.fillStyle = color;
-  ctx.beginPath();
-  for (let k = 0; k < 4; k++) {
-    ctx.moveTo(x + (k * size) / 4, base);
-    ctx.lineTo(x + ((k + 0.5) * size) / 4, tip);
-    ctx.lineTo(x + ((k + 1) * size) / 4, base);
-  }
-  ctx.fill();
 }
 
 function drawPlatformer(ctx, world, w, h, dpr, layer) {
   const [ox, oy, size] = tileGeometry(world.tiles, w, h);
   const x0 = world.x0 || 0;
   const y0 = world.y0 || 0;
-  const boxes = [];
-  for (const e of world.enemies || []) boxes.push([e, "#7b3fa0", "#d59cff"]);
-  if (world.player) boxes.push([world.player, world.dead ? "#6b7587" : "#e63946", "#ffd6d9"]);
+  const boxes = (world.enemies || []).map((e) => [e, spriteCanvas("enemy")]);
+  if (world.player) boxes.push([world.player, spriteCanvas("player", Boolean(world.dead))]);
   const lines = [`frame ${world.frame ?? "–"}`, `distance ${Number(world.distance ?? 0).toFixed(1)}`];
   if (world.dead) lines.push("✖ dead");
   if (world.won) lines.push("★ reached the flag");
-  const edge = 1.5 * dpr;
   const rects = boxes.map(([b]) => [ox + (b.x - x0) * size, oy + (b.y - y0) * size, b.w * size, b.h * size]);
-  const dirty = rects.map(([x, y, bw, bh]) => outerBox(x - edge, y - edge, bw + 2 * edge, bh + 2 * edge));
+  const dirty = rects.map(([x, y, bw, bh]) => outerBox(x - 1, y - 1, bw + 2, bh + 2));
   dirty.push(hudBox(ctx, lines, dpr));
   if (layer.update(world.tiles, w, h, dpr)) ctx.drawImage(layer.canvas, 0, 0);
   else for (const [x, y, bw, bh] of layer.dirty.concat(dirty)) ctx.drawImage(layer.canvas, x, y, bw, bh, x, y, bw, bh);
   layer.dirty = dirty;
-  ctx.lineWidth = edge;
-  boxes.forEach(([, fill, stroke], i) => {
-    const [x, y, bw, bh] = rects[i];
-    ctx.fillStyle = fill;
-    ctx.fillRect(x, y, bw, bh);
-    ctx.strokeStyle = stroke;
-    ctx.strokeRect(x, y, bw, bh);
-  });
+  ctx.imageSmoothingEnabled = false;
+  boxes.forEach(([, canvas], i) => drawSharp(ctx, canvas, ...rects[i]));
   hud(ctx, lines, dpr);
 }
 
