@@ -1,12 +1,14 @@
 """Benchmark: how much a viewer page open on a live run slows evolution down.
 
-Two runs of the same platformer evolution (population 300, fixed seed, run.stop_when_solved=false)
-take turns on the machine: (a) `neat run` without the viewer, (b) `neat run --view` with one
-headless chromium page following it (replay playing). Every `--slice` seconds the benchmark stops
-one side with SIGSTOP and continues the other with SIGCONT: side (a) is the plain run alone, side
-(b) the viewed run with its viewer process and chromium. This VM's speed drifts by tens of percent
-over minutes, so runs made one after the other cannot resolve a few percent; runs that take turns
-every few seconds see the same machine. Pairs alternate which side's turn comes first in a round.
+Two runs of the same evolution (the platformer unless --task names another, e.g. gym:CartPole-v1,
+whose page replays the environment's rendered frames; population 300, fixed seed,
+run.stop_when_solved=false) take turns on the machine: (a) `neat run` without the viewer, (b) `neat
+run --view` with one headless chromium page following it (replay playing). Every `--slice` seconds
+the benchmark stops one side with SIGSTOP and continues the other with SIGCONT: side (a) is the
+plain run alone, side (b) the viewed run with its viewer process and chromium. This VM's speed
+drifts by tens of percent over minutes, so runs made one after the other cannot resolve a few
+percent; runs that take turns every few seconds see the same machine. Pairs alternate which side's
+turn comes first in a round.
 
 The seed makes both runs evolve identically (checked), so each generation's evolution time (stats
 `seconds`) is compared with the same generation's in the other run, from the first generation
@@ -20,11 +22,14 @@ Prints a readable report, then one JSON line: overhead (b's evolution time over 
 compared generations of all pairs, minus 1), overhead_pairs (the same per pair), wall_overhead
 (the same on whole loop iterations: evolution, stats, champion and checkpoint files), replay_fps
 (median of the page's frame rate read at the end of b's turns), page_cores (chromium CPU seconds
-per second of b's turns), compared (generations compared, all pairs), pairs, generations,
+per second of b's turns), bytes_per_frame (WebSocket bytes of the "frames" messages the page
+received over the frames in them: the JSON of activations, action, world and, for a rendered
+gym: task, its picture), task, compared (generations compared, all pairs), pairs, generations,
 population, slice_seconds, control.
 Target: overhead at most 0.05 on 2 cores.
 
-Run: .venv/bin/python bench/viewer.py [--pairs 4] [--generations 200] [--slice 3] [--control]
+Run: .venv/bin/python bench/viewer.py [--task gym:CartPole-v1] [--pairs 4] [--generations 200]
+     [--population 300] [--slice 3] [--control]
 """
 
 from __future__ import annotations
@@ -81,7 +86,7 @@ class Side:
     stops: list[list[float]] = field(default_factory=list)  # [stopped at, continued at]
 
     def __post_init__(self) -> None:
-        command = [sys.executable, "-m", "neat", "run", "platformer", "--runs-dir",
+        command = [sys.executable, "-m", "neat", "run", self.args.task, "--runs-dir",
                    str(self.runs_dir), "--name", self.name, "--pop", str(self.args.population),
                    "--seed", str(self.args.seed), "--generations", str(self.args.generations),
                    "--set", "run.stop_when_solved=false"]
@@ -175,6 +180,21 @@ class PairResult:
     fps: list[int]
     page_cpu: float  # chromium CPU seconds during b's turns
     page_seconds: float  # wall seconds of b's turns
+    frame_bytes: int  # bytes of the "frames" messages the page received
+    frames: int  # frames in them
+
+
+@dataclass
+class FrameTally:
+    """Bytes and frames of the "frames" messages a page receives."""
+
+    bytes: int = 0
+    frames: int = 0
+
+    def add(self, message: str | bytes) -> None:
+        if isinstance(message, str) and message.startswith('{"type":"frames"'):
+            self.bytes += len(message.encode())
+            self.frames += len(json.loads(message)["indices"])
 
 
 def read_fps(page: Page) -> int:
@@ -229,6 +249,9 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
     plain.stop()  # waits until the viewed run's page shows its replay
     viewed = Side(runs_dir, f"watch-{pair}", args, view=not args.control)
     page = None if args.control else browser.new_page(viewport={"width": 1500, "height": 1000})
+    tally = FrameTally()
+    if page is not None:
+        page.on("websocket", lambda ws: ws.on("framereceived", tally.add))
     try:
         if page is None:
             first = CONTROL_FIRST
@@ -258,11 +281,14 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
     return PairResult(
         evolution=(sum(a[g]["seconds"] for g in kept), sum(b[g]["seconds"] for g in kept)),
         wall=(sum(iteration(plain, g) for g in kept), sum(iteration(viewed, g) for g in kept)),
-        compared=len(kept), first=first, fps=fps, page_cpu=cpu, page_seconds=wall)
+        compared=len(kept), first=first, fps=fps, page_cpu=cpu, page_seconds=wall,
+        frame_bytes=tally.bytes, frames=tally.frames)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="platformer",
+                        help="the task both runs evolve (default platformer)")
     parser.add_argument("--pairs", type=int, default=4)
     parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--population", type=int, default=300)
@@ -279,11 +305,11 @@ def main() -> None:
         warm = argparse.Namespace(**{**vars(args), "generations": 2})
         warm_up = Side(runs_dir, "warm-up", warm, view=False)  # compile caches, page cache
         warm_up.rows()
-        print(f"platformer, population {args.population}, {args.generations} generations, "
+        print(f"{args.task}, population {args.population}, {args.generations} generations, "
               f"seed {args.seed}, {os.cpu_count()} cores, turns of {args.slice:g} s"
               f"{', CONTROL: side b is a plain run too' if args.control else ''}")
         print("pair  compared      plain s  viewer s  overhead   wall plain  wall viewer  "
-              "wall ovh  page fps  page cores")
+              "wall ovh  page fps  page cores  bytes/frame")
         for pair in range(args.pairs):
             r = run_pair(runs_dir, pair, args, browser)
             results.append(r)
@@ -291,7 +317,8 @@ def main() -> None:
             print(f"{pair:4d}  {r.compared:3d} of {r.first}..{args.generations - 1:<3d} "
                   f"{a:8.3f}  {b:8.3f}  {b / a - 1:+8.1%}  {wa:10.2f}s  {wb:10.2f}s  "
                   f"{wb / wa - 1:+8.1%}  {statistics.median(r.fps or [0]):8.0f}  "
-                  f"{r.page_cpu / max(r.page_seconds, 1e-9):10.3f}")
+                  f"{r.page_cpu / max(r.page_seconds, 1e-9):10.3f}  "
+                  f"{r.frame_bytes / max(r.frames, 1):11.0f}")
         browser.close()
     fps = [f for r in results for f in r.fps]
     figures = {
@@ -303,6 +330,9 @@ def main() -> None:
         "replay_fps": statistics.median(fps) if fps else 0,
         "page_cores": round(sum(r.page_cpu for r in results)
                             / max(sum(r.page_seconds for r in results), 1e-9), 4),
+        "bytes_per_frame": round(sum(r.frame_bytes for r in results)
+                                 / max(sum(r.frames for r in results), 1)),
+        "task": args.task,
         "compared": sum(r.compared for r in results),
         "pairs": args.pairs,
         "generations": args.generations,
@@ -313,7 +343,8 @@ def main() -> None:
     print(f"overhead {figures['overhead']:+.1%} on evolution time "
           f"({', '.join(f'{o:+.1%}' for o in figures['overhead_pairs'])} by pair), "
           f"{figures['wall_overhead']:+.1%} on loop time; page replay {figures['replay_fps']} fps "
-          f"using {figures['page_cores']:.3f} cores (target: overhead at most 5%)")
+          f"using {figures['page_cores']:.3f} cores, {figures['bytes_per_frame']:,} bytes a frame "
+          "sent (target: overhead at most 5%)")
     print(json.dumps(figures))
 
 
