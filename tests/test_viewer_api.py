@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from viewer import ViewerServer, create_app
 from viewer.layout import compute_layout
 
 FAST = {"poll_interval": 0.05}
+TIMEOUT_SECONDS = 30.0
 BASE_URL = "http://127.0.0.1:8000"  # a Host the viewer serves (TestClient's default is refused)
 
 
@@ -234,6 +236,36 @@ def test_websocket_snapshot_replay_and_frame_pull(client: TestClient, runs_dir: 
         fake.append_generation(runs_dir / "alpha", 3, "fake-grid", 4, 10)
         stats = _receive_until(ws, "stats")
         assert stats["from"] == 3 and [r["generation"] for r in stats["rows"]] == [3]
+
+
+def test_a_champion_arriving_while_a_replay_is_computed_waits_for_it(
+        client: TestClient, runs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Following a run whose champions come faster than their replays are computed (a rendered
+    gym replay takes seconds), the page gets the replay being computed, and no other is started
+    meanwhile: starting the newest each time, it would never get one."""
+    from viewer.replay import ReplayStore
+
+    computed: list[int] = []
+    release = threading.Event()
+    compute = ReplayStore._compute
+
+    def slow_compute(self, run, generation, choice):
+        computed.append(generation)
+        assert release.wait(TIMEOUT_SECONDS)
+        return compute(self, run, generation, choice)
+
+    monkeypatch.setattr(ReplayStore, "_compute", slow_compute)
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "watch", "run": "alpha"})
+        _receive_until(ws, "snapshot")
+        fake.append_generation(runs_dir / "alpha", 3, "fake-grid", 4, 10)
+        assert [r["generation"] for r in _receive_until(ws, "stats")["rows"]] == [3]
+        ws.send_json({"type": "frames"})  # the session looks at the newest champion again
+        ws.send_json({"type": "ping", "t": 1})
+        _receive_until(ws, "pong")
+        release.set()
+        assert _receive_until(ws, "replay")["generation"] == 2
+        assert computed == [2]
 
 
 def test_frame_steps_skip_frames_and_always_show_the_last(client: TestClient) -> None:

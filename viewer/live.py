@@ -45,7 +45,7 @@ import json
 import logging
 import math
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -67,6 +67,15 @@ MAX_FRAME_BATCH = 64
 async def live(websocket: WebSocket, state: State) -> None:
     """One page's live connection (see the module docstring for the protocol)."""
     await LiveSession(websocket, state).serve()
+
+
+class Loading(NamedTuple):
+    """A replay being computed for a session: which one, and the future of it."""
+
+    run: str
+    generation: int
+    choice: EpisodeChoice
+    future: asyncio.Future[Replay]
 
 
 class LiveSession:
@@ -94,6 +103,7 @@ class LiveSession:
         self.frame_step = 1.0  # frames the cursor moves on after each frame sent
         self.frame_count = 1  # frames wanted in the next batch
         self.failed_replay: tuple[str, int] | None = None
+        self.loading: Loading | None = None  # the replay to show next, while it is computed
         self.last_heard = time.monotonic()
         self.updates_due = asyncio.Event()
         self.frames_due = asyncio.Event()
@@ -317,14 +327,24 @@ class LiveSession:
                 return
         if self.failed_replay == (run, target):
             return
-        try:
-            loading = self.state.replays.load(run, target, self.choice)
-            if not loading.done():  # frames of the current replay go on meanwhile
-                loading.add_done_callback(lambda _: self.frames_due.set())
+        loading = self.loading
+        if loading is None or (loading.run, loading.choice) != (run, self.choice) or (
+                not self.follow and loading.generation != target):
+            try:
+                future = self.state.replays.load(run, target, self.choice)
+            except UnsafePathError as exc:
+                self.failed_replay = (run, target)
+                await self.send_error(str(exc), "replay")
                 return
-            replay = loading.result()
+            loading = self.loading = Loading(run, target, self.choice, future)
+            future.add_done_callback(lambda _: self.frames_due.set())
+        if not loading.future.done():  # frames of the current replay go on meanwhile; a newer
+            return  # champion waits for this one (shown next), or computing would never catch up
+        self.loading = None
+        try:
+            replay = loading.future.result()
         except (UnsafePathError, ValueError) as exc:
-            self.failed_replay = (run, target)
+            self.failed_replay = (loading.run, loading.generation)
             await self.send_error(str(exc), "replay")
             return
         self.replay, self.cursor = replay, 0.0
