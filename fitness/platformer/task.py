@@ -1,9 +1,10 @@
 """The `platformer` task: a network learns to play World 1 and levels it has never seen.
 
 Inputs: the `grid` x `grid` tiles around the player (1 solid, -1 danger: spikes or an enemy, 0
-air; labels "r-6c-6" .. "r+6c+6", row-major, r down and c right of the player), plus bias, vx, vy,
-on-ground with `extra_inputs` (on by default; see observe.py). Outputs: LEFT, RIGHT, JUMP, RUN; an output above
-0.5 presses its button for that frame (one network activation per frame, 60 frames per second).
+air; labels "r-6c-6" .. "r+6c+6", row-major, r down and c right of the player), plus bias, vx,
+vy, on-ground with `extra_inputs` (on by default; see observe.py). Outputs: LEFT, RIGHT, JUMP, RUN;
+an output above 0.5 presses its button for that frame (one network activation per frame, 60
+frames per second).
 
 Training (a generalist objective): every generation each genome plays one variant of each named
 level of `levels` and `random_levels` generated levels, drawn from the generation's base seed (the
