@@ -42,6 +42,7 @@ from numba import njit
 
 from fitness.cartpole_dynamics import (
     MAX_STEPS,
+    TAU,
     X_THRESHOLD,
     choose_action,
     initial_state,
@@ -195,6 +196,7 @@ def make_task(options: dict[str, Any]) -> CartPoleTask:
         input_labels=INPUT_LABELS,
         output_labels=OUTPUT_LABELS,
         solved_at=SOLVED_AT,
+        frame_rate=1.0 / TAU,  # real time: a frame per state update
         description=(
             "Balance a pole on a cart (gymnasium CartPole-v1, compiled). Fitness: mean steps "
             f"balanced over {opts['episodes']} episodes of at most 500 steps."

@@ -61,7 +61,9 @@ from fitness.cartpole import check_sizes
 from fitness.double_pole_dynamics import (
     HALF_LENGTH_1,
     HALF_LENGTH_2,
+    RK4_STEPS_PER_ACTION,
     START_STATE,
+    TAU,
     X_THRESHOLD,
     is_failed,
     step_state,
@@ -320,6 +322,7 @@ def make_task(options: dict[str, Any]) -> DoublePoleTask:
         n_outputs=1,
         input_labels=MARKOV_LABELS,
         output_labels=OUTPUT_LABELS,
+        frame_rate=1.0 / (RK4_STEPS_PER_ACTION * TAU),  # real time: a frame per action
         solved_at=float(opts["max_steps"]),
         description=(
             "Balance two poles (1 m and 0.1 m) on a cart, velocities given (NEAT paper, Markovian "
@@ -363,6 +366,7 @@ def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
         n_outputs=1,
         input_labels=NOVEL_LABELS,
         output_labels=OUTPUT_LABELS,
+        frame_rate=1.0 / (RK4_STEPS_PER_ACTION * TAU),  # real time: a frame per action
         solved_at=LONG_RUN_FITNESS + opts["min_generalisation"],
         presets=NOVEL_PRESETS,
         description=(

@@ -40,6 +40,7 @@ SPEC = TaskSpec(
     input_labels=("A", "B"),
     output_labels=("A XOR B",),
     solved_at=16.0,
+    frame_rate=2.0,  # each pattern shown half a second
     description="the XOR benchmark of the NEAT paper; fitness (4 - sum of errors)^2",
     test_protocol="the four patterns (deterministic, so the test is training itself): solved when "
                   "all four outputs are on the right side of 0.5",
