@@ -18,15 +18,15 @@ stopped (between its progress line and the one before) is left out, in both runs
 With --control side (b) is a second plain run (no viewer, no page): the figures then show what the
 method reads when nothing differs, its noise.
 
-Prints a readable report, then one JSON line: overhead (b's evolution time over a's on the
-compared generations of all pairs, minus 1), overhead_pairs (the same per pair), wall_overhead
-(the same on whole loop iterations: evolution, stats, champion and checkpoint files), replay_fps
-(median of the page's frame rate read at the end of b's turns), page_cores (chromium CPU seconds
-per second of b's turns), bytes_per_frame (WebSocket bytes of the "frames" messages the page
-received over the frames in them: the JSON of activations, action, world and, for a rendered
-gym: task, its picture), task, compared (generations compared, all pairs), pairs, generations,
-population, slice_seconds, control.
-Target: overhead at most 0.05 on 2 cores.
+Prints a readable report, then one JSON line: overhead (b's evolution time over a's on the compared
+generations of all pairs, minus 1), overhead_pairs (the same per pair), wall_overhead (the same on
+whole loop iterations: evolution, stats, champion and checkpoint files), replay_fps (median of the
+page's frame rate read at the end of b's turns), page_cores (chromium CPU seconds per second of b's
+turns), viewer_cores (the same for b's viewer process, which computes the replays: for a rendered
+gym: task, the environment's pictures), bytes_per_frame (WebSocket bytes of the "frames" messages
+the page received over the frames in them: the JSON of activations, action, world and, for a
+rendered gym: task, its picture), task, compared (generations compared, all pairs), pairs,
+generations, population, slice_seconds, control. Target: overhead at most 0.05 on 2 cores.
 
 Run: .venv/bin/python bench/viewer.py [--task gym:CartPole-v1] [--pairs 4] [--generations 200]
      [--population 300] [--slice 3] [--control]
@@ -130,6 +130,10 @@ class Side:
         """The run's process and its descendants (the viewer)."""
         return set(tree_cpu(self.process.pid))
 
+    def viewer_cpu(self) -> dict[int, float]:
+        """pid -> CPU seconds of the run's descendants (its viewer process)."""
+        return {pid: t for pid, t in tree_cpu(self.process.pid).items() if pid != self.process.pid}
+
     def stop(self, pids: set[int] | None = None) -> None:
         """Stop the run: the processes `pids` (found at the last cont()) at once, then any that
         started since (the /proc scan runs while the others are stopped)."""
@@ -180,6 +184,7 @@ class PairResult:
     fps: list[int]
     page_cpu: float  # chromium CPU seconds during b's turns
     page_seconds: float  # wall seconds of b's turns
+    viewer_cpu: float  # b's viewer process's CPU seconds during b's turns
     frame_bytes: int  # bytes of the "frames" messages the page received
     frames: int  # frames in them
 
@@ -202,17 +207,18 @@ def read_fps(page: Page) -> int:
 
 
 def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, plain_first: bool
-               ) -> tuple[list[int], float, float]:
+               ) -> tuple[list[int], float, float, float]:
     """Alternate turns until both runs exit (pairs alternate which side's turn comes first in a
-    round); (fps samples, chromium CPU seconds and wall seconds of the viewed side's turns).
-    Chromium runs only in the viewed side's turns."""
+    round); (fps samples, chromium CPU seconds, wall seconds and viewer CPU seconds of the viewed
+    side's turns). Chromium runs only in the viewed side's turns."""
     me = os.getpid()
-    fps, cpu, wall = [], 0.0, 0.0
+    fps, cpu, wall, viewer = [], 0.0, 0.0, 0.0
 
     # every /proc scan is made while both sides are stopped, or it would slow one side's turn
     def viewed_turn() -> None:
-        nonlocal cpu, wall
+        nonlocal cpu, wall, viewer
         before = tree_cpu(me, "chrom") if page else {}
+        viewer_before = viewed.viewer_cpu()
         send(before, signal.SIGCONT)
         pids = viewed.cont()
         start = time.perf_counter()
@@ -225,6 +231,7 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, pla
         after = tree_cpu(me, "chrom") if page else {}
         send(after, signal.SIGSTOP)  # any chromium process started during the turn
         cpu += sum(t - before.get(pid, 0.0) for pid, t in after.items())
+        viewer += sum(t - viewer_before.get(pid, 0.0) for pid, t in viewed.viewer_cpu().items())
 
     def plain_turn() -> None:
         pids = plain.cont()
@@ -241,7 +248,7 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, pla
         for side, turn in rounds:
             if not side.finished:
                 turn()
-    return fps, cpu, wall
+    return fps, cpu, wall, viewer
 
 
 def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> PairResult:
@@ -261,7 +268,7 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
             page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0",
                                    timeout=LINE_TIMEOUT * 1000)
             first = len(viewed.line_times) + 1  # generations started before may not be watched
-        fps, cpu, wall = take_turns(plain, viewed, page, args.slice, plain_first=pair % 2 == 1)
+        fps, cpu, wall, viewer = take_turns(plain, viewed, page, args.slice, plain_first=pair % 2 == 1)
         a, b = plain.rows(), viewed.rows()
     finally:
         send(chromium_pids(), signal.SIGCONT)
@@ -281,7 +288,7 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
     return PairResult(
         evolution=(sum(a[g]["seconds"] for g in kept), sum(b[g]["seconds"] for g in kept)),
         wall=(sum(iteration(plain, g) for g in kept), sum(iteration(viewed, g) for g in kept)),
-        compared=len(kept), first=first, fps=fps, page_cpu=cpu, page_seconds=wall,
+        compared=len(kept), first=first, fps=fps, page_cpu=cpu, page_seconds=wall, viewer_cpu=viewer,
         frame_bytes=tally.bytes, frames=tally.frames)
 
 
@@ -309,7 +316,7 @@ def main() -> None:
               f"seed {args.seed}, {os.cpu_count()} cores, turns of {args.slice:g} s"
               f"{', CONTROL: side b is a plain run too' if args.control else ''}")
         print("pair  compared      plain s  viewer s  overhead   wall plain  wall viewer  "
-              "wall ovh  page fps  page cores  bytes/frame")
+              "wall ovh  page fps  page cores  viewer cores  bytes/frame")
         for pair in range(args.pairs):
             r = run_pair(runs_dir, pair, args, browser)
             results.append(r)
@@ -318,6 +325,7 @@ def main() -> None:
                   f"{a:8.3f}  {b:8.3f}  {b / a - 1:+8.1%}  {wa:10.2f}s  {wb:10.2f}s  "
                   f"{wb / wa - 1:+8.1%}  {statistics.median(r.fps or [0]):8.0f}  "
                   f"{r.page_cpu / max(r.page_seconds, 1e-9):10.3f}  "
+                  f"{r.viewer_cpu / max(r.page_seconds, 1e-9):12.3f}  "
                   f"{r.frame_bytes / max(r.frames, 1):11.0f}")
         browser.close()
     fps = [f for r in results for f in r.fps]
@@ -330,6 +338,8 @@ def main() -> None:
         "replay_fps": statistics.median(fps) if fps else 0,
         "page_cores": round(sum(r.page_cpu for r in results)
                             / max(sum(r.page_seconds for r in results), 1e-9), 4),
+        "viewer_cores": round(sum(r.viewer_cpu for r in results)
+                              / max(sum(r.page_seconds for r in results), 1e-9), 4),
         "bytes_per_frame": round(sum(r.frame_bytes for r in results)
                                  / max(sum(r.frames for r in results), 1)),
         "task": args.task,

@@ -22,12 +22,12 @@ from viewer import ViewerServer, create_app
 PLUGIN = "gym:tests.gym_plugins:neat-test"
 RUNS = {
     "pole": ["gym:CartPole-v1", "--generations", "2", "--pop", "10", "--set", "task.episodes=1",
-             "--set", "task.test_episodes=2"],
+             "--set", "task.test_episodes=2", "--set", "task.max_steps=150"],
     "countdown": [f"{PLUGIN}/Countdown-v0", "--generations", "1", "--pop", "6"],
     "thrusters": [f"{PLUGIN}/Thrusters-v0", "--generations", "1", "--pop", "6",
                   "--set", "task.episodes=1"],
 }
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 60_000  # a rendered replay is computed first: seconds on a busy machine
 COUNTER = "document.querySelector('[data-testid=frame-counter]')"
 PLAYING = f"Number({COUNTER}.dataset.index) > 0"
 
