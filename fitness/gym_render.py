@@ -1,9 +1,10 @@
 """A gymnasium environment's own pictures of a replay: its `rgb_array` frames, scaled to fit
 MAX_SIZE and encoded as lossless WebP (Pillow), for the viewer and for GIFs.
 
-Lossless WebP at a low effort keeps the pictures exact and small: a CartPole frame (scaled to
-480 x 320) is about 0.5 kB against 2 kB as PNG, in about the same time (~8 ms a frame on one core
-of the development machine, most of it the scaling).
+Lossless WebP at a low effort keeps the pictures exact and small: a CartPole frame (600 x 400) is
+about 0.5 kB against 2 kB as PNG. MAX_SIZE keeps the classic-control and Box2D pictures as drawn:
+scaling them down to the viewer's box cost as much CPU as rendering or encoding them (each about
+2-3 ms a CartPole frame on the development machine), and the page scales them anyway.
 
 Rendering never changes an episode: a frame is rendered from the environment after reset and after
 each step, which reads the state and draws no random numbers (tests compare every rendered replay's
@@ -23,7 +24,7 @@ from PIL import Image
 from fitness.gym_env import one_line
 
 RENDER_MODE = "rgb_array"
-MAX_SIZE = (480, 360)  # (width, height) in pixels a frame is scaled down to fit, aspect kept
+MAX_SIZE = (640, 480)  # (width, height) in pixels a frame is scaled down to fit, aspect kept
 WEBP_OPTIONS: dict[str, Any] = {"format": "WEBP", "lossless": True, "quality": 10, "method": 1}
 
 

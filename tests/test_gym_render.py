@@ -69,11 +69,15 @@ def test_atari_replays_render_without_changing_the_episode():
     assert task.spec.output_labels == ("NOOP", "FIRE", "RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE")
 
 
-def test_the_cartpole_frame_is_scaled_to_fit_and_keeps_its_shape():
+def test_pictures_are_kept_as_drawn_or_scaled_to_fit_keeping_their_shape():
     task = make_task("gym:CartPole-v1", {})
     picture = decode_frame(task.replay(champion(task), False, task.test_episodes()[0], 1)
                            .frames[0].image)
-    assert picture.size == (480, 320)  # 600 x 400 scaled by 0.8
+    assert picture.size == (600, 400)
+    acrobot = make_task("gym:Acrobot-v1", {})
+    picture = decode_frame(acrobot.replay(champion(acrobot), False, acrobot.test_episodes()[0], 1)
+                           .frames[0].image)
+    assert picture.size == (480, 480)  # 500 x 500 scaled by 0.96
     assert task.spec.frame_rate == 50.0
 
 
@@ -147,11 +151,11 @@ def test_a_picture_that_fails_stops_the_pictures_not_the_episode():
 
 
 def test_encoding_checks_the_picture_and_scales_large_ones_down():
-    wide = np.zeros((100, 1000, 4), dtype=np.uint8)
-    wide[:, 500:] = (255, 0, 0, 255)
+    wide = np.zeros((100, 1280, 4), dtype=np.uint8)
+    wide[:, 640:] = (255, 0, 0, 255)
     picture = decode_frame(encode_frame(wide))
-    assert picture.size == (480, 48)
-    assert picture.getpixel((479, 10)) == (255, 0, 0) and picture.getpixel((0, 10)) == (0, 0, 0)
+    assert picture.size == (640, 50)
+    assert picture.getpixel((639, 10)) == (255, 0, 0) and picture.getpixel((0, 10)) == (0, 0, 0)
     for bad in (np.zeros((10, 10), dtype=np.uint8), np.zeros((4, 4, 3)), "picture", None):
         with pytest.raises(RenderError, match="not an RGB image"):
             encode_frame(bad)
@@ -176,7 +180,7 @@ def test_neat_replay_gif_of_a_gym_run_shows_the_environment_s_frames(tmp_path, c
     assert main(["replay", str(tmp_path / "pole"), "--gif", str(gif)]) == 0
     steps = int(re.search(r"\[0\] [^:]+: steps (\d+)", capsys.readouterr().out).group(1))
     with Image.open(gif) as image:
-        assert image.size == (480, 320)
+        assert image.size == (600, 400)
         pictures, duration = [], 0
         for k in range(image.n_frames):  # (Pillow merges repeated pictures, adding their delays)
             image.seek(k)

@@ -66,7 +66,7 @@ def test_a_rendered_gym_replay_sends_the_game_s_pictures_and_the_actions_taken(r
     for frame in batch["frames"]:
         assert sorted(frame["action"]) == [0.0, 1.0]
         with Image.open(io.BytesIO(base64.b64decode(frame["image"]))) as picture:
-            assert (picture.format, picture.size) == ("WEBP", (480, 320))
+            assert (picture.format, picture.size) == ("WEBP", (600, 400))
 
 
 def test_an_environment_without_pictures_sends_its_inputs_and_a_notice(runs_dir):

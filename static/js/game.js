@@ -57,22 +57,24 @@ export class GameView {
     this.repaint();
   }
 
-  /** Show a game's own picture (an ImageBitmap, closed by this view when it is replaced), scaled
-   * to fit the box: smoothly, or pixel by pixel when it is enlarged at least twice (Atari). */
+  /** Show a game's own picture (an ImageBitmap, closed by this view when it is replaced) at the
+   * largest whole-number scale that fits the box, so its pixels stay sharp (an Atari screen 2x or
+   * 3x, CartPole 1:1), or scaled down smoothly when it is larger than the box. */
   drawPicture(picture) {
     this.world = null;
     this.setPicture(picture);
     this.tiles.invalidate();
     this.paint((ctx, w, h, dpr) => {
-      const scale = Math.min(w / picture.width, h / picture.height);
+      const fit = Math.min(w / picture.width, h / picture.height);
+      const scale = fit >= 1 ? Math.floor(fit) : fit;
       const pw = picture.width * scale;
       const ph = picture.height * scale;
-      const x = (w - pw) / 2;
-      const y = (h - ph) / 2;
+      const x = Math.floor((w - pw) / 2); // on whole pixels: a 1:1 picture is copied, not resampled
+      const y = Math.floor((h - ph) / 2);
       ctx.fillStyle = BACKGROUND; // only the margins: the picture covers the rest
       if (y > 0) { ctx.fillRect(0, 0, w, y); ctx.fillRect(0, y + ph, w, h - y - ph); }
       if (x > 0) { ctx.fillRect(0, 0, x, h); ctx.fillRect(x + pw, 0, w - x - pw, h); }
-      ctx.imageSmoothingEnabled = scale < 2;
+      ctx.imageSmoothingEnabled = scale < 1;
       ctx.drawImage(picture, x, y, pw, ph);
       roundCorners(ctx, w, h, dpr);
     });
