@@ -31,6 +31,7 @@ from neat.genome import GenomePool, check_genome
 from neat.pool_check import pool_problem
 from neat.population import Population
 from neat.rundir import RunDirectory
+from tests.conftest import recording_test, species_population
 
 SIZE = 20
 RUN_ID = "0123456789abcdef0123456789abcdef"
@@ -74,8 +75,9 @@ def test_round_trip_restores_every_part_of_the_state(population, tmp_path):
     assert len(a.species) == len(b.species)
     for s, t in zip(a.species, b.species, strict=True):
         assert (s.key, s.created, s.best_fitness, s.last_improved, s.marks, s.fitness_history,
-                s.adjusted_fitness) == (t.key, t.created, t.best_fitness, t.last_improved, t.marks,
-                                        t.fitness_history, t.adjusted_fitness)
+                s.adjusted_fitness, s.last_tested) == (
+            t.key, t.created, t.best_fitness, t.last_improved, t.marks, t.fitness_history,
+            t.adjusted_fitness, t.last_tested)
         assert s.representative.equals(t.representative)
     # the same state encodes to the same bytes, and no path of this machine is stored
     assert encode_checkpoint(loaded.population(), "xor", RUN_ID) == path.read_bytes()
@@ -113,7 +115,7 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: gzip.compress(b'{"format": "neat-brain/checkpoint", "version": 1'), "not valid JSON"),
     (lambda raw: _gz({"format": "other-program/save", "version": 1}), "not a neat-brain checkpoint"),
     (lambda raw: _gz([1, 2, 3]), "not a neat-brain checkpoint"),
-    (lambda raw: _mutated(raw, lambda d: d.update(version=4)), "version 4 is not supported"),
+    (lambda raw: _mutated(raw, lambda d: d.update(version=5)), "version 5 is not supported"),
     (lambda raw: _mutated(raw, lambda d: d.update(run_id=7)), "'run_id' must be str"),
     (lambda raw: _mutated(raw, lambda d: d.update(test_episodes=-1)), "test_episodes"),
     (lambda raw: _mutated(raw, lambda d: d.update(last_test={"genome": 0})), "last_test"),
@@ -294,3 +296,35 @@ def test_a_version_1_checkpoint_loads_without_a_run_id(population):
     del data["run_id"]
     data["version"] = 1
     assert decode_checkpoint(_gz(data), Path("x")).run_id is None
+
+
+def test_a_version_3_checkpoint_loads_with_species_never_tested(population):
+    data = checkpoint_to_dict(population, "xor", RUN_ID)
+    for species in data["species"]:
+        del species["last_tested"]
+    data["version"] = 3
+    assert all(s.last_tested == -1 for s in decode_checkpoint(_gz(data), Path("x")).state.species)
+
+
+def test_the_species_rotation_resumes_exactly_from_a_checkpoint(tmp_path):
+    task = make_task("xor")
+
+    def champions(pop: Population, generations: int, tested: list) -> list[int]:
+        test = recording_test(tested, "species")
+        return [pop.step(task.evaluate, None, test).champion.key for _ in range(generations)]
+
+    straight, tested = species_population(), []
+    expected = champions(straight, 12, tested)
+    split, tested_split = species_population(), []
+    first = champions(split, 6, tested_split)
+    path = tmp_path / "gen-000005.json.gz"
+    save_checkpoint(path, split, "xor", RUN_ID)
+    assert any(s["last_tested"] >= 0 for s in json.loads(gzip.decompress(path.read_bytes()))["species"])
+    resumed = load_checkpoint(path).population()
+    assert first + champions(resumed, 6, tested_split) == expected
+    assert resumed.test_episodes == straight.test_episodes
+    assert encode_checkpoint(resumed, "xor", RUN_ID) == encode_checkpoint(straight, "xor", RUN_ID)
+    forgetful = load_checkpoint(path).population()  # the rotation's memory matters:
+    for species in forgetful.species:
+        species.last_tested = -1
+    assert first + champions(forgetful, 6, []) != expected
