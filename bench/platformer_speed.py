@@ -1,5 +1,6 @@
 """Frames per second of the compiled platformer evaluator: a population of 300 small networks
-(169 inputs, 4 outputs, 30 connections) playing level 1-1, game step + network per frame.
+(169 inputs, 4 outputs, 30 connections) playing level 1-1 (a variant per generation), game step +
+network per frame.
 
 Prints a readable report, then one JSON line with `frames_per_second` (median over repeated
 evaluations, all threads) and the one-thread figure.
@@ -24,7 +25,7 @@ REPEATS = 10
 
 def benchmark_population() -> tuple[PlatformerTask, PackedNetworks]:
     """Level 1-1 and 300 random feed-forward networks, most of which walk right."""
-    task = make_task({"level": "1-1"})
+    task = make_task({"levels": ["1-1"], "random_levels": 0})
     n_in = task.spec.n_inputs
     pool = random_pool(np.random.default_rng(0), POPULATION, (n_in, 4, 0), CONNECTIONS)
     pool.node_bias[pool.node_start[:-1] + n_in + 1] = 1.5  # RIGHT pressed unless inputs say no
