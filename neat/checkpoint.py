@@ -14,7 +14,7 @@ Layout (all keys required):
     of ACTIVATIONS),
     tracker {next_innovation, next_node_id}, species [{key, created, representative (genome
     record), best_fitness, last_improved, marks, fitness_history, adjusted_fitness, last_tested
-    (generation the "species" champion choice last tested it, -1 never)}],
+    (generation the "species" champion choice last tested it, from created on; -1 never)}],
     next_species_key, next_genome_key, threshold, best_genome (genome record or null),
     best_fitness, rng (numpy PCG64 bit-generator state), test_episodes (played so far), last_test
     (null or {genome (key), score, solved, episodes, details}: the newest champion test).
@@ -458,16 +458,21 @@ def _remap_activations(r: _Reader, node_act: np.ndarray) -> np.ndarray:
 def _read_species(r: _Reader, generation: int, next_key: int, feed_forward: bool,
                   shape: tuple[int, int], version: int) -> Species:
     history = r.get("fitness_history", list)
+    created = r.integer("created", 0, generation)
+    last_tested = r.integer("last_tested", -1, generation - 1) if version >= 4 else -1
+    if 0 <= last_tested < created:
+        raise CheckpointError(f"field '{r.name('last_tested')}' = {last_tested} is before the "
+                              f"species was created (generation {created}); -1 means never tested")
     return Species(
         key=r.integer("key", 0, next_key - 1),
-        created=r.integer("created", 0, generation),
+        created=created,
         representative=r.genome("representative", feed_forward, shape),
         best_fitness=r.number("best_fitness", finite=False),
         last_improved=r.integer("last_improved", 0, generation),
         marks=r.integer("marks", 0),
         fitness_history=[_number(f, r.name("fitness_history"), finite=False) for f in history],
         adjusted_fitness=r.number("adjusted_fitness"),
-        last_tested=r.integer("last_tested", -1, generation - 1) if version >= 4 else -1,
+        last_tested=last_tested,
     )
 
 

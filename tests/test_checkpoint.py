@@ -138,6 +138,18 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: _mutated(raw, lambda d: d.update(generation="7")), "'generation' must be int"),
     (lambda raw: _mutated(raw, lambda d: d["species"][0].update(best_fitness=None)),
      r"species\[0\].best_fitness"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].pop("last_tested")),
+     r"'species\[0\].last_tested' is missing"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested="2")),
+     r"'species\[0\].last_tested' must be int, got str"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested=True)),
+     r"'species\[0\].last_tested' must be int, got bool"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested=-2)),
+     r"'species\[0\].last_tested' = -2 is out of range -1..3"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested=4)),
+     r"'species\[0\].last_tested' = 4 is out of range -1..3"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(created=3, last_tested=2)),
+     r"'species\[0\].last_tested' = 2 is before the species was created \(generation 3\)"),
 ])
 def test_damaged_or_foreign_files_give_a_clear_error(raw, tmp_path, make, message):
     path = tmp_path / "gen-000003.json.gz"
@@ -291,19 +303,38 @@ def test_prune_keeps_the_newest(population, tmp_path):
         "gen-000004.json.gz", "gen-000005.json.gz", "gen-000006.json.gz"]
 
 
-def test_a_version_1_checkpoint_loads_without_a_run_id(population):
-    data = checkpoint_to_dict(population, "xor", RUN_ID)
-    del data["run_id"]
-    data["version"] = 1
-    assert decode_checkpoint(_gz(data), Path("x")).run_id is None
+@pytest.fixture(scope="module")
+def rotated() -> Population:
+    """XOR after 6 generations of the species rotation: some species tested, a test recorded."""
+    population, task = species_population(), make_task("xor")
+    test = recording_test([], "species")
+    for _ in range(6):
+        population.step(task.evaluate, None, test)
+    return population
 
 
-def test_a_version_3_checkpoint_loads_with_species_never_tested(population):
-    data = checkpoint_to_dict(population, "xor", RUN_ID)
-    for species in data["species"]:
-        del species["last_tested"]
-    data["version"] = 3
-    assert all(s.last_tested == -1 for s in decode_checkpoint(_gz(data), Path("x")).state.species)
+# the fields each version added: an older file lacks them, and they load as "not yet known"
+ADDED_IN = {2: ("run_id",), 3: ("test_episodes", "last_test"), 4: ("last_tested",)}
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_older_versions_load_without_the_fields_added_since(rotated, version):
+    data = checkpoint_to_dict(rotated, "xor", RUN_ID)
+    assert data["version"] == 4 and data["test_episodes"] > 0 and data["last_test"] is not None
+    assert any(s["last_tested"] >= 0 for s in data["species"])
+    data["version"] = version
+    for added in range(version + 1, 5):
+        for key in ADDED_IN[added]:
+            for record in data["species"] if key == "last_tested" else [data]:
+                del record[key]
+    loaded = decode_checkpoint(_gz(data), Path("x"))
+    state, original = loaded.state, rotated.state()
+    assert loaded.run_id == (None if version == 1 else RUN_ID)
+    assert (state.test_episodes, state.last_test is None) == (
+        (0, True) if version < 3 else (original.test_episodes, False))
+    assert [s.last_tested for s in state.species] == [-1] * len(original.species)
+    assert [s.last_improved for s in state.species] == [s.last_improved for s in original.species]
+    assert np.array_equal(state.pool.conn_weight, original.pool.conn_weight)
 
 
 def test_the_species_rotation_resumes_exactly_from_a_checkpoint(tmp_path):
