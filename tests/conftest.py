@@ -38,10 +38,11 @@ def recording_test(tested: list, choose: str, solve_at: int = 0) -> ChampionTest
     return ChampionTest(run, every_champion=True, choose=choose)
 
 
-def species_population(seed: int = 1) -> Population:
-    """XOR with many small species (a low threshold), so the species rotation has a choice."""
+def species_population(seed: int = 1, *overrides: str) -> Population:
+    """XOR with many small species (a low threshold), so the species rotation has a choice;
+    `overrides` as with --set."""
     return Population(load_config(None, [f"run.seed={seed}", "population.size=60",
-                                         "speciation.threshold=1.0"]), 2, 1)
+                                         "speciation.threshold=1.0", *overrides]), 2, 1)
 
 
 def quiet_config(*overrides: str) -> Config:

@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 
 from fitness.registry import make_task
+from neat.checkpoint import POOL_ARRAYS
 from neat.config import load_config
 from neat.errors import ConfigError, FitnessError
 from neat.genome import check_genome
 from neat.network import pack_genome
-from neat.population import ChampionTest, Population, TotalExtinctionError
+from neat.population import CHAMPION_CHOICES, ChampionTest, Population, TotalExtinctionError
 from neat.report import TestResult as Result  # aliased: pytest would collect Test*
 from tests.conftest import recording_test, species_population
 
@@ -93,6 +94,23 @@ def test_the_report_names_the_genome_tested_with_its_own_fitness(choose):
     assert reports[-1].test_episodes == 3 * len(tested) == pop.test_episodes
     below_top = sum(r.champion_fitness < r.best_fitness for r in reports)
     assert below_top == 0 if choose == "best" else below_top >= 3
+
+
+def test_the_champion_choice_changes_the_genome_tested_never_evolution():
+    task = make_task("xor")
+    stagnant = ("stagnation.max_stagnation=2", "stagnation.protect_best=false")  # species die
+    runs = {c: (species_population(1, *stagnant), recording_test([], c)) for c in CHAMPION_CHOICES}
+    differ = 0
+    for _ in range(10):
+        reports = {c: pop.step(task.evaluate, None, test) for c, (pop, test) in runs.items()}
+        differ += reports["best"].champion.key != reports["species"].champion.key
+        (a, _), (b, _) = runs.values()
+        for name in POOL_ARRAYS:
+            assert np.array_equal(getattr(a.pool, name), getattr(b.pool, name))
+        assert a.rng.bit_generator.state == b.rng.bit_generator.state
+        assert [s.key for s in a.species] == [s.key for s in b.species]
+        assert a.best_genome.equals(b.best_genome) and a.best_fitness == b.best_fitness
+    assert differ >= 3
 
 
 def test_a_solving_genome_of_the_rotation_is_the_runs_champion():
