@@ -261,6 +261,7 @@ def test_specs_and_bad_options():
         make_novel_task({"champion": "fittest"})
     with pytest.raises(ConfigError, match="'champion' applies to the paper protocol"):
         make_novel_task({"protocol": "lenient", "champion": "species"})
+    assert make_novel_task({}).spec.champion_choice == "species"  # NEAT C++'s, the default
     assert make_novel_task({"champion": "species"}).spec.champion_choice == "species"
     assert make_novel_task({"champion": "best"}).spec.champion_choice == "best"
     assert make_novel_task({"protocol": "lenient"}).spec.champion_choice == "best"

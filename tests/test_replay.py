@@ -18,7 +18,7 @@ RUNS = {
     "cartpole": ["--generations", "3", "--set", "task.episodes=3"],
     "double-pole": ["--generations", "2", "--pop", "30", "--set", "task.max_steps=2000"],
     "double-pole-novel": ["--generations", "2", "--pop", "40"],
-    "double-pole-novel --set task.champion=species": ["--generations", "4", "--pop", "40"],
+    "double-pole-novel --set task.champion=best": ["--generations", "4", "--pop", "40"],
     "platformer": ["--generations", "3", "--pop", "20", "--set", "task.random_levels=2",
                    "--set", "task.heldout_levels=6", "--set", "task.named_variants=1"],
     "gym:CartPole-v1": ["--generations", "2", "--pop", "8", "--set", "task.episodes=2",
