@@ -121,8 +121,8 @@ def test_multibinary_buttons_press_above_one_half():
 
 def test_the_platformer_env_works_through_the_adapter():
     task = make_gym_task("neat/Platformer-v0", {"max_steps": 60})
-    assert (task.spec.n_inputs, task.spec.n_outputs) == (169, 4)
-    pool = random_pool(np.random.default_rng(2), 6, (169, 4, 0), 40)
+    assert (task.spec.n_inputs, task.spec.n_outputs) == (173, 4)
+    pool = random_pool(np.random.default_rng(2), 6, (173, 4, 0), 40)
     fitness = task.evaluate(pack_population(pool, False), np.random.default_rng(0))
     assert fitness.shape == (6,) and np.isfinite(fitness).all()
 

@@ -75,7 +75,7 @@ def test_bad_env_options_raise_config_error(options, message):
 def test_wrong_network_sizes_raise_task_error():
     task = make_task({})
     pool = random_pool(np.random.default_rng(0), 2, (10, 4, 0), 5)
-    with pytest.raises(TaskError, match="169 inputs"):
+    with pytest.raises(TaskError, match="173 inputs"):
         task.evaluate(pack_population(pool, False), np.random.default_rng(0))
 
 
@@ -168,7 +168,7 @@ def test_replay_world_format():
     replay = task.replay(genome, False, task.episodes(99, genome.key)[4])
     assert len(replay.frames) == replay.steps and replay.score >= 0
     last = replay.frames[-1]
-    assert len(last.observation) == 169 and len(last.action) == 4
+    assert len(last.observation) == 173 and len(last.action) == 4
     assert len(last.activations) == len(genome.node_id)
     world = last.world
     assert world["kind"] == "platformer" and world["y0"] == 0

@@ -24,7 +24,7 @@ class PlayOptions:
     (120 = 2 s); max_frames: hard cap per episode (at most MAX_EPISODE_FRAMES)."""
 
     grid: int = 13
-    extra_inputs: bool = False
+    extra_inputs: bool = True
     patience: int = 120
     max_frames: int = 6000
 
@@ -44,7 +44,7 @@ class PlatformerOptions(PlayOptions):
     length: int = 150
     heldout_levels: int = 120
     named_variants: int = 5
-    solve_rate: float = 0.8
+    solve_rate: float = 0.6
     blind: bool = False
 
 

@@ -1,9 +1,10 @@
 """The `platformer` task: a network learns to play World 1 and levels it has never seen.
 
 Inputs: the `grid` x `grid` tiles around the player (1 solid, -1 danger: spikes or an enemy, 0
-air; labels "r-6c-6" .. "r+6c+6", row-major, r down and c right of the player), plus bias, vx, vy,
-on-ground with `extra_inputs` (see observe.py). Outputs: LEFT, RIGHT, JUMP, RUN; an output above
-0.5 presses its button for that frame (one network activation per frame, 60 frames per second).
+air; labels "r-6c-6" .. "r+6c+6", row-major, r down and c right of the player), plus bias, vx,
+vy, on-ground with `extra_inputs` (on by default; see observe.py). Outputs: LEFT, RIGHT, JUMP, RUN;
+an output above 0.5 presses its button for that frame (one network activation per frame, 60
+frames per second).
 
 Training (a generalist objective): every generation each genome plays one variant of each named
 level of `levels` and `random_levels` generated levels, drawn from the generation's base seed (the
@@ -14,7 +15,7 @@ Test (what "solved" means): each new champion plays `named_variants` test varian
 named level and `heldout_levels` generated levels (equal shares of difficulties 1, 2 and 3) whose
 seeds training never uses. The test score is the share of held-out levels cleared; solved when
 that share, and the share of every named level's test variants cleared, is at least `solve_rate`
-(a named level counts as cleared, "World 1 cleared", when 4 of its 5 variants are by default).
+(a named level counts as cleared, "World 1 cleared", when 3 of its 5 variants are by default).
 
 Replays play any training or test episode again exactly (see level_sets.py for the episodes).
 Options: see options.PlatformerOptions. Replay frames carry the world dict of render.py.
