@@ -1,19 +1,23 @@
 """Search quality on a task, judged by its test: `python bench/solve.py TASK [--runs N] [--pop P]
-[--generations G] [--seed S] [--set section.key=value ...]`.
+[--generations G] [--seed S] [--set section.key=value ...] [--champion best|species]
+[--no-lenient]`.
 
 Each run evolves from the task's presets (see `neat tasks`) plus the given overrides until its
 champion passes the task's test (held-out episodes: what "solved" means, see the task's
 test_protocol) or the generation limit is reached. Evaluations count the genomes evaluated in
 training (whole generations, the solving one included); test episodes are counted apart. For
 double-pole-novel the runs are made under both protocols: the paper's (task.protocol = "paper",
-the default: only each generation's champion is tested) and the lenient one (every network that
-balances the damping trial is tested during evaluation).
+the default: only each generation's champion is tested; `--champion` sets task.champion, which
+network that is) and the lenient one (every network that balances the damping trial is tested
+during evaluation; `--no-lenient` skips it).
 
-Prints one line per run, a summary, and, last, a JSON line with task runs solved test_solved
-mean_evaluations median_evaluations median_generations min_test_score mean_test_episodes; for
+Prints one line per run, a summary, and, last, a JSON line with task runs champion (the champion
+choice the runs used: "best", the fittest genome, or "species", see neat.population.ChampionTest)
+solved test_solved mean_evaluations median_evaluations median_generations min_test_score
+mean_test_episodes; for
 double-pole-novel also mean_generalisation min_generalisation (test score of the solving champion,
-of 625) and solved_lenient mean_evaluations_lenient median_evaluations_lenient
-mean_generalisation_lenient min_generalisation_lenient.
+of 625) and, unless --no-lenient, solved_lenient mean_evaluations_lenient
+median_evaluations_lenient mean_generalisation_lenient min_generalisation_lenient.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 from fitness.registry import make_task
 from fitness.task import champion_test, solved_mask
 from neat.config import load_config
-from neat.population import Population
+from neat.population import CHAMPION_CHOICES, Population
 
 
 def evolve(task_name: str, options: dict[str, Any], seed: int, overrides: list[str],
@@ -90,15 +94,23 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=300, help="limit per run")
     parser.add_argument("--seed", type=int, default=0, help="run i uses seed + i")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    parser.add_argument("--champion", choices=CHAMPION_CHOICES,
+                        help="double-pole-novel: the paper protocol's champion choice (task.champion;"
+                             " default: the task's)")
+    parser.add_argument("--lenient", action=argparse.BooleanOptionalAction, default=True,
+                        help="double-pole-novel: also run the lenient protocol (default: yes)")
     args = parser.parse_args()
-    figures: dict[str, Any] = {"task": args.task, "runs": args.runs}
-    main_figures = run_all(args.task, {}, args, args.task)
+    options = {} if args.champion is None else {"champion": args.champion}
+    figures: dict[str, Any] = {"task": args.task, "runs": args.runs,
+                               "champion": make_task(args.task, options).spec.champion_choice}
+    main_figures = run_all(args.task, options, args, args.task)
     figures.update({k: v for k, v in main_figures.items() if k != "generalisation"})
     figures["test_solved"] = main_figures["solved"]
     if args.task == "double-pole-novel":
         scores = main_figures["generalisation"]
         figures["mean_generalisation"] = statistics.fmean(scores)
         figures["min_generalisation"] = min(scores)
+    if args.task == "double-pole-novel" and args.lenient:
         lenient = run_all(args.task, {"protocol": "lenient"}, args, "lenient")
         figures["solved_lenient"] = lenient["solved"]
         figures["mean_evaluations_lenient"] = lenient["mean_evaluations"]

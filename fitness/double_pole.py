@@ -28,16 +28,22 @@ constant 0.5 bias input is left out because every node here has its own bias:
        counts when the network, reset, balances all 1,000 steps from it. The score is the count.
   Solved: steps 2 and 3 pass with a score of at least `min_generalisation` (default 200, the
   paper's criterion). `protocol` says who takes steps 2 and 3:
-    - "paper" (default, as the paper ran it): fitness is F; only each generation's champion (the
-      highest F) is tested, and test episodes are not counted as evaluations.
+    - "paper" (default, as the paper ran it): fitness is F; only each generation's champion is
+      tested, and test episodes are not counted as evaluations. `champion` says which network
+      that is: "species" (default; as Stanley's NEAT C++ 1.2 code ran it: the champion of the
+      best species not tested since its F last rose, a rotation over species;
+      neat.population.ChampionTest) or "best" (the highest F, as the paper describes it). The
+      choice changes only which network is tested, never evolution; on fresh seeds "species"
+      needed fewer evaluations (docs/tasks.md).
     - "lenient": every network that balances the 1,000 steps is tested during evaluation, and its
       fitness becomes 100 + score, which finds a solution in fewer generations but spends tests
       on every genome.
 
 Options: `double-pole`: `max_steps` (default 100000), `replay_steps` (default 1000);
 `double-pole-novel`: `min_generalisation` (default 200), `protocol` ("paper" or "lenient"),
-`replay_steps` (default 1000). `replay_steps` caps the frames a replay records (the score still
-counts the whole episode).
+`champion` ("species", the default, or "best"; the paper protocol only), `replay_steps`
+(default 1000).
+`replay_steps` caps the frames a replay records (the score still counts the whole episode).
 
 Test (what "solved" means): `double-pole` balances 100,000 steps from the standard start (the
 paper's criterion; deterministic, so a champion that trained with max_steps = 100,000 passes it);
@@ -83,6 +89,7 @@ from neat.network import (
     reset_values,
 )
 from neat.parallel import for_each_chunk
+from neat.population import CHAMPION_CHOICES
 from neat.report import TestResult
 
 MARKOV_NAME = "double-pole"
@@ -92,7 +99,7 @@ NOVEL_LABELS = ("x", "theta1", "theta2")
 OUTPUT_LABELS = ("FORCE",)
 MARKOV_DEFAULTS: dict[str, Any] = {"max_steps": 100_000, "replay_steps": 1000}
 NOVEL_DEFAULTS: dict[str, Any] = {"min_generalisation": 200, "protocol": "paper",
-                                  "replay_steps": 1000}
+                                  "champion": "species", "replay_steps": 1000}
 PROTOCOLS = ("paper", "lenient")
 
 DAMPING_STEPS = 1000
@@ -354,12 +361,21 @@ def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
     opts = read_options(NOVEL_NAME, options, NOVEL_DEFAULTS)
     require_between(NOVEL_NAME, opts, "min_generalisation", 0, GENERALISATION_STARTS)
     require_between(NOVEL_NAME, opts, "replay_steps", 1)
-    if opts["protocol"] not in PROTOCOLS:
-        raise ConfigError(f"task '{NOVEL_NAME}' option 'protocol' must be one of "
-                          f"{', '.join(PROTOCOLS)}, got {opts['protocol']!r}.")
+    for key, allowed in (("protocol", PROTOCOLS), ("champion", CHAMPION_CHOICES)):
+        if opts[key] not in allowed:
+            raise ConfigError(f"task '{NOVEL_NAME}' option '{key}' must be one of "
+                              f"{', '.join(allowed)}, got {opts[key]!r}.")
     lenient = opts["protocol"] == "lenient"
-    fitness = ("100 + generalisation score (of 625 starts) for every network that balances "
-               "100,000 steps" if lenient else "the generation champion is tested")
+    if lenient and options.get("champion") == "species":
+        raise ConfigError(f"task '{NOVEL_NAME}' option 'champion' applies to the paper protocol; "
+                          "the lenient one tests every network that balances the damping trial.")
+    choice = "best" if lenient else opts["champion"]
+    tested = {"best": "every generation's champion (the highest F, the paper's protocol)",
+              "species": "each generation the champion of the best species not tested since its "
+                         "F last rose (the paper's protocol as NEAT C++ 1.2 ran it)"}[choice]
+    fitness = ("; 100 + generalisation score (of 625 starts) for every network that balances "
+               "100,000 steps (lenient protocol)" if lenient
+               else f" (paper protocol, champion choice '{choice}')")
     spec = TaskSpec(
         name=NOVEL_NAME,
         n_inputs=3,
@@ -371,14 +387,13 @@ def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
         presets=NOVEL_PRESETS,
         description=(
             "Balance two poles on a cart seeing only positions (NEAT paper, non-Markovian double "
-            f"pole); networks must be recurrent. Fitness: Gruau's damping fitness; {fitness} "
-            f"({opts['protocol']} protocol)."
+            f"pole); networks must be recurrent. Fitness: Gruau's damping fitness{fitness}."
         ),
         test_protocol=(f"100,000 steps from the standard start, then >= {opts['min_generalisation']} "
                        "of the 625 generalisation starts balanced for 1,000 steps; tested: "
-                       + ("champions that pass training" if lenient else "every generation's "
-                          "champion (the paper's protocol)")),
+                       + ("champions that pass training" if lenient else tested)),
         test_every_champion=not lenient,
+        champion_choice=choice,
     )
     return DoublePoleTask(spec, False, DAMPING_STEPS, opts["replay_steps"], lenient,
                           opts["min_generalisation"])

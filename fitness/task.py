@@ -36,6 +36,9 @@ class TaskSpec:
     """What `test` plays and when it counts as solved, in words (shown by `neat tasks`)."""
     test_every_champion: bool = False
     """Test every new champion (not only those that pass training), e.g. for a held-out score."""
+    champion_choice: str = "best"
+    """Which genome is a generation's champion, the one tested (neat.population.ChampionTest's
+    `choose`: "best", or "species" with test_every_champion)."""
     frame_rate: float = 60.0
     """Replay frames a second of game time: the rate a replay plays at 1x (the viewer, GIFs)."""
     output_bounds: tuple[tuple[float, float], ...] | None = None
@@ -132,7 +135,8 @@ def solved_mask(task: Task, packed: PackedNetworks, fitness: np.ndarray) -> np.n
 
 def champion_test(task: Task, recurrent: bool) -> ChampionTest:
     """How a run tests its champions on `task` (see neat.population.ChampionTest)."""
-    return ChampionTest(lambda genome: task.test(genome, recurrent), task.spec.test_every_champion)
+    return ChampionTest(lambda genome: task.test(genome, recurrent), task.spec.test_every_champion,
+                        task.spec.champion_choice)
 
 
 def episode_records(task: Task, base_seed: int, genome_id: int) -> list[dict[str, Any]]:

@@ -6,21 +6,22 @@ it and continuing gives exactly the run that would have happened without the int
 next generation to evaluate.
 
 Layout (all keys required):
-    format "neat-brain/checkpoint", version 3, run_id (the run's id from run.json; null for runs
+    format "neat-brain/checkpoint", version 4, run_id (the run's id from run.json; null for runs
     made before run ids), task, config (Config.to_dict()), generation,
     evaluations, pool {n_inputs, n_outputs, activations, genome_ids, node_start, conn_start, node_id,
     node_kind, node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled}
     (lists; node_act indexes the pool's "activations" name list, so the file survives a reordering
     of ACTIVATIONS),
     tracker {next_innovation, next_node_id}, species [{key, created, representative (genome
-    record), best_fitness, last_improved, marks, fitness_history, adjusted_fitness}],
+    record), best_fitness, last_improved, marks, fitness_history, adjusted_fitness, last_tested
+    (generation the "species" champion choice last tested it, from created on; -1 never)}],
     next_species_key, next_genome_key, threshold, best_genome (genome record or null),
     best_fitness, rng (numpy PCG64 bit-generator state), test_episodes (played so far), last_test
     (null or {genome (key), score, solved, episodes, details}: the newest champion test).
 Floats that may be infinite (best fitness before any improvement) are stored as the strings "inf",
 "-inf" or "nan", so the file is strict JSON. Loading validates every field and raises
-CheckpointError naming the file and the first problem. Version 1 files (no run_id) and version 2
-files (no test_episodes, last_test) still load.
+CheckpointError naming the file and the first problem. Version 1 files (no run_id), version 2
+files (no test_episodes, last_test) and version 3 files (no species last_tested: -1) still load.
 
 Loading never inflates blindly: the gzip stream is decompressed in chunks, and a file whose JSON
 grows beyond `text_limit(population)` (population.size as declared near its start) is refused.
@@ -55,8 +56,8 @@ from neat.serialize import genome_from_dict, genome_to_dict
 from neat.species import Species
 
 FORMAT = "neat-brain/checkpoint"
-VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 COMPRESS_LEVEL = 1
 GZIP_WBITS = 31  # zlib writes a gzip header (mtime 0) and trailer
 MAX_INT = 2**62  # ids, keys and counters stay far from int64 overflow
@@ -124,6 +125,7 @@ def checkpoint_to_dict(population: Population, task: str, run_id: str | None) ->
                 "marks": sp.marks,
                 "fitness_history": [encode_float(f) for f in sp.fitness_history],
                 "adjusted_fitness": encode_float(sp.adjusted_fitness),
+                "last_tested": sp.last_tested,
             }
             for sp in s.species
         ],
@@ -295,7 +297,7 @@ def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
     feed_forward = config.genome.feed_forward
     shape = (pool.n_inputs, pool.n_outputs)
     next_species_key = r.integer("next_species_key", 0)
-    species = [_read_species(s, generation, next_species_key, feed_forward, shape)
+    species = [_read_species(s, generation, next_species_key, feed_forward, shape, data["version"])
                for s in r.items("species")]
     if len({s.key for s in species}) != len(species):
         raise CheckpointError("two species share a key")
@@ -454,17 +456,23 @@ def _remap_activations(r: _Reader, node_act: np.ndarray) -> np.ndarray:
 
 
 def _read_species(r: _Reader, generation: int, next_key: int, feed_forward: bool,
-                  shape: tuple[int, int]) -> Species:
+                  shape: tuple[int, int], version: int) -> Species:
     history = r.get("fitness_history", list)
+    created = r.integer("created", 0, generation)
+    last_tested = r.integer("last_tested", -1, generation - 1) if version >= 4 else -1
+    if 0 <= last_tested < created:
+        raise CheckpointError(f"field '{r.name('last_tested')}' = {last_tested} is before the "
+                              f"species was created (generation {created}); -1 means never tested")
     return Species(
         key=r.integer("key", 0, next_key - 1),
-        created=r.integer("created", 0, generation),
+        created=created,
         representative=r.genome("representative", feed_forward, shape),
         best_fitness=r.number("best_fitness", finite=False),
         last_improved=r.integer("last_improved", 0, generation),
         marks=r.integer("marks", 0),
         fitness_history=[_number(f, r.name("fitness_history"), finite=False) for f in history],
         adjusted_fitness=r.number("adjusted_fitness"),
+        last_tested=last_tested,
     )
 
 

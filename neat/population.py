@@ -27,6 +27,7 @@ from neat.species import (
     choose_representatives,
     record_fitness,
     speciate,
+    species_champion,
     surviving_species,
     update_threshold,
 )
@@ -40,6 +41,9 @@ class TotalExtinctionError(FitnessError):
     """Every species died and the config does not allow a fresh start."""
 
 
+CHAMPION_CHOICES = ("best", "species")
+
+
 @dataclass(frozen=True)
 class ChampionTest:
     """How a run tests its champions: `run(genome)` plays the task's held-out test episodes.
@@ -47,10 +51,29 @@ class ChampionTest:
     A champion is tested when it passes training (the solved test of `step`), or, with
     `every_champion`, whenever the generation's champion is a genome not tested yet. "Solved" then
     means the test says so.
+
+    `choose` says which genome is the generation's champion (and so the one tested) while none
+    passes training (when some do, it is the fittest of those):
+      - "best": the fittest genome (the NEAT paper's "generation champion").
+      - "species" (needs `every_champion`): a rotation over species, as NEAT C++ 1.2's double
+        pole experiment chooses the network it tests: the champion of the best species (by its
+        best fitness this generation) not tested since its best fitness last rose, or of the best
+        species when all were (see neat.species.species_champion). A lineage that holds the top
+        without passing the test then gives way to the next species.
     """
 
     run: Callable[[Genome], TestResult]
     every_champion: bool = False
+    choose: str = "best"
+
+    def __post_init__(self) -> None:
+        if self.choose not in CHAMPION_CHOICES:
+            raise ValueError(f"ChampionTest.choose must be one of {', '.join(CHAMPION_CHOICES)}, "
+                             f"got {self.choose!r}")
+        if self.choose == "species" and not self.every_champion:
+            raise ValueError('ChampionTest.choose = "species" tests a champion every generation, '
+                             "so it needs every_champion = True")
+
 
 @dataclass
 class PopulationState:
@@ -153,23 +176,32 @@ class Population:
         """The Generator a task uses for this generation's episodes: fixed by (seed, generation)."""
         return np.random.default_rng([self.config.run.seed, self.generation])
 
-    def tell(self, fitness: np.ndarray, solved: np.ndarray | None = None) -> GenerationReport:
+    def tell(self, fitness: np.ndarray, solved: np.ndarray | None = None,
+             choose: str = "best") -> GenerationReport:
         """Take the fitness of every genome from `ask()` and breed the next generation.
 
-        `solved` optionally marks the genomes that solve the task.
+        `solved` optionally marks the genomes that solve the task. `choose` picks the report's
+        champion (see ChampionTest; "species" marks the chosen species tested, so pass it only
+        when that champion is then tested).
         """
+        if choose not in CHAMPION_CHOICES:
+            raise ValueError(f"choose must be one of {', '.join(CHAMPION_CHOICES)}, got {choose!r}")
         start = time.perf_counter()
         fitness = self._check_fitness(fitness)
         self.evaluations += len(fitness)
-        champion_row = int(np.argmax(fitness))
-        if solved is not None and solved.any():
-            champion_row = int(np.flatnonzero(solved)[np.argmax(fitness[solved])])
-        champion = self.pool.genome(champion_row)
-        if fitness[champion_row] > self.best_fitness:
-            self.best_fitness = float(fitness[champion_row])
-            self.best_genome = champion
+        best_row = int(np.argmax(fitness))
+        passed = solved is not None and bool(solved.any())
+        if passed:
+            best_row = int(np.flatnonzero(solved)[np.argmax(fitness[solved])])
         self._speciate()
         record_fitness(self.species, self.species_index, fitness, self.generation)
+        champion_row = best_row
+        if choose == "species" and not passed:
+            champion_row = species_champion(self.species, fitness, self.generation)
+        champion = self.pool.genome(champion_row)
+        if fitness[best_row] > self.best_fitness:
+            self.best_fitness = float(fitness[best_row])
+            self.best_genome = champion if champion_row == best_row else self.pool.genome(best_row)
         report = self._report(fitness, champion, float(fitness[champion_row]), solved, start)
         self._reproduce(fitness)
         self.generation += 1
@@ -179,13 +211,14 @@ class Population:
     def step(self, evaluate: Evaluate, is_solved: SolvedTest | None = None,
              test: ChampionTest | None = None) -> GenerationReport:
         """Evaluate the current generation with `evaluate`, breed the next one, and test the
-        champion with `test` (see ChampionTest). `is_solved(packed, fitness)` marks the genomes
-        that pass training; without a test, a generation is solved when any does."""
+        champion with `test` (see ChampionTest: its `choose` picks the report's champion, the
+        genome tested). `is_solved(packed, fitness)` marks the genomes that pass training; without
+        a test, a generation is solved when any does."""
         start = time.perf_counter()
         packed = pack_population(self.pool, self.recurrent)
         fitness = np.asarray(evaluate(packed, self.evaluation_rng()), dtype=np.float64)
         passed = None if is_solved is None else np.asarray(is_solved(packed, fitness), dtype=bool)
-        report = self.tell(fitness, passed)
+        report = self.tell(fitness, passed, "best" if test is None else test.choose)
         if test is not None:
             report.test = self._test(report, test)
             report.solved = report.test is not None and report.test.solved

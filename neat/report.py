@@ -36,7 +36,13 @@ class TestResult:
 
 @dataclass
 class GenerationReport:
-    """Summary of one evaluated generation."""
+    """Summary of one evaluated generation.
+
+    `champion` is the generation's champion as the run's ChampionTest chooses it (the fittest
+    genome unless `choose` says otherwise), and `test`, when set, is that genome's test: the report
+    names the genome tested, and the runner writes it, with its own fitness, as the generation's
+    champion file.
+    """
 
     generation: int
     evaluations: int  # cumulative
@@ -44,7 +50,7 @@ class GenerationReport:
     mean_fitness: float
     std_fitness: float
     champion: Genome
-    champion_fitness: float
+    champion_fitness: float  # the champion's own fitness (best_fitness is the generation's top)
     solved: bool
     seconds: float  # wall clock for this generation
     species: list[SpeciesRow] = field(default_factory=list)

@@ -26,6 +26,7 @@ class Species:
     marks: int = 0  # consecutive generations in the bottom share (extinction rule)
     fitness_history: list[float] = field(default_factory=list)  # best member fitness per generation
     adjusted_fitness: float = 0.0  # summed shared fitness of this generation
+    last_tested: int = -1  # generation its champion was last tested by the "species" choice; -1 never
 
     def stagnation(self, generation: int) -> int:
         return generation - self.last_improved
@@ -208,6 +209,24 @@ def surviving_species(species: list[Species], index: np.ndarray, fitness: np.nda
         if k == protected
         or (s.stagnation(generation) < cfg.max_stagnation and s.marks < cfg.extinction_marks)
     ]
+
+
+def species_champion(species: list[Species], fitness: np.ndarray, generation: int) -> int:
+    """The genome to test this generation under the "species" champion choice (NEAT C++ 1.2's
+    double pole code): species ranked by their best fitness this generation (ties in species
+    order), the fittest member (first of equals) of the first species not tested since its best
+    fitness last rose, or of the first species when all were. Marks that species tested at
+    `generation`. Call after `record_fitness`; `fitness` (G,) is this generation's.
+    Returns the genome's pool position."""
+    best = np.array([s.fitness_history[-1] for s in species])
+    order = np.argsort(-best, kind="stable")
+    chosen = species[int(order[0])]
+    for k in order.tolist():
+        if species[k].last_tested < species[k].last_improved:
+            chosen = species[k]
+            break
+    chosen.last_tested = generation
+    return int(chosen.members[np.argmax(fitness[chosen.members])])
 
 
 def choose_representatives(species: list[Species], pool: GenomePool, rng: np.random.Generator,

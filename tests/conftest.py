@@ -7,6 +7,8 @@ import pytest
 
 from neat.config import Config, load_config
 from neat.genome import HIDDEN, INPUT, OUTPUT, Genome
+from neat.population import ChampionTest, Population
+from neat.report import TestResult as Result  # aliased: pytest would collect Test*
 
 
 def make_genome(n_inputs: int, n_outputs: int, hidden: list[int],
@@ -25,6 +27,22 @@ def make_genome(n_inputs: int, n_outputs: int, hidden: list[int],
         np.array([c[2] for c in conns], dtype=np.int64), np.array([c[3] for c in conns], dtype=np.float64),
         np.array([c[4] for c in conns], dtype=np.bool_),
     )
+
+
+def recording_test(tested: list, choose: str, solve_at: int = 0) -> ChampionTest:
+    """A test of every champion that records the genomes it runs on and solves the `solve_at`-th
+    (never, for 0)."""
+    def run(genome):
+        tested.append(genome)
+        return Result(float(len(tested)), len(tested) == solve_at, 3)
+    return ChampionTest(run, every_champion=True, choose=choose)
+
+
+def species_population(seed: int = 1, *overrides: str) -> Population:
+    """XOR with many small species (a low threshold), so the species rotation has a choice;
+    `overrides` as with --set."""
+    return Population(load_config(None, [f"run.seed={seed}", "population.size=60",
+                                         "speciation.threshold=1.0", *overrides]), 2, 1)
 
 
 def quiet_config(*overrides: str) -> Config:

@@ -31,6 +31,7 @@ from neat.genome import GenomePool, check_genome
 from neat.pool_check import pool_problem
 from neat.population import Population
 from neat.rundir import RunDirectory
+from tests.conftest import recording_test, species_population
 
 SIZE = 20
 RUN_ID = "0123456789abcdef0123456789abcdef"
@@ -74,8 +75,9 @@ def test_round_trip_restores_every_part_of_the_state(population, tmp_path):
     assert len(a.species) == len(b.species)
     for s, t in zip(a.species, b.species, strict=True):
         assert (s.key, s.created, s.best_fitness, s.last_improved, s.marks, s.fitness_history,
-                s.adjusted_fitness) == (t.key, t.created, t.best_fitness, t.last_improved, t.marks,
-                                        t.fitness_history, t.adjusted_fitness)
+                s.adjusted_fitness, s.last_tested) == (
+            t.key, t.created, t.best_fitness, t.last_improved, t.marks, t.fitness_history,
+            t.adjusted_fitness, t.last_tested)
         assert s.representative.equals(t.representative)
     # the same state encodes to the same bytes, and no path of this machine is stored
     assert encode_checkpoint(loaded.population(), "xor", RUN_ID) == path.read_bytes()
@@ -113,7 +115,7 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: gzip.compress(b'{"format": "neat-brain/checkpoint", "version": 1'), "not valid JSON"),
     (lambda raw: _gz({"format": "other-program/save", "version": 1}), "not a neat-brain checkpoint"),
     (lambda raw: _gz([1, 2, 3]), "not a neat-brain checkpoint"),
-    (lambda raw: _mutated(raw, lambda d: d.update(version=4)), "version 4 is not supported"),
+    (lambda raw: _mutated(raw, lambda d: d.update(version=5)), "version 5 is not supported"),
     (lambda raw: _mutated(raw, lambda d: d.update(run_id=7)), "'run_id' must be str"),
     (lambda raw: _mutated(raw, lambda d: d.update(test_episodes=-1)), "test_episodes"),
     (lambda raw: _mutated(raw, lambda d: d.update(last_test={"genome": 0})), "last_test"),
@@ -136,6 +138,18 @@ def _mutated(raw: bytes, change) -> bytes:
     (lambda raw: _mutated(raw, lambda d: d.update(generation="7")), "'generation' must be int"),
     (lambda raw: _mutated(raw, lambda d: d["species"][0].update(best_fitness=None)),
      r"species\[0\].best_fitness"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].pop("last_tested")),
+     r"'species\[0\].last_tested' is missing"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested="2")),
+     r"'species\[0\].last_tested' must be int, got str"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested=True)),
+     r"'species\[0\].last_tested' must be int, got bool"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested=-2)),
+     r"'species\[0\].last_tested' = -2 is out of range -1..3"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(last_tested=4)),
+     r"'species\[0\].last_tested' = 4 is out of range -1..3"),
+    (lambda raw: _mutated(raw, lambda d: d["species"][0].update(created=3, last_tested=2)),
+     r"'species\[0\].last_tested' = 2 is before the species was created \(generation 3\)"),
 ])
 def test_damaged_or_foreign_files_give_a_clear_error(raw, tmp_path, make, message):
     path = tmp_path / "gen-000003.json.gz"
@@ -289,8 +303,59 @@ def test_prune_keeps_the_newest(population, tmp_path):
         "gen-000004.json.gz", "gen-000005.json.gz", "gen-000006.json.gz"]
 
 
-def test_a_version_1_checkpoint_loads_without_a_run_id(population):
-    data = checkpoint_to_dict(population, "xor", RUN_ID)
-    del data["run_id"]
-    data["version"] = 1
-    assert decode_checkpoint(_gz(data), Path("x")).run_id is None
+@pytest.fixture(scope="module")
+def rotated() -> Population:
+    """XOR after 6 generations of the species rotation: some species tested, a test recorded."""
+    population, task = species_population(), make_task("xor")
+    test = recording_test([], "species")
+    for _ in range(6):
+        population.step(task.evaluate, None, test)
+    return population
+
+
+# the fields each version added: an older file lacks them, and they load as "not yet known"
+ADDED_IN = {2: ("run_id",), 3: ("test_episodes", "last_test"), 4: ("last_tested",)}
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_older_versions_load_without_the_fields_added_since(rotated, version):
+    data = checkpoint_to_dict(rotated, "xor", RUN_ID)
+    assert data["version"] == 4 and data["test_episodes"] > 0 and data["last_test"] is not None
+    assert any(s["last_tested"] >= 0 for s in data["species"])
+    data["version"] = version
+    for added in range(version + 1, 5):
+        for key in ADDED_IN[added]:
+            for record in data["species"] if key == "last_tested" else [data]:
+                del record[key]
+    loaded = decode_checkpoint(_gz(data), Path("x"))
+    state, original = loaded.state, rotated.state()
+    assert loaded.run_id == (None if version == 1 else RUN_ID)
+    assert (state.test_episodes, state.last_test is None) == (
+        (0, True) if version < 3 else (original.test_episodes, False))
+    assert [s.last_tested for s in state.species] == [-1] * len(original.species)
+    assert [s.last_improved for s in state.species] == [s.last_improved for s in original.species]
+    assert np.array_equal(state.pool.conn_weight, original.pool.conn_weight)
+
+
+def test_the_species_rotation_resumes_exactly_from_a_checkpoint(tmp_path):
+    task = make_task("xor")
+
+    def champions(pop: Population, generations: int, tested: list) -> list[int]:
+        test = recording_test(tested, "species")
+        return [pop.step(task.evaluate, None, test).champion.key for _ in range(generations)]
+
+    straight, tested = species_population(), []
+    expected = champions(straight, 12, tested)
+    split, tested_split = species_population(), []
+    first = champions(split, 6, tested_split)
+    path = tmp_path / "gen-000005.json.gz"
+    save_checkpoint(path, split, "xor", RUN_ID)
+    assert any(s["last_tested"] >= 0 for s in json.loads(gzip.decompress(path.read_bytes()))["species"])
+    resumed = load_checkpoint(path).population()
+    assert first + champions(resumed, 6, tested_split) == expected
+    assert resumed.test_episodes == straight.test_episodes
+    assert encode_checkpoint(resumed, "xor", RUN_ID) == encode_checkpoint(straight, "xor", RUN_ID)
+    forgetful = load_checkpoint(path).population()  # the rotation's memory matters:
+    for species in forgetful.species:
+        species.last_tested = -1
+    assert first + champions(forgetful, 6, []) != expected

@@ -257,6 +257,14 @@ def test_specs_and_bad_options():
         make_novel_task({"min_generalisation": 700})
     with pytest.raises(ConfigError, match="min_generalisation"):
         make_novel_task({"max_steps": 10})
+    with pytest.raises(ConfigError, match="'champion' must be one of best, species"):
+        make_novel_task({"champion": "fittest"})
+    with pytest.raises(ConfigError, match="'champion' applies to the paper protocol"):
+        make_novel_task({"protocol": "lenient", "champion": "species"})
+    assert make_novel_task({}).spec.champion_choice == "species"  # NEAT C++'s, the default
+    assert make_novel_task({"champion": "species"}).spec.champion_choice == "species"
+    assert make_novel_task({"champion": "best"}).spec.champion_choice == "best"
+    assert make_novel_task({"protocol": "lenient"}).spec.champion_choice == "best"
     pool = random_pool(np.random.default_rng(0), 2, (6, 1, 0), 4)
     with pytest.raises(TaskError, match="3 inputs and 1 outputs"):
         make_novel_task({}).evaluate(pack_population(pool, True), None)

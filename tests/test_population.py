@@ -2,11 +2,14 @@ import numpy as np
 import pytest
 
 from fitness.registry import make_task
+from neat.checkpoint import POOL_ARRAYS
 from neat.config import load_config
 from neat.errors import ConfigError, FitnessError
 from neat.genome import check_genome
 from neat.network import pack_genome
-from neat.population import Population, TotalExtinctionError
+from neat.population import CHAMPION_CHOICES, ChampionTest, Population, TotalExtinctionError
+from neat.report import TestResult as Result  # aliased: pytest would collect Test*
+from tests.conftest import recording_test, species_population
 
 
 def _run(seed, generations=12, *overrides):
@@ -75,3 +78,56 @@ def test_total_extinction_is_an_error_or_a_restart():
             break
     assert restarted and len(pop.ask()) == 20
     assert np.all(pop.ask().genome_ids >= pop.next_genome_key - 20)  # all of them new
+
+
+@pytest.mark.parametrize("choose", ["best", "species"])
+def test_the_report_names_the_genome_tested_with_its_own_fitness(choose):
+    task, tested = make_task("xor"), []
+    pop = species_population()
+    reports = [pop.step(task.evaluate, None, recording_test(tested, choose)) for _ in range(10)]
+    keys = [g.key for g in tested]
+    assert len(set(keys)) == len(keys)  # a genome tested again is the previous one: not re-run
+    for r in reports:
+        assert r.test is not None and r.test.score == keys.index(r.champion.key) + 1
+        own = task.evaluate(pack_genome(r.champion, False), None)[0]
+        assert r.champion_fitness == own <= r.best_fitness
+    assert reports[-1].test_episodes == 3 * len(tested) == pop.test_episodes
+    below_top = sum(r.champion_fitness < r.best_fitness for r in reports)
+    assert below_top == 0 if choose == "best" else below_top >= 3
+
+
+def test_the_champion_choice_changes_the_genome_tested_never_evolution():
+    task = make_task("xor")
+    stagnant = ("stagnation.max_stagnation=2", "stagnation.protect_best=false")  # species die
+    runs = {c: (species_population(1, *stagnant), recording_test([], c)) for c in CHAMPION_CHOICES}
+    differ = 0
+    for _ in range(10):
+        reports = {c: pop.step(task.evaluate, None, test) for c, (pop, test) in runs.items()}
+        differ += reports["best"].champion.key != reports["species"].champion.key
+        (a, _), (b, _) = runs.values()
+        for name in POOL_ARRAYS:
+            assert np.array_equal(getattr(a.pool, name), getattr(b.pool, name))
+        assert a.rng.bit_generator.state == b.rng.bit_generator.state
+        assert [s.key for s in a.species] == [s.key for s in b.species]
+        assert a.best_genome.equals(b.best_genome) and a.best_fitness == b.best_fitness
+    assert differ >= 3
+
+
+def test_a_solving_genome_of_the_rotation_is_the_runs_champion():
+    task, tested = make_task("xor"), []
+    pop = species_population(seed=3)  # its 4th tested genome is not the generation's fittest
+    reports = []
+    champion = pop.run(task.evaluate, 20, reporters=[reports.append],
+                       test=recording_test(tested, "species", solve_at=4))
+    assert len(tested) == 4 and reports[-1].solved and len(reports) < 20
+    assert champion is reports[-1].champion and champion.key == tested[-1].key
+    assert reports[-1].champion_fitness < reports[-1].best_fitness  # not the fittest genome
+
+
+def test_champion_choice_is_validated():
+    with pytest.raises(ValueError, match="one of best, species"):
+        ChampionTest(lambda genome: Result(0.0, False, 0), True, "fittest")
+    with pytest.raises(ValueError, match="every_champion"):
+        ChampionTest(lambda genome: Result(0.0, False, 0), False, "species")
+    with pytest.raises(ValueError, match="one of best, species"):
+        species_population().tell(np.zeros(60), choose="rotation")

@@ -53,6 +53,7 @@ def assert_same_run(a: Path, b: Path, generations: int) -> None:
     ("xor", ["--set", "genome.feed_forward=false"]),
     ("cartpole", ["--set", "task.episodes=2"]),
     ("cartpole", ["--set", "task.episodes=2", "--set", "genome.feed_forward=false"]),
+    ("double-pole-novel", ["--set", "task.champion=species", "--set", "speciation.threshold=1.0"]),
 ])
 def test_resume_equals_uninterrupted_run(tmp_path, task, options):
     runs = tmp_path / "runs"

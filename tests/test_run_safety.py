@@ -234,7 +234,7 @@ def test_a_gzip_bomb_checkpoint_is_refused_with_bounded_memory(runs, tmp_path):
 
 def test_a_population_beyond_memory_is_refused_with_an_estimate(tmp_path):
     one_line_error(neat(tmp_path, "run", "platformer", "--pop", 10_000_000, check=None),
-                   "population.size = 10,000,000", "needs about", "GB", "per genome of 173 nodes")
+                   "population.size = 10,000,000", "needs about", "GB", "per genome of 177 nodes")
     assert not (tmp_path / "runs").exists()
 
 

@@ -10,6 +10,7 @@ from neat.species import (
     distance_py,
     record_fitness,
     speciate,
+    species_champion,
     surviving_species,
     update_threshold,
 )
@@ -144,3 +145,24 @@ def test_genomes_join_the_first_or_the_closest_species(assignment, expected):
     cfg = SpeciationConfig(weight_coefficient=1.0, assignment=assignment)
     living, index, _ = speciate(pool, reps, 1.5, cfg, generation=1, next_key=2)
     assert index.tolist() == expected and len(living) == len(set(expected))
+
+
+def test_the_species_rotation_tests_the_best_species_not_tested_since_it_improved():
+    # pool positions 0..7; this generation's fitness
+    fitness = np.array([9.0, 7.0, 5.0, 8.0, 8.0, 8.0, 2.0, 6.0])
+    top = _species(0, [0, 6], [9.0], last_improved=3)  # tested at 4, not improved since
+    top.last_tested = 4
+    tied_a = _species(1, [1, 3], [8.0], last_improved=2)  # tested at 2, the generation it improved
+    tied_a.last_tested = 2
+    tied_b = _species(2, [4, 5], [8.0], last_improved=5)  # improved at 5, after its test at 4
+    tied_b.last_tested = 4
+    fresh = _species(3, [2, 7], [6.0], last_improved=6)  # never tested
+    species = [fresh, top, tied_b, tied_a]  # ranked: top 9, tied_b 8, tied_a 8, fresh 6
+    assert species_champion(species, fitness, generation=6) == 4  # tied_b's first of equals
+    assert tied_b.last_tested == 6 and top.last_tested == 4 and fresh.last_tested == -1
+    assert species_champion(species, fitness, generation=6) == 7  # next: fresh (tied_a is tested)
+    assert species_champion(species, fitness, generation=6) == 0  # all tested: the best species
+    assert top.last_tested == 6
+    top.last_improved, tied_a.last_improved = 7, 7  # both improve: the better ranked one first
+    assert species_champion(species, fitness, generation=7) == 0
+    assert species_champion(species, fitness, generation=7) == 3
