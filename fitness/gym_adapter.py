@@ -36,8 +36,9 @@ reset or step) is a TaskError with one line that says what to do.
 Replays: each frame's action is the action as the environment took it, one value per output (a
 Discrete space: 1.0 for the chosen action, 0.0 for the others; MultiBinary: 1.0 for each pressed
 button; Box: each action value, within spec.output_bounds). When the environment has the rgb_array
-render mode, each frame carries its picture (fitness.gym_render) of the state the network saw;
-otherwise, or when rendering fails, the replay's notice says so and the viewer shows the inputs.
+render mode, the replay's pictures (fitness.gym_render.EpisodePictures) show the state the network
+saw at each frame, made when asked for; otherwise, or when the first one fails, the replay's notice
+says so and the viewer shows the inputs.
 Inputs and outputs are named after the environment where it or gymnasium names them
 (fitness.gym_labels); replays play at the environment's render_fps (spec.frame_rate).
 
@@ -71,6 +72,7 @@ from fitness.gym_labels import action_labels, observation_labels
 from fitness.gym_observation import DEFAULT_MAX_INPUTS, Observer, check_size, make_observer
 from fitness.gym_render import (
     RENDER_MODE,
+    EpisodePictures,
     RenderError,
     can_render,
     frame_rate,
@@ -209,40 +211,43 @@ class GymTask:
 
     def replay(self, genome: Genome, recurrent: bool, episode: Episode,
                max_frames: int | None = None) -> EpisodeReplay:
-        """`episode` played again in a fresh environment reset with its seed; its frames carry
-        the environment's pictures when it renders (see the module docstring)."""
+        """`episode` played again in a fresh environment reset with its seed; when the
+        environment renders, the replay's pictures are made on demand (EpisodePictures) from the
+        actions it took, the first one now, so a notice says at once when it cannot draw."""
         packed = pack_genome(genome, recurrent)
         values = packed.new_values()
         inputs = np.zeros((1, self.spec.n_inputs))
         env, notice = self._replay_env(rendered=max_frames != 0)
-        render = not notice and max_frames != 0
-        frames = []
+        first: bytes | None = None
+        frames, actions = [], []
         score, steps = 0.0, 0
         try:
             observation = reset_env(env, episode.seed, self.env_id)
+            if not notice and max_frames != 0:
+                try:
+                    first = render_frame(env)
+                except RenderError as error:
+                    notice = self._no_pictures(f"could not draw a frame ({error})")
             while steps < self.max_steps:
                 self._observe(observation, inputs[0])
                 outputs = activate_population(packed, inputs, values)
                 action = self.action_map.actions(outputs)[0]
-                recorded = max_frames is None or len(frames) < max_frames
-                image = None
-                if recorded and render:
-                    try:
-                        image = render_frame(env)
-                    except RenderError as error:
-                        render, notice = False, self._no_pictures(f"could not draw a frame ({error})")
                 world = {"kind": "vector", "values": inputs[0].tolist()}
                 observation, reward, over = step_env(env, action, self.env_id)
                 score += reward
                 steps += 1
-                if recorded:
+                if max_frames is None or len(frames) < max_frames:
                     frames.append(Frame(inputs[0].tolist(), values.tolist(),
-                                        self.action_map.taken(action), world, reward, image))
+                                        self.action_map.taken(action), world, reward))
+                    actions.append(action)
                 if over:
                     break
         finally:
             env.close()
-        return EpisodeReplay(episode, frames, score, steps, notice)
+        pictures = None if first is None else EpisodePictures(
+            self._rendering_env, episode.seed,
+            actions, first)
+        return EpisodeReplay(episode, frames, score, steps, notice, pictures)
 
     def _replay_env(self, rendered: bool) -> tuple[gym.Env, str]:
         """A new environment for a replay, made to render when `rendered` and it can, and the
@@ -251,11 +256,15 @@ class GymTask:
             return self.make_env(), ""
         if not self.renders:
             return self.make_env(), self._no_pictures(f"has no {RENDER_MODE} render mode")
-        headless_sdl()
         try:
-            return make_env(self.env_id, {**self.env_kwargs, "render_mode": RENDER_MODE}), ""
+            return self._rendering_env(), ""
         except TaskError as error:
             return self.make_env(), self._no_pictures(f"could not be made to render ({error})")
+
+    def _rendering_env(self) -> gym.Env:
+        """A new environment made to render (rgb_array)."""
+        headless_sdl()
+        return make_env(self.env_id, {**self.env_kwargs, "render_mode": RENDER_MODE})
 
     def _no_pictures(self, reason: str) -> str:
         return (f"gymnasium environment '{self.env_id}' {reason}, so the replay shows the "

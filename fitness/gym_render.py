@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -76,6 +78,52 @@ def encode_frame(picture: Any) -> bytes:
     out = io.BytesIO()
     image.save(out, **WEBP_OPTIONS)
     return out.getvalue()
+
+
+class EpisodePictures:
+    """The pictures of a replayed episode, rendered when asked for: an environment made to render
+    is reset with the episode's seed and stepped with the actions the replay took, so picture k
+    shows the state the network saw at step k (rendering reads the state only). Pictures made are
+    kept; each call plays the episode again from its reset up to the last picture it makes, which
+    costs steps only (a CartPole step is some microseconds, a picture some milliseconds). Safe to
+    share between threads. When a picture fails, it and all later ones are None."""
+
+    def __init__(self, make_env: Callable[[], gym.Env], seed: int, actions: Sequence[Any],
+                 first: bytes | None):
+        self.make_env = make_env
+        self.seed = seed
+        self.actions = list(actions)  # the action taken at each frame
+        self.pictures: dict[int, bytes | None] = {} if first is None else {0: first}
+        self.failed = ""  # why pictures stopped, for people; empty while they work
+        self._lock = threading.Lock()
+
+    def get(self, indices: Sequence[int]) -> list[bytes | None]:
+        """The pictures of frames `indices` (0 <= k < len(actions)), in that order."""
+        with self._lock:
+            missing = sorted(set(indices) - set(self.pictures))
+            if missing:
+                self._render(missing)
+            return [self.pictures[k] for k in indices]
+
+    def _render(self, indices: list[int]) -> None:
+        if self.failed:
+            self.pictures.update(dict.fromkeys(indices))
+            return
+        env = self.make_env()
+        try:
+            env.reset(seed=self.seed)
+            step = 0
+            for k in indices:
+                while step < k:
+                    env.step(self.actions[step])
+                    step += 1
+                self.pictures[k] = render_frame(env)
+        except Exception as error:  # the environment's own failure costs the pictures only
+            self.failed = (str(error) if isinstance(error, RenderError)
+                           else f"{type(error).__name__}: {one_line(error)}")
+            self.pictures.update({k: None for k in indices if k not in self.pictures})
+        finally:
+            env.close()
 
 
 def decode_frame(data: bytes) -> Image.Image:

@@ -4,7 +4,7 @@ its champions on held-out test episodes, and replay exactly the episodes a champ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -74,6 +74,14 @@ class Frame:
     (fitness.gym_render), for tasks that show a gymnasium environment's rendered frames."""
 
 
+class PictureSource(Protocol):
+    """Pictures of a replay's frames made when they are asked for (fitness.gym_render)."""
+
+    def get(self, indices: Sequence[int]) -> list[bytes | None]:
+        """The pictures of frames `indices` (None where there is none), in that order."""
+        ...
+
+
 @dataclass
 class EpisodeReplay:
     """An episode played again: its frames (at most the `max_frames` asked for), the score
@@ -86,6 +94,16 @@ class EpisodeReplay:
     notice: str = ""
     """Why the frames carry no pictures of a game that has them (the environment cannot render),
     for people; empty otherwise."""
+    pictures: PictureSource | None = None
+    """The frames' pictures, made when asked for (rendering every frame of every replay up front
+    cost a viewer following a live run a quarter of a core); None when there are none."""
+
+    def pictured_frames(self) -> list[Frame]:
+        """The frames with their pictures (all made now when they are made on demand)."""
+        if self.pictures is None:
+            return self.frames
+        images = self.pictures.get(range(len(self.frames)))
+        return [replace(f, image=image) for f, image in zip(self.frames, images, strict=True)]
 
 
 class Task(Protocol):

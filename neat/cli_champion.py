@@ -137,7 +137,7 @@ def command_replay(args: argparse.Namespace) -> int:
         from fitness.drawing import save_gif
 
         shown, steps = len(replays[0].frames), replays[0].steps
-        count = save_gif(replays[0].frames, gif, task.spec.frame_rate)
+        count = save_gif(replays[0].pictured_frames(), gif, task.spec.frame_rate)
         span = f"its first {shown:,} of {steps:,} steps" if shown < steps else f"its {steps:,} steps"
         print(f"Wrote {gif}: episode {chosen[0]}, {count} frames showing {span}")
     return 0

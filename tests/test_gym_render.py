@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fitness import gym_render
+from fitness import gym_adapter, gym_render
 from fitness.gym_render import MAX_SIZE, RenderError, decode_frame, encode_frame
 from fitness.random_genomes import random_pool
 from fitness.registry import make_task
@@ -50,7 +50,7 @@ def test_rendered_replays_are_the_episodes_the_fitness_counts(name):
         counted = task.replay(genome, False, episode, max_frames=0)  # as --verify replays
         assert (shown.score, shown.steps) == (counted.score, counted.steps)
         assert shown.notice == "" and len(shown.frames) == shown.steps
-        pictures = [decode_frame(f.image) for f in shown.frames]
+        pictures = [decode_frame(f.image) for f in shown.pictured_frames()]
         assert all(p.width <= MAX_SIZE[0] and p.height <= MAX_SIZE[1] for p in pictures)
         if shown.frames[0].observation != shown.frames[-1].observation:  # the state moved
             assert np.asarray(pictures[0]).tolist() != np.asarray(pictures[-1]).tolist()
@@ -65,18 +65,18 @@ def test_atari_replays_render_without_changing_the_episode():
     episode = task.episodes(3, genome.key)[0]
     shown = task.replay(genome, False, episode)
     assert shown.score == task.replay(genome, False, episode, max_frames=0).score
-    assert decode_frame(shown.frames[0].image).size == (160, 210)
+    assert decode_frame(shown.pictured_frames()[0].image).size == (160, 210)
     assert task.spec.output_labels == ("NOOP", "FIRE", "RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE")
 
 
 def test_pictures_are_kept_as_drawn_or_scaled_to_fit_keeping_their_shape():
     task = make_task("gym:CartPole-v1", {})
     picture = decode_frame(task.replay(champion(task), False, task.test_episodes()[0], 1)
-                           .frames[0].image)
+                           .pictured_frames()[0].image)
     assert picture.size == (600, 400)
     acrobot = make_task("gym:Acrobot-v1", {})
     picture = decode_frame(acrobot.replay(champion(acrobot), False, acrobot.test_episodes()[0], 1)
-                           .frames[0].image)
+                           .pictured_frames()[0].image)
     assert picture.size == (480, 480)  # 500 x 500 scaled by 0.96
     assert task.spec.frame_rate == 50.0
 
@@ -133,7 +133,7 @@ def test_inputs_and_outputs_are_named_after_the_environment():
 def test_an_environment_without_pictures_replays_its_inputs_with_a_notice():
     task = make_task(f"{PLUGIN}/Countdown-v0", {})
     replay = task.replay(champion(task), False, task.test_episodes()[0])
-    assert all(f.image is None for f in replay.frames)
+    assert replay.pictures is None and all(f.image is None for f in replay.pictured_frames())
     assert replay.notice == ("gymnasium environment 'neat-test/Countdown-v0' has no rgb_array "
                              "render mode, so the replay shows the network's inputs instead of "
                              "the game")
@@ -145,9 +145,42 @@ def test_a_picture_that_fails_stops_the_pictures_not_the_episode():
     genome = champion(task)
     episode = next(e for e in task.test_episodes() if task.replay(genome, False, e, 0).steps > 3)
     replay = task.replay(genome, False, episode)
-    assert [f.image is not None for f in replay.frames[:4]] == [True, True, False, False]
-    assert "could not draw a frame (RuntimeError: no screen today)" in replay.notice
+    assert replay.notice == ""  # its first picture, made by the replay's environment, worked
     assert replay.score == task.replay(genome, False, episode, max_frames=0).score
+    # the others come from another environment, which draws two and fails on the third
+    assert [f.image is not None for f in replay.pictured_frames()[:5]] == [True] * 3 + [False] * 2
+    assert replay.pictures.failed == "RuntimeError: no screen today"
+
+
+def test_a_first_picture_that_fails_is_told_at_once(monkeypatch):
+    def fail(env):
+        raise RenderError("ValueError: no picture")
+
+    monkeypatch.setattr(gym_adapter, "render_frame", fail)
+    task = make_task("gym:CartPole-v1", {})
+    replay = task.replay(champion(task), False, task.test_episodes()[0])
+    assert replay.pictures is None
+    assert replay.notice == ("gymnasium environment 'CartPole-v1' could not draw a frame "
+                             "(ValueError: no picture), so the replay shows the network's inputs "
+                             "instead of the game")
+
+
+def test_pictures_are_made_when_asked_for_and_show_the_state_of_their_frame(monkeypatch):
+    task = make_task("gym:Acrobot-v1", {"max_steps": 40})
+    episode = task.test_episodes()[0]
+    replay = task.replay(champion(task), False, episode)
+    made = []
+    render = gym_render.render_frame
+    monkeypatch.setattr(gym_render, "render_frame", lambda env: made.append(1) or render(env))
+    nine, three, again = replay.pictures.get([9, 3, 9])
+    assert len(made) == 2 and nine == again  # the frames asked for, each once
+    env = gym.make("Acrobot-v1", render_mode="rgb_array")
+    env.reset(seed=episode.seed)
+    for frame in replay.frames[:9]:
+        env.step(frame.action.index(1.0))
+    assert decode_frame(nine) == decode_frame(encode_frame(env.render()))
+    env.close()
+    assert replay.pictures.get([3]) == [three] and len(made) == 2  # kept
 
 
 def test_encoding_checks_the_picture_and_scales_large_ones_down():

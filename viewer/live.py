@@ -371,6 +371,7 @@ class LiveSession:
             position += self.frame_step
             index = min(int(position + 1e-9), last)  # (5/3 added thrice is 5, not 4.999...)
             indices.append(index)
+        await asyncio.to_thread(replay.frames.prepare, indices)  # a rendered game's pictures
         frames = ",".join(replay.frames[i] for i in indices)
         await self.send(
             f'{{"type":"frames","run":{json.dumps(replay.run)},"generation":{replay.generation},'

@@ -4,8 +4,9 @@ A replay (layout plus every frame) is computed in a worker thread once per champ
 episode and shared by every client; a small LRU keeps the most recent ones. A frame is encoded as
 JSON the first time a client asks for it: a page following a live run switches to each new
 champion long before its episode ends, so most frames of most replays are never sent. Pictures of
-a gymnasium environment's frames are encoded (WebP) while the replay is computed, since the
-environment is there only then; a frame's JSON carries its picture in base64.
+a gymnasium environment's frames are likewise made only when a batch of frames is first sent (the
+task's PictureSource renders them, in a worker thread); a frame's JSON carries its picture in
+base64.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from fitness.registry import make_task
-from fitness.task import Frame, Task, TaskSpec, episode_from_record
+from fitness.task import Frame, PictureSource, Task, TaskSpec, episode_from_record
 from neat.errors import NeatError
 from neat.genome import Genome
 from neat.serialize import genome_from_dict
@@ -43,12 +44,13 @@ class EncodedFrames:
     "activations", "action", "world", "reward" and, for a frame with a picture, "image" (base64).
     """
 
-    def __init__(self, frames: Sequence[Frame]):
+    def __init__(self, frames: Sequence[Frame], source: PictureSource | None = None):
         self.activations = _rounded([f.activations for f in frames])
         self.actions = _rounded([f.action for f in frames])
         self.rewards = _rounded([f.reward for f in frames])
         self.worlds = [f.world for f in frames]
         self.images = [f.image for f in frames]
+        self.source = source  # makes the pictures on demand (prepare)
         self._encoded: list[str | None] = [None] * len(frames)
 
     def __len__(self) -> int:
@@ -57,7 +59,17 @@ class EncodedFrames:
     @property
     def pictures(self) -> bool:
         """Whether the frames carry pictures (a rendered gymnasium environment)."""
-        return any(image is not None for image in self.images)
+        return self.source is not None or any(image is not None for image in self.images)
+
+    def prepare(self, indices: Sequence[int]) -> None:
+        """Make the pictures of frames `indices` that the source makes on demand (blocking: call
+        it in a worker thread) before they are indexed."""
+        if self.source is None:
+            return
+        wanted = [k for k in indices if self.images[k] is None and self._encoded[k] is None]
+        if wanted:
+            for k, image in zip(wanted, self.source.get(wanted), strict=True):
+                self.images[k] = image
 
     def __getitem__(self, index: int) -> str:
         text = self._encoded[index]
@@ -228,7 +240,8 @@ class ReplayStore:
             log.exception("replay of run %s generation %d failed", run, generation)
             return Replay(run, generation, genome.key, fitness, layout, EncodedFrames([]),
                           f"replay failed: {type(exc).__name__}: {exc}", test=test)
-        return Replay(run, generation, genome.key, fitness, layout, EncodedFrames(replay.frames),
+        return Replay(run, generation, genome.key, fitness, layout,
+                      EncodedFrames(replay.frames, replay.pictures),
                       None, (kind, index), episode.label, replay.score,
                       tuple(e.label for e in scored), tuple(e.label for e in tests), test,
                       replay.notice, task.spec.frame_rate, task.spec.output_bounds)
