@@ -86,7 +86,7 @@ class EpisodePictures:
     shows the state the network saw at step k (rendering reads the state only). Pictures made are
     kept; each call plays the episode again from its reset up to the last picture it makes, which
     costs steps only (a CartPole step is some microseconds, a picture some milliseconds). Safe to
-    share between threads. When a picture fails, it and all later ones are None."""
+    share between threads. When a picture fails, it and every picture not made yet are None."""
 
     def __init__(self, make_env: Callable[[], gym.Env], seed: int, actions: Sequence[Any],
                  first: bytes | None):
@@ -109,8 +109,9 @@ class EpisodePictures:
         if self.failed:
             self.pictures.update(dict.fromkeys(indices))
             return
-        env = self.make_env()
+        env = None
         try:
+            env = self.make_env()
             env.reset(seed=self.seed)
             step = 0
             for k in indices:
@@ -123,7 +124,8 @@ class EpisodePictures:
                            else f"{type(error).__name__}: {one_line(error)}")
             self.pictures.update({k: None for k in indices if k not in self.pictures})
         finally:
-            env.close()
+            if env is not None:
+                env.close()
 
 
 def decode_frame(data: bytes) -> Image.Image:
