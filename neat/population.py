@@ -30,6 +30,7 @@ from neat.species import (
     surviving_species,
     update_threshold,
 )
+from neat.task import ChampionTest
 
 Evaluate = Callable[[PackedNetworks, np.random.Generator], np.ndarray]
 Reporter = Callable[[GenerationReport], None]
@@ -39,18 +40,6 @@ SolvedTest = Callable[[PackedNetworks, np.ndarray], np.ndarray]
 class TotalExtinctionError(FitnessError):
     """Every species died and the config does not allow a fresh start."""
 
-
-@dataclass(frozen=True)
-class ChampionTest:
-    """How a run tests its champions: `run(genome)` plays the task's held-out test episodes.
-
-    A champion is tested when it passes training (the solved test of `step`), or, with
-    `every_champion`, whenever the generation's champion is a genome not tested yet. "Solved" then
-    means the test says so.
-    """
-
-    run: Callable[[Genome], TestResult]
-    every_champion: bool = False
 
 @dataclass
 class PopulationState:

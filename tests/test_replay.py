@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from neat.cli import main
+from neat.app.cli import main
 
 RUNS = {
     "xor": ["--generations", "3"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from neat.rundir import BEST, LATEST, RUN_NAME
+from neat.app.rundir import BEST, LATEST, RUN_NAME
 
 GENERATION = re.compile(r"[0-9]{1,9}")
 

@@ -65,15 +65,6 @@ from neat.network import PackedNetworks, activate_with, pack_genome
 from neat.parallel import for_each_chunk
 from neat.report import TestResult
 
-PRESETS = (
-    "run.generations=3000",  # mastering World 1 takes more than the generic 300 generations
-    "population.size=300",
-    'genome.initial_connection="none"',  # minimal start: links to 169 tile inputs are grown, not given
-    "mutation.add_connection_rate=0.7",
-    "speciation.small_genome_genes=0",
-    "speciation.target_species=10",
-)
-
 
 @dataclass
 class PlatformerTask:
@@ -223,7 +214,6 @@ def make_task(options: dict[str, Any]) -> PlatformerTask:
         output_labels=BUTTON_NAMES,
         solved_at=math.inf,
         input_grid=(o.grid, o.grid),
-        presets=PRESETS,
         description=(
             f"Play a Mario-like platformer from a {o.grid}x{o.grid} tile view"
             + (" (blind: the view is blanked)" if o.blind else "")

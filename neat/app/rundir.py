@@ -7,13 +7,13 @@ runs/<name>/
   stats.jsonl        one StatsRow per generation, appended each generation, fsynced at each checkpoint
   champions/         gen-000042.json: generation 42's champion (a genome record, or a reference to an
                      earlier generation's record when the champion is the same genome)
-  checkpoints/       gen-000042.json.gz: the population after generation 42 (see neat.checkpoint)
+  checkpoints/       gen-000042.json.gz: the population after generation 42 (see neat.app.checkpoint)
   status.json        RunStatus: state, pid, generation, updated, reason (of a failure)
   lock               held (flock) by the process evolving the run; holds its pid
 ```
 Every file is read through `read_run_file`: a regular file inside the run folder (no symbolic link,
 FIFO or device), of bounded size. Files are validated with the pydantic models below; numbers that
-are not finite read as null. Writes are atomic (neat.atomic); run.json, config.toml and checkpoints
+are not finite read as null. Writes are atomic (neat.app.atomic); run.json, config.toml and checkpoints
 are also durable. This module imports neither numba nor the evolution code.
 """
 
@@ -39,8 +39,9 @@ from typing import IO, Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from neat.atomic import write_atomic
+from neat.app.atomic import write_atomic
 from neat.errors import ConfigError, RunFileError, RunLockedError
+from neat.formats import GENOME_FORMAT, GENOME_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,7 @@ LATEST = "latest"
 GenerationChoice = int | Literal["best", "latest"] | None
 """Which champion of a run: a generation number, the best one, or the newest ("latest" or None)."""
 RUN_FORMAT = "neat-brain/run"
-GENOME_FORMAT = "neat-brain/genome"
 GENOME_REF_FORMAT = "neat-brain/genome-ref"
-GENOME_VERSION = 1
 GENOME_BODY = ("n_inputs", "n_outputs", "input_labels", "output_labels", "nodes", "connections")
 """Keys of a champion record that a reference record leaves to the record it points to."""
 

@@ -43,11 +43,11 @@ from typing import Any
 import numpy as np
 
 from neat.activations import ACTIVATION_IDS, ACTIVATIONS
-from neat.atomic import write_atomic
+from neat.app.atomic import write_atomic
+from neat.app.memory import population_fits
 from neat.config import Config
 from neat.errors import CheckpointError, ConfigError
 from neat.genome import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, GenomePool
-from neat.memory import population_fits
 from neat.pool_check import offsets_problem, pool_problem
 from neat.population import Population, PopulationState
 from neat.report import TestResult

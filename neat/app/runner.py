@@ -27,14 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from neat.checkpoint import save_checkpoint
+from neat.app.checkpoint import save_checkpoint
+from neat.app.rundir import RunDirectory, append_stats_row, checkpoint_name
 from neat.draws import draw_seed
 from neat.errors import NeatError
 from neat.genome import Genome
 from neat.network import PackedNetworks
 from neat.population import ChampionTest, Evaluate, Population, Reporter
 from neat.report import GenerationReport
-from neat.rundir import RunDirectory, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
 
 SolvedMask = Callable[[PackedNetworks, np.ndarray], np.ndarray]

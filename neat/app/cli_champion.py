@@ -7,11 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from neat.config import Config, load_config
-from neat.errors import CheckpointError, ConfigError
-from neat.export import genome_graph, graph_to_text
-from neat.genome import Genome
-from neat.rundir import (
+from neat.app.rundir import (
     BEST,
     CONFIG,
     GenerationChoice,
@@ -20,6 +16,10 @@ from neat.rundir import (
     is_run_dir,
     parse_generation_choice,
 )
+from neat.config import Config, load_config
+from neat.errors import CheckpointError, ConfigError
+from neat.export import genome_graph, graph_to_text
+from neat.genome import Genome
 from neat.serialize import genome_from_dict
 
 
