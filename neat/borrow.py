@@ -22,7 +22,8 @@ def borrow(arrays):
 def _is_borrowable(typ) -> bool:
     if isinstance(typ, types.Array):
         return True
-    return isinstance(typ, types.BaseTuple) and all(isinstance(t, types.Array) for t in typ)
+    return isinstance(typ, types.BaseTuple) and all(
+        isinstance(t, types.Array) for t in typ)  # type: ignore[attr-defined]  # iterable subclasses
 
 
 def _unowned_array(context, builder, typ, value):

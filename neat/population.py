@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class PopulationState:
     threshold: float
     best_genome: Genome | None
     best_fitness: float
-    rng_state: dict
+    rng_state: Mapping[str, Any]  # the bit generator's state
     test_episodes: int = 0  # test episodes played so far
     last_test: tuple[int, TestResult] | None = None  # (genome key, result) of the newest test
 

@@ -92,13 +92,13 @@ def plan_offspring(index: np.ndarray, alive: list[int], quotas: np.ndarray, fitn
     ranked = np.lexsort((-fitness, index))  # members grouped by species, best first
     all_sizes = np.bincount(index)
     all_start = np.concatenate(([0], np.cumsum(all_sizes)))
-    alive = np.asarray(alive, dtype=np.int64)
-    sizes = all_sizes[alive]
+    alive_at = np.asarray(alive, dtype=np.int64)
+    sizes = all_sizes[alive_at]
     survivors = np.maximum(1, np.ceil(rep.survival_threshold * sizes)).astype(np.int64)
     counted = sizes if rep.elitism_rule == "members" else quotas
     elite_ok = (rep.elitism_min_species_size > 0) & (counted >= rep.elitism_min_species_size)
     parent1, parent2, equal, elite = _plan_kernel(
-        ranked.astype(np.int64), all_start[alive].astype(np.int64), survivors,
+        ranked.astype(np.int64), all_start[alive_at].astype(np.int64), survivors,
         quotas.astype(np.int64), elite_ok, fitness, new_stream(rng), rep.crossover_rate,
         rep.interspecies_rate)
     return BreedingPlan(parent1, parent2, equal, elite)

@@ -142,7 +142,7 @@ class PlatformerTask:
         player, enemies = new_player(start[0], start[1]), new_enemies(spawn)
         net, values, scratch = packed.arrays, packed.new_values(), packed.new_values()
         inputs, outputs = np.empty(self.spec.n_inputs), np.empty(self.spec.n_outputs)
-        frames = []
+        frames: list[Frame] = []
         before = 0.0
         inputs[:] = 0.0
         while not episode_over(player, self.settings):
@@ -173,9 +173,11 @@ class PlatformerTask:
         played = np.zeros(len(packed), dtype=np.int64)
         net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
         for world in worlds:
-            for_each_chunk(lambda first, last, world=world: play_range(
-                first, last, net, packed.recurrent, world, self.params, self.settings,
-                (fitness, played), buffers), len(packed))
+            def play(first: int, last: int, world: tuple = world) -> None:
+                play_range(first, last, net, packed.recurrent, world, self.params, self.settings,
+                           (fitness, played), buffers)
+
+            for_each_chunk(play, len(packed))
             total += fitness
             frames += played
         return total, frames

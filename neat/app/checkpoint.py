@@ -395,7 +395,7 @@ def _number(value: Any, name: str, finite: bool = True, positive: bool = False) 
 def _array(r: _Reader, name: str) -> np.ndarray:
     """A 1-D numeric array from a JSON list, with the GenomePool dtype of `name`."""
     values = r.get(name, list)
-    dtype = np.dtype(FIELD_DTYPES.get(name, np.int64))
+    dtype: np.dtype[Any] = np.dtype(FIELD_DTYPES.get(name, np.int64))
     try:
         array = np.array(values)
     except (ValueError, TypeError, OverflowError):
@@ -479,7 +479,8 @@ def _read_rng(state: dict[str, Any]) -> dict[str, Any]:
     if not ok:
         raise CheckpointError("field 'rng' is not a numpy PCG64 bit-generator state")
     try:
-        np.random.PCG64().state = state
+        bit_generator: np.random.BitGenerator = np.random.PCG64()
+        bit_generator.state = state
     except (ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"field 'rng' is not a usable PCG64 state ({exc})") from None
     return state

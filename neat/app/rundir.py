@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Annotated, Any, Literal
+from typing import IO, Annotated, Any, Final, Literal
 
 import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -57,11 +57,11 @@ State = Literal["running", "finished", "stopped", "failed"]
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CHAMPION_FILE = re.compile(r"gen-([0-9]{6,9})\.json")
 CHECKPOINT_FILE = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
-BEST = "best"
-LATEST = "latest"
+BEST: Final = "best"
+LATEST: Final = "latest"
 GenerationChoice = int | Literal["best", "latest"] | None
 """Which champion of a run: a generation number, the best one, or the newest ("latest" or None)."""
-RUN_FORMAT = "neat-brain/run"
+RUN_FORMAT: Final = "neat-brain/run"
 GENOME_REF_FORMAT = "neat-brain/genome-ref"
 GENOME_BODY = ("n_inputs", "n_outputs", "input_labels", "output_labels", "nodes", "connections")
 """Keys of a champion record that a reference record leaves to the record it points to."""
@@ -268,8 +268,12 @@ def _champion_fitness(row: StatsRow) -> float | None:
 def parse_generation_choice(text: str | int | None) -> GenerationChoice:
     """A generation as people write it: a number, "best" or "latest" (None also means the
     newest). ConfigError says what is allowed."""
-    if text is None or text in (BEST, LATEST):
-        return text
+    if text is None:
+        return None
+    if text == BEST:
+        return BEST
+    if text == LATEST:
+        return LATEST
     if isinstance(text, str) and text.isascii() and text.isdigit():
         text = int(text)
     if not isinstance(text, int) or isinstance(text, bool) or text < 0:
@@ -628,7 +632,7 @@ class RunDirectory:
         write_atomic(path, text.encode("utf-8"), durable=False)
         return path
 
-    def write_status(self, state: str, generation: int | None, reason: str | None = None) -> None:
+    def write_status(self, state: State, generation: int | None, reason: str | None = None) -> None:
         status = RunStatus(state=state, pid=os.getpid(), generation=generation, updated=time.time(),
                            reason=reason)
         write_atomic(self.path / STATUS, status.model_dump_json().encode("utf-8"), durable=False)
