@@ -96,7 +96,7 @@ class ActionMap:
     def n_outputs(self) -> int:
         if isinstance(self.space, spaces.Discrete):
             return int(self.space.n)
-        return int(np.prod(self.space.shape))
+        return int(np.prod(self.space.shape or ()))
 
     def labels(self) -> tuple[str, ...]:
         if isinstance(self.space, spaces.Discrete):
@@ -110,7 +110,7 @@ class ActionMap:
         if isinstance(self.space, spaces.MultiBinary):
             return (outputs > 0.5).reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
         scaled = self.low + np.clip(outputs, 0.0, 1.0) * (self.high - self.low)
-        return scaled.reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
+        return scaled.reshape((len(outputs), *(self.space.shape or ()))).astype(self.space.dtype)
 
 
 ENV_SLOTS = 8
@@ -185,7 +185,7 @@ class GymTask:
         values = packed.new_values()
         inputs = np.zeros((1, self.spec.n_inputs))
         env = self.make_env()
-        frames = []
+        frames: list[Frame] = []
         score, steps = 0.0, 0
         try:
             observation = reset_env(env, episode.seed, self.env_id)
