@@ -1,5 +1,5 @@
 # `make run`: set up .venv and run the default job.  `make test`: set up .venv with test extras, run
-# ruff, pytest and docs-check.  `make docs-check`: run the documentation's examples (tests/docs_check.py).
+# ruff, mypy, pytest and docs-check.  `make docs-check`: run the documentation's examples (tests/docs_check.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -29,6 +29,7 @@ run: $(STAMP_RUN)
 test: $(STAMP_TEST)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/python tests/docs_check.py
 
@@ -37,6 +38,7 @@ docs-check: $(STAMP_TEST)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Numba's on-disk cache does not notice edits to functions a cached kernel calls from another module.
 clean-cache:

@@ -29,14 +29,14 @@ from pathlib import Path
 import numpy as np
 
 from fitness.random_genomes import random_genome
-from fitness.registry import make_task
+from fitness.registry import make_task, task_presets
 from fitness.task import solved_mask
-from neat.checkpoint import load_checkpoint, save_checkpoint
+from neat.app.checkpoint import load_checkpoint, save_checkpoint
+from neat.app.rundir import RunDirectory
+from neat.app.runner import Runner, RunPlan
 from neat.config import load_config
 from neat.genome import GenomePool
 from neat.population import Population, PopulationState
-from neat.rundir import RunDirectory
-from neat.runner import Runner, RunPlan
 from neat.species import Species
 
 SHAPE = (8, 4, 8)  # inputs, outputs, hidden nodes
@@ -85,7 +85,7 @@ def platformer_run(folder: Path, generations: int) -> tuple[float, float]:
     platformer run, recorded in `folder` with the default checkpoint cadence."""
     overrides = ['run.task="platformer"', "run.stop_when_solved=false",
                  f"run.generations={generations}"]
-    config = load_config(None, overrides, presets=make_task("platformer", {}).spec.presets)
+    config = load_config(None, overrides, presets=task_presets("platformer"))
     task = make_task("platformer", config.task)
     run = RunDirectory.create(folder / "platformer", config.to_dict())
     plan = RunPlan(task="platformer", generations=generations,

@@ -32,10 +32,12 @@ from fitness.platformer.episode import world_arrays
 from fitness.platformer.level_sets import held_out_episodes
 from fitness.platformer.levels import NAMED_LEVELS, named_level
 from fitness.platformer.task import PlatformerTask, make_task
+from fitness.registry import task_presets
 from fitness.task import solved_mask
 from neat.config import load_config
-from neat.population import ChampionTest, Population
+from neat.population import Population
 from neat.report import TestResult
+from neat.task import ChampionTest
 
 BLIND_TRAINING_VARIANTS = 20  # named-level variants like training's, besides the test variants
 
@@ -58,7 +60,7 @@ class RunResult:
 def evolve(task: PlatformerTask, seed: int, overrides: list[str], minutes: float,
            generations: int, label: str) -> RunResult:
     """One run until its champion's test says solved, or the budget ends."""
-    config = load_config(None, [f"run.seed={seed}", *overrides], presets=task.spec.presets)
+    config = load_config(None, [f"run.seed={seed}", *overrides], presets=task_presets("platformer"))
     population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
     test = ChampionTest(lambda genome: task.test(genome, population.recurrent),
                         task.spec.test_every_champion)

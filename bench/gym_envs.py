@@ -50,7 +50,7 @@ from fitness.random_genomes import random_pool
 from fitness.registry import make_task
 from fitness.seeding import draw_base_seed
 from fitness.task import mean_score
-from neat.cli import main as neat_main
+from neat.app.cli import main as neat_main
 from neat.genome import GenomePool
 from neat.network import PackedNetworks, activate_population, pack_genome, pack_population, reset_values
 

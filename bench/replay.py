@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from fitness.registry import TASKS
-from neat.cli import main as neat
-from neat.cli_champion import verify_champions
-from neat.rundir import RunDirectory
+from neat.app.cli import main as neat
+from neat.app.cli_champion import verify_champions
+from neat.app.rundir import RunDirectory
 
 OPTIONS = {  # smaller than the defaults where a generation would take long
     "double-pole": ["--pop", "50", "--set", "task.max_steps=5000"],

@@ -28,17 +28,18 @@ import statistics
 import time
 from typing import Any
 
-from fitness.registry import make_task
+from fitness.registry import make_task, task_presets
 from fitness.task import champion_test, solved_mask
 from neat.config import load_config
-from neat.population import CHAMPION_CHOICES, Population
+from neat.population import Population
+from neat.task import CHAMPION_CHOICES
 
 
 def evolve(task_name: str, options: dict[str, Any], seed: int, overrides: list[str],
            generations: int) -> dict[str, Any]:
     """One run until the champion's test says solved or `generations` have run."""
     task = make_task(task_name, options)
-    config = load_config(None, [f"run.seed={seed}", *overrides], presets=task.spec.presets)
+    config = load_config(None, [f"run.seed={seed}", *overrides], presets=task_presets(task_name))
     population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
     test = champion_test(task, population.recurrent)
     start = time.perf_counter()

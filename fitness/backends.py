@@ -45,6 +45,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
@@ -118,14 +119,15 @@ class ChunkJob:
     task_name: str
     task_options: bytes  # pickled options dict; bytes so workers can cache the built task by it
     packed: PackedNetworks
-    rng_state: dict[str, Any]  # numpy bit-generator state
+    rng_state: Mapping[str, Any]  # numpy bit-generator state
     numba_threads: int  # threads for compiled kernels on the worker; 0 leaves its default
 
 
-def evaluate_chunk(job: ChunkJob) -> tuple[np.ndarray, dict[str, Any]]:
+def evaluate_chunk(job: ChunkJob) -> tuple[np.ndarray, Mapping[str, Any]]:
     """Fitness of the chunk (G_chunk,) and the state the task left its generator in (runs on workers)."""
     if job.numba_threads:
-        numba.set_num_threads(min(job.numba_threads, numba.config.NUMBA_NUM_THREADS))
+        most: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at run time
+        numba.set_num_threads(min(job.numba_threads, most))
     rng = generator_from_state(job.rng_state)
     fitness = cached_task(job.task_name, job.task_options).evaluate(job.packed, rng)
     return np.asarray(fitness, dtype=np.float64), rng.bit_generator.state
@@ -137,7 +139,7 @@ def cached_task(task_name: str, task_options: bytes) -> Task:
     return make_task(task_name, pickle.loads(task_options))
 
 
-def generator_from_state(state: dict[str, Any]) -> np.random.Generator:
+def generator_from_state(state: Mapping[str, Any]) -> np.random.Generator:
     """A new Generator whose bit generator (named in `state`) is in `state`."""
     bit_generator = getattr(np.random, state["bit_generator"])()
     bit_generator.state = state
@@ -214,7 +216,7 @@ class _ChunkRunner(Protocol):
 
     def workers(self) -> int: ...
 
-    def run(self, jobs: list[ChunkJob]) -> list[tuple[np.ndarray, dict[str, Any]]]: ...
+    def run(self, jobs: list[ChunkJob]) -> list[tuple[np.ndarray, Mapping[str, Any]]]: ...
 
     def close(self) -> None: ...
 
@@ -280,7 +282,7 @@ class ProcessPoolRunner:
     def workers(self) -> int:
         return self.n_workers
 
-    def run(self, jobs: list[ChunkJob]) -> list[tuple[np.ndarray, dict[str, Any]]]:
+    def run(self, jobs: list[ChunkJob]) -> list[tuple[np.ndarray, Mapping[str, Any]]]:
         try:
             return list(self.pool.map(evaluate_chunk, jobs))
         except concurrent.futures.process.BrokenProcessPool as error:
@@ -304,7 +306,7 @@ class DaskRunner:
             raise self._lost(f"client status '{self.client.status}'")
         return len(self.client.scheduler_info(n_workers=-1)["workers"])
 
-    def run(self, jobs: list[ChunkJob]) -> list[tuple[np.ndarray, dict[str, Any]]]:
+    def run(self, jobs: list[ChunkJob]) -> list[tuple[np.ndarray, Mapping[str, Any]]]:
         futures = self.client.map(evaluate_chunk, jobs, retries=TASK_RETRIES, pure=False)
         try:
             return self.client.gather(futures)

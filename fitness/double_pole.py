@@ -89,8 +89,8 @@ from neat.network import (
     reset_values,
 )
 from neat.parallel import for_each_chunk
-from neat.population import CHAMPION_CHOICES
 from neat.report import TestResult
+from neat.task import CHAMPION_CHOICES
 
 MARKOV_NAME = "double-pole"
 NOVEL_NAME = "double-pole-novel"
@@ -341,21 +341,6 @@ def make_task(options: dict[str, Any]) -> DoublePoleTask:
     return DoublePoleTask(spec, True, opts["max_steps"], opts["replay_steps"])
 
 
-NOVEL_PRESETS = (
-    "genome.feed_forward=false",  # the task needs memory
-    "population.size=1000",  # the NEAT paper's settings for this benchmark (section 4.2) ...
-    "speciation.weight_coefficient=3.0",  # ... c3 = 3.0
-    "speciation.threshold=4.0",  # ... delta_t = 4.0
-    "mutation.add_connection_rate=0.3",  # ... and 0.3 new links in the larger population
-    # Stanley's NEAT C++ code for this benchmark (p2nv.ne, species.cpp) where it differs from our
-    # defaults; each bought evaluations under the paper's protocol (docs/performance.md):
-    "reproduction.survival_threshold=0.4",  # survival_thresh 0.4
-    "reproduction.elitism_rule=offspring",  # a champion is copied when its species gets more
-    "reproduction.elitism_min_species_size=6",  # than 5 offspring (about 400 tiny species here)
-    "stagnation.protect_best=false",  # the paper's stagnation rule spares no species
-)
-
-
 def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
     """Non-Markovian double pole balancing (no velocities, Gruau's fitness); needs recurrence."""
     opts = read_options(NOVEL_NAME, options, NOVEL_DEFAULTS)
@@ -384,7 +369,6 @@ def make_novel_task(options: dict[str, Any]) -> DoublePoleTask:
         output_labels=OUTPUT_LABELS,
         frame_rate=1.0 / (RK4_STEPS_PER_ACTION * TAU),  # real time: a frame per action
         solved_at=LONG_RUN_FITNESS + opts["min_generalisation"],
-        presets=NOVEL_PRESETS,
         description=(
             "Balance two poles on a cart seeing only positions (NEAT paper, non-Markovian double "
             f"pole); networks must be recurrent. Fitness: Gruau's damping fitness{fitness}."

@@ -116,7 +116,7 @@ class ActionMap:
     def n_outputs(self) -> int:
         if isinstance(self.space, spaces.Discrete):
             return int(self.space.n)
-        return int(np.prod(self.space.shape))
+        return int(np.prod(self.space.shape or ()))
 
     def bounds(self) -> tuple[tuple[float, float], ...] | None:
         """(low, high) of each output's action value for a Box space, else None."""
@@ -131,7 +131,7 @@ class ActionMap:
         if isinstance(self.space, spaces.MultiBinary):
             return (outputs > 0.5).reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
         scaled = self.low + np.clip(outputs, 0.0, 1.0) * (self.high - self.low)
-        return scaled.reshape((len(outputs), *self.space.shape)).astype(self.space.dtype)
+        return scaled.reshape((len(outputs), *(self.space.shape or ()))).astype(self.space.dtype)
 
     def taken(self, action: np.ndarray) -> list[float]:
         """One action of `actions` as the environment takes it, one value per output (see the
@@ -219,7 +219,8 @@ class GymTask:
         inputs = np.zeros((1, self.spec.n_inputs))
         env, notice = self._replay_env(rendered=max_frames != 0)
         first: bytes | None = None
-        frames, actions = [], []
+        frames: list[Frame] = []
+        actions: list[Any] = []
         score, steps = 0.0, 0
         try:
             observation = reset_env(env, episode.seed, self.env_id)

@@ -17,7 +17,7 @@ Names apply only where they name the network's inputs one for one: with observat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import gymnasium as gym
 from gymnasium import spaces
@@ -72,7 +72,7 @@ def _call(method: Any) -> Any:
         return None
 
 
-def _fits(names: Any, count: int) -> bool:
+def _fits(names: Any, count: int) -> TypeGuard[Sequence[str]]:
     """Whether `names` is a sequence of `count` non-empty strings."""
     return (isinstance(names, Sequence) and not isinstance(names, str) and len(names) == count
             and all(isinstance(n, str) and n for n in names))

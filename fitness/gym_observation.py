@@ -44,11 +44,12 @@ class Observer:
 
     def __call__(self, observation: object, out: np.ndarray) -> None:
         if self.mode == "raw":
-            out[:] = np.reshape(observation, -1)
+            out[:] = np.asarray(observation).reshape(-1)
         elif self.mode == "scaled":
-            np.subtract(np.reshape(observation, -1), self.low, out=out)
+            np.subtract(np.asarray(observation).reshape(-1), self.low, out=out)
             out /= self.span
         else:
+            assert self.row_edges is not None and self.col_edges is not None  # grayscale has them
             image = np.asarray(observation, dtype=np.float64)
             if image.ndim == 3:
                 image = image[..., :3] @ LUMA if image.shape[2] >= 3 else image[..., 0]

@@ -28,16 +28,16 @@ def random_genome(
     kind[:n_in] = INPUT
     kind[n_in : n_in + n_out] = OUTPUT
     if recurrent:
-        src, dst = np.meshgrid(np.arange(n), np.arange(n_in, n), indexing="ij")
+        src, dst = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n_in, n), indexing="ij"))
     else:
         hidden = n_in + n_out + rng.permutation(n_hidden)
         order = np.concatenate([np.arange(n_in), hidden, np.arange(n_in, n_in + n_out)])
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        src, dst = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-        allowed = (rank[src] < rank[dst]) & (kind[dst] != INPUT) & (kind[src] != OUTPUT)
-        src, dst = src[allowed], dst[allowed]
-    src, dst = src.ravel(), dst.ravel()
+        grid_src, grid_dst = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        allowed = ((rank[grid_src] < rank[grid_dst]) & (kind[grid_dst] != INPUT)
+                   & (kind[grid_src] != OUTPUT))
+        src, dst = grid_src[allowed], grid_dst[allowed]
     pick = np.sort(rng.choice(len(src), size=min(n_connections, len(src)), replace=False))
     m = len(pick)
     return Genome(

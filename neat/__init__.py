@@ -1,7 +1,7 @@
 """NEAT: NeuroEvolution of Augmenting Topologies (Stanley & Miikkulainen 2002).
 
 The names below are loaded on first use, so importing a light module of the package
-(`neat.rundir`, `neat.cli`) does not load numba or the evolution loop.
+(`neat.app.rundir`, `neat.app.cli`) does not load numba or the evolution loop.
 """
 
 # This module imports nothing slow (importlib is loaded with the interpreter), so a Ctrl-C while

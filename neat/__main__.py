@@ -13,6 +13,6 @@ def _interrupted_while_loading(signum: int, frame: object) -> None:
 
 
 _signal.signal(_signal.SIGINT, _interrupted_while_loading)
-from neat.cli import main  # noqa: E402  (imported once Ctrl-C is handled)
+from neat.app.cli import main  # noqa: E402  (imported once Ctrl-C is handled)
 
 sys.exit(main())

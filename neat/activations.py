@@ -5,34 +5,36 @@ import math
 from numba import njit
 
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "identity", "sin", "gauss", "abs", "step")
-"""Activation names; a node stores the index of its function in this tuple."""
+"""Activation names; a node stores the index of its function in this tuple (its activation id)."""
 
 ACTIVATION_IDS: dict[str, int] = {name: i for i, name in enumerate(ACTIVATIONS)}
+SIGMOID, TANH, RELU, IDENTITY = (ACTIVATION_IDS[n] for n in ("sigmoid", "tanh", "relu", "identity"))
+SIN, GAUSS, ABS = (ACTIVATION_IDS[n] for n in ("sin", "gauss", "abs"))
 
 
 @njit(cache=True)
 def apply_activation(kind: int, x: float) -> float:
     """Apply activation `kind` (index into ACTIVATIONS) to the summed input `x`."""
-    if kind == 0:  # steepened sigmoid of the NEAT paper
+    if kind == SIGMOID:  # steepened sigmoid of the NEAT paper
         z = 4.9 * x
         if z < -60.0:
             return 0.0
         if z > 60.0:
             return 1.0
         return 1.0 / (1.0 + math.exp(-z))
-    if kind == 1:
+    if kind == TANH:
         return math.tanh(x)
-    if kind == 2:
+    if kind == RELU:
         return x if x > 0.0 else 0.0
-    if kind == 3:
+    if kind == IDENTITY:
         return x
-    if kind == 4:
+    if kind == SIN:
         return math.sin(x)
-    if kind == 5:
+    if kind == GAUSS:
         return math.exp(-x * x) if abs(x) < 30.0 else 0.0
-    if kind == 6:
+    if kind == ABS:
         return abs(x)
-    return 1.0 if x > 0.0 else 0.0
+    return 1.0 if x > 0.0 else 0.0  # step
 
 
 def apply_activation_py(kind: int, x: float) -> float:

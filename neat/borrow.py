@@ -7,10 +7,21 @@ A borrowed view carries no owner record (a null meminfo), so numba's counting be
 
 A borrowed view must not outlive the array it views: borrow at the top of a compiled function,
 from arrays that function holds for its whole run, and never return or store the view.
+
+`NEAT_BORROW=0` in the environment turns borrowing off: `borrow` then returns its argument in
+compiled code too, and numba counts references as usual (to rule borrowing out when a compiled
+function misbehaves, or to measure what it saves). numba's on-disk cache does not see the switch:
+point NUMBA_CACHE_DIR at another folder while it is off.
 """
+
+import os
 
 from numba.core import cgutils, types
 from numba.extending import intrinsic, overload
+
+BORROW_ENV = "NEAT_BORROW"
+BORROWING = os.environ.get(BORROW_ENV, "1") != "0"
+"""Whether compiled code borrows (NEAT_BORROW is not "0" when this module loads)."""
 
 
 def borrow(arrays):
@@ -22,7 +33,8 @@ def borrow(arrays):
 def _is_borrowable(typ) -> bool:
     if isinstance(typ, types.Array):
         return True
-    return isinstance(typ, types.BaseTuple) and all(isinstance(t, types.Array) for t in typ)
+    return isinstance(typ, types.BaseTuple) and all(
+        isinstance(t, types.Array) for t in typ)  # type: ignore[attr-defined]  # iterable subclasses
 
 
 def _unowned_array(context, builder, typ, value):
@@ -50,6 +62,8 @@ def _unowned_view(typingctx, arrays):
 
 @overload(borrow)
 def _borrow_compiled(arrays):
-    if _is_borrowable(arrays):
+    if not _is_borrowable(arrays):
+        return None
+    if BORROWING:
         return lambda arrays: _unowned_view(arrays)
-    return None
+    return lambda arrays: arrays

@@ -22,7 +22,7 @@ def genome_graph(genome: Genome, input_labels: Sequence[str] = (),
                  output_labels: Sequence[str] = ()) -> nx.DiGraph:
     """The genome as a DiGraph; inputs and outputs are labelled by the task's names when given,
     hidden nodes (and unnamed inputs/outputs) by their id."""
-    graph = nx.DiGraph(key=genome.key, n_inputs=genome.n_inputs, n_outputs=genome.n_outputs)
+    graph: nx.DiGraph[int] = nx.DiGraph(key=genome.key, n_inputs=genome.n_inputs, n_outputs=genome.n_outputs)
     labels = dict(enumerate(input_labels[: genome.n_inputs]))
     labels.update((genome.n_inputs + i, name)
                   for i, name in enumerate(output_labels[: genome.n_outputs]))

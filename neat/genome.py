@@ -65,7 +65,7 @@ class Genome:
 
 NODE_FIELDS = ("node_id", "node_kind", "node_bias", "node_act")
 CONN_FIELDS = ("conn_innov", "conn_src", "conn_dst", "conn_weight", "conn_enabled")
-FIELD_DTYPES = {
+FIELD_DTYPES: dict[str, type[np.generic]] = {
     "node_id": np.int64, "node_kind": np.int8, "node_bias": np.float64, "node_act": np.int8,
     "conn_innov": np.int64, "conn_src": np.int64, "conn_dst": np.int64,
     "conn_weight": np.float64, "conn_enabled": np.bool_,
@@ -103,11 +103,10 @@ class GenomePool:
         n0, n1 = self.node_start[g], self.node_start[g + 1]
         c0, c1 = self.conn_start[g], self.conn_start[g + 1]
         n, c = slice(n0, n1), slice(c0, c1)
-        arrays = (self.node_id[n], self.node_kind[n], self.node_bias[n], self.node_act[n],
-                  self.conn_innov[c], self.conn_src[c], self.conn_dst[c], self.conn_weight[c],
-                  self.conn_enabled[c])
-        if copy:
-            arrays = tuple(a.copy() for a in arrays)
+        views = (self.node_id[n], self.node_kind[n], self.node_bias[n], self.node_act[n],
+                 self.conn_innov[c], self.conn_src[c], self.conn_dst[c], self.conn_weight[c],
+                 self.conn_enabled[c])
+        arrays = tuple(a.copy() for a in views) if copy else views
         return Genome(int(self.genome_ids[g]), self.n_inputs, self.n_outputs, *arrays)
 
     def genomes(self) -> list[Genome]:
@@ -126,7 +125,7 @@ class GenomePool:
         n_in, n_out = genomes[0].n_inputs, genomes[0].n_outputs
         node_counts = np.array([len(g.node_id) for g in genomes], dtype=np.int64)
         conn_counts = np.array([len(g.conn_innov) for g in genomes], dtype=np.int64)
-        fields = {
+        fields: dict[str, np.ndarray] = {
             f: np.concatenate([getattr(g, f) for g in genomes]).astype(FIELD_DTYPES[f])
             for f in NODE_FIELDS + CONN_FIELDS
         }

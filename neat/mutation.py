@@ -6,17 +6,37 @@ Operators that change the gene count return the new counts. Genes may be appende
 caller sorts the child afterwards with `sort_child`.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from neat.draws import next_normal, next_uniform, random_below
 from neat.genome import HIDDEN, INPUT, OUTPUT
 
-# indices into the float64 `rates` array built by reproduction.mutation_rates()
-WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, ADD_NODE, ADD_CONN, \
-    TOGGLE, DELETE_CONN, DELETE_NODE, ACT_RATE, WEIGHT_INIT, BIAS_INIT, WEIGHT_MAX, CONN_TRIES, \
-    DEFAULT_ACT, PERTURB_UNIFORM = range(18)
-N_RATES = 18
+
+class MutationRates(NamedTuple):
+    """What the compiled operators read of the config (reproduction.mutation_rates builds it);
+    a named tuple, so kernels take it as one argument and read fields by name."""
+
+    weight_rate: float  # per genome: chance its weights mutate
+    weight_perturb: float  # per weight: chance of a perturbation (else a fresh draw)
+    weight_power: float  # perturbation scale
+    bias_rate: float
+    bias_perturb: float
+    bias_power: float
+    add_node: float  # per child: chance of each structural mutation
+    add_connection: float
+    toggle: float
+    delete_connection: float
+    delete_node: float
+    activation_rate: float  # per node: chance its activation is redrawn
+    weight_init: float  # stdev of fresh weights and biases
+    bias_init: float
+    weight_max: float  # weights and biases are clamped to +-weight_max
+    connection_tries: int  # attempts to find an unconnected pair
+    default_activation: int  # activation id of new hidden nodes
+    perturb_uniform: bool  # uniform perturbations instead of normal ones
 
 _u = np.uint64  # indexing with unsigned ints skips numba's negative-index wraparound
 
@@ -125,7 +145,7 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
     out[0][i] = node
     out[1][i] = HIDDEN
     out[2][i] = 0.0
-    out[3][i] = np.int8(rates[DEFAULT_ACT])
+    out[3][i] = np.int8(rates.default_activation)
     nn += 1
     nc = _append_conn(out, cs, nc, _link_innovation(links, counters, src, node), src, node, 1.0, True)
     nc = _append_conn(out, cs, nc, _link_innovation(links, counters, node, dst), node, dst, weight, True)
@@ -137,7 +157,7 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
     """Add a link between two unconnected nodes (no cycles when feed-forward). Returns nc.
     `queue`: scratch for `creates_cycle`."""
     node_id, node_kind = out[0], out[1]
-    for _ in range(int(rates[CONN_TRIES])):
+    for _ in range(rates.connection_tries):
         s = ns + random_below(rng, nn)
         d = ns + random_below(rng, nn)
         if node_kind[d] == INPUT:
@@ -149,8 +169,8 @@ def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed
             continue
         if feed_forward and creates_cycle(out, cs, nc, src, dst, queue):
             continue
-        weight = next_normal(rng, rates[WEIGHT_INIT]) if rates[WEIGHT_INIT] > 0 else 0.0
-        weight = min(max(weight, -rates[WEIGHT_MAX]), rates[WEIGHT_MAX])
+        weight = next_normal(rng, rates.weight_init) if rates.weight_init > 0 else 0.0
+        weight = min(max(weight, -rates.weight_max), rates.weight_max)
         return _append_conn(out, cs, nc, _link_innovation(links, counters, src, dst), src, dst,
                             weight, True)
     return nc
@@ -174,20 +194,20 @@ def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit, uniform):
 def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
     """Weight, bias and activation mutation (per-genome chance, then per-gene perturb or replace)."""
     weights, kinds, biases = out[7], out[1], out[2]
-    if next_uniform(rng) < rates[WEIGHT_RATE]:
+    if next_uniform(rng) < rates.weight_rate:
         for c in range(cs, cs + nc):
-            weights[_u(c)] = _mutate_value(weights[_u(c)], rng, rates[WEIGHT_PERTURB],
-                                           rates[WEIGHT_POWER], rates[WEIGHT_INIT],
-                                           rates[WEIGHT_MAX], rates[PERTURB_UNIFORM] > 0)
-    if next_uniform(rng) < rates[BIAS_RATE]:
+            weights[_u(c)] = _mutate_value(weights[_u(c)], rng, rates.weight_perturb,
+                                           rates.weight_power, rates.weight_init,
+                                           rates.weight_max, rates.perturb_uniform)
+    if next_uniform(rng) < rates.bias_rate:
         for i in range(ns, ns + nn):
             if kinds[_u(i)] != INPUT:
-                biases[_u(i)] = _mutate_value(biases[_u(i)], rng, rates[BIAS_PERTURB],
-                                              rates[BIAS_POWER], rates[BIAS_INIT],
-                                              rates[WEIGHT_MAX], rates[PERTURB_UNIFORM] > 0)
-    if rates[ACT_RATE] > 0:
+                biases[_u(i)] = _mutate_value(biases[_u(i)], rng, rates.bias_perturb,
+                                              rates.bias_power, rates.bias_init,
+                                              rates.weight_max, rates.perturb_uniform)
+    if rates.activation_rate > 0:
         for i in range(ns, ns + nn):
-            if out[1][i] != INPUT and next_uniform(rng) < rates[ACT_RATE]:
+            if out[1][i] != INPUT and next_uniform(rng) < rates.activation_rate:
                 out[3][i] = activation_options[random_below(rng, len(activation_options))]
 
 

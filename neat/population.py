@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from neat.species import (
     surviving_species,
     update_threshold,
 )
+from neat.task import CHAMPION_CHOICES, ChampionTest
 
 Evaluate = Callable[[PackedNetworks, np.random.Generator], np.ndarray]
 Reporter = Callable[[GenerationReport], None]
@@ -39,40 +41,6 @@ SolvedTest = Callable[[PackedNetworks, np.ndarray], np.ndarray]
 
 class TotalExtinctionError(FitnessError):
     """Every species died and the config does not allow a fresh start."""
-
-
-CHAMPION_CHOICES = ("best", "species")
-
-
-@dataclass(frozen=True)
-class ChampionTest:
-    """How a run tests its champions: `run(genome)` plays the task's held-out test episodes.
-
-    A champion is tested when it passes training (the solved test of `step`), or, with
-    `every_champion`, whenever the generation's champion is a genome not tested yet. "Solved" then
-    means the test says so.
-
-    `choose` says which genome is the generation's champion (and so the one tested) while none
-    passes training (when some do, it is the fittest of those):
-      - "best": the fittest genome (the NEAT paper's "generation champion").
-      - "species" (needs `every_champion`): a rotation over species, as NEAT C++ 1.2's double
-        pole experiment chooses the network it tests: the champion of the best species (by its
-        best fitness this generation) not tested since its best fitness last rose, or of the best
-        species when all were (see neat.species.species_champion). A lineage that holds the top
-        without passing the test then gives way to the next species.
-    """
-
-    run: Callable[[Genome], TestResult]
-    every_champion: bool = False
-    choose: str = "best"
-
-    def __post_init__(self) -> None:
-        if self.choose not in CHAMPION_CHOICES:
-            raise ValueError(f"ChampionTest.choose must be one of {', '.join(CHAMPION_CHOICES)}, "
-                             f"got {self.choose!r}")
-        if self.choose == "species" and not self.every_champion:
-            raise ValueError('ChampionTest.choose = "species" tests a champion every generation, '
-                             "so it needs every_champion = True")
 
 
 @dataclass
@@ -94,7 +62,7 @@ class PopulationState:
     threshold: float
     best_genome: Genome | None
     best_fitness: float
-    rng_state: dict
+    rng_state: Mapping[str, Any]  # the bit generator's state
     test_episodes: int = 0  # test episodes played so far
     last_test: tuple[int, TestResult] | None = None  # (genome key, result) of the newest test
 
@@ -190,8 +158,9 @@ class Population:
         fitness = self._check_fitness(fitness)
         self.evaluations += len(fitness)
         best_row = int(np.argmax(fitness))
-        passed = solved is not None and bool(solved.any())
-        if passed:
+        passed = False
+        if solved is not None and solved.any():
+            passed = True
             best_row = int(np.flatnonzero(solved)[np.argmax(fitness[solved])])
         self._speciate()
         record_fitness(self.species, self.species_index, fitness, self.generation)

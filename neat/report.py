@@ -1,4 +1,4 @@
-"""What one generation produced: the GenerationReport (printed by neat.progress.ProgressDisplay), and
+"""What one generation produced: the GenerationReport (printed by neat.app.progress.ProgressDisplay), and
 the result of testing a champion on episodes that training never used."""
 
 from __future__ import annotations

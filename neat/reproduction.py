@@ -16,25 +16,7 @@ from neat.draws import new_stream, next_uniform, random_below
 from neat.genome import GenomePool
 from neat.innovation import InnovationTracker
 from neat.mutation import (
-    ACT_RATE,
-    ADD_CONN,
-    ADD_NODE,
-    BIAS_INIT,
-    BIAS_PERTURB,
-    BIAS_POWER,
-    BIAS_RATE,
-    CONN_TRIES,
-    DEFAULT_ACT,
-    DELETE_CONN,
-    DELETE_NODE,
-    N_RATES,
-    PERTURB_UNIFORM,
-    TOGGLE,
-    WEIGHT_INIT,
-    WEIGHT_MAX,
-    WEIGHT_PERTURB,
-    WEIGHT_POWER,
-    WEIGHT_RATE,
+    MutationRates,
     mutate_add_connection,
     mutate_add_node,
     mutate_delete_connection,
@@ -92,13 +74,13 @@ def plan_offspring(index: np.ndarray, alive: list[int], quotas: np.ndarray, fitn
     ranked = np.lexsort((-fitness, index))  # members grouped by species, best first
     all_sizes = np.bincount(index)
     all_start = np.concatenate(([0], np.cumsum(all_sizes)))
-    alive = np.asarray(alive, dtype=np.int64)
-    sizes = all_sizes[alive]
+    alive_at = np.asarray(alive, dtype=np.int64)
+    sizes = all_sizes[alive_at]
     survivors = np.maximum(1, np.ceil(rep.survival_threshold * sizes)).astype(np.int64)
     counted = sizes if rep.elitism_rule == "members" else quotas
     elite_ok = (rep.elitism_min_species_size > 0) & (counted >= rep.elitism_min_species_size)
     parent1, parent2, equal, elite = _plan_kernel(
-        ranked.astype(np.int64), all_start[alive].astype(np.int64), survivors,
+        ranked.astype(np.int64), all_start[alive_at].astype(np.int64), survivors,
         quotas.astype(np.int64), elite_ok, fitness, new_stream(rng), rep.crossover_rate,
         rep.interspecies_rate)
     return BreedingPlan(parent1, parent2, equal, elite)
@@ -142,19 +124,20 @@ def _plan_kernel(ranked, start, survivors, quotas, elite_ok, fitness, rng, cross
     return parent1, parent2, equal, elite
 
 
-def mutation_rates(config: Config) -> np.ndarray:
-    """The float64 rates array the compiled mutation operators read (indices in neat/mutation.py)."""
+def mutation_rates(config: Config) -> MutationRates:
+    """What the compiled mutation operators read of `config` (fixed types: one compiled version)."""
     m, g = config.mutation, config.genome
-    rates = np.zeros(N_RATES)
-    rates[[WEIGHT_RATE, WEIGHT_PERTURB, WEIGHT_POWER, BIAS_RATE, BIAS_PERTURB, BIAS_POWER, ADD_NODE,
-           ADD_CONN, TOGGLE, DELETE_CONN, DELETE_NODE, ACT_RATE, WEIGHT_INIT, BIAS_INIT, WEIGHT_MAX,
-           CONN_TRIES, DEFAULT_ACT, PERTURB_UNIFORM]] = [
-        m.weight_mutate_rate, m.weight_perturb_rate, m.weight_perturb_power, m.bias_mutate_rate,
-        m.bias_perturb_rate, m.bias_perturb_power, m.add_node_rate, m.add_connection_rate,
-        m.toggle_enable_rate, m.delete_connection_rate, m.delete_node_rate,
-        m.activation_mutate_rate, g.weight_init_stdev, g.bias_init_stdev, g.weight_max,
-        m.add_connection_tries, ACTIVATION_IDS[g.activation], m.perturb_distribution == "uniform"]
-    return rates
+    return MutationRates(
+        weight_rate=float(m.weight_mutate_rate), weight_perturb=float(m.weight_perturb_rate),
+        weight_power=float(m.weight_perturb_power), bias_rate=float(m.bias_mutate_rate),
+        bias_perturb=float(m.bias_perturb_rate), bias_power=float(m.bias_perturb_power),
+        add_node=float(m.add_node_rate), add_connection=float(m.add_connection_rate),
+        toggle=float(m.toggle_enable_rate), delete_connection=float(m.delete_connection_rate),
+        delete_node=float(m.delete_node_rate), activation_rate=float(m.activation_mutate_rate),
+        weight_init=float(g.weight_init_stdev), bias_init=float(g.bias_init_stdev),
+        weight_max=float(g.weight_max), connection_tries=int(m.add_connection_tries),
+        default_activation=ACTIVATION_IDS[g.activation],
+        perturb_uniform=m.perturb_distribution == "uniform")
 
 
 def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
@@ -217,7 +200,7 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
                     starts):
     """The loop of `_breed_kernel`, on borrowed views of its arguments (see neat.borrow)."""
     pool, plan, out, work = borrow(pool), borrow(plan), borrow(out), borrow(work)
-    rng, rates, options, counters = borrow(rng), borrow(rates), borrow(options), borrow(counters)
+    rng, options, counters = borrow(rng), borrow(options), borrow(counters)
     node_start, conn_start = borrow(starts)
     parent1, parent2, equal, elite = plan
     disabled_rate, mutate_after_crossover, feed_forward, structural_exclusive = flags
@@ -230,19 +213,19 @@ def _breed_children(pool, plan, out, rng, rates, options, links, splits, counter
                                     disabled_rate, feed_forward, work)
         if not elite[k] and (parent2[k] < 0 or mutate_after_crossover):
             structural = False  # set only when structural mutations exclude the others
-            if next_uniform(rng) < rates[ADD_NODE]:
+            if next_uniform(rng) < rates.add_node:
                 nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
                 structural = structural_exclusive
-            if not structural and next_uniform(rng) < rates[ADD_CONN]:
+            if not structural and next_uniform(rng) < rates.add_connection:
                 nc = mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters,
                                            feed_forward, work[2])
                 structural = structural_exclusive
             if not structural:
-                if next_uniform(rng) < rates[DELETE_CONN]:
+                if next_uniform(rng) < rates.delete_connection:
                     nc = mutate_delete_connection(out, cs, nc, rng)
-                if next_uniform(rng) < rates[DELETE_NODE]:
+                if next_uniform(rng) < rates.delete_node:
                     nn, nc = mutate_delete_node(out, ns, nn, cs, nc, rng)
-                if next_uniform(rng) < rates[TOGGLE]:
+                if next_uniform(rng) < rates.toggle:
                     mutate_toggle_enable(out, cs, nc, rng)
                 mutate_parameters(out, ns, nn, cs, nc, rng, rates, options)
             sort_child(out, ns, nn, cs, nc)

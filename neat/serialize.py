@@ -9,8 +9,8 @@ import numpy as np
 
 from neat.activations import ACTIVATION_IDS, ACTIVATIONS
 from neat.errors import CheckpointError
+from neat.formats import GENOME_FORMAT, GENOME_VERSION
 from neat.genome import NODE_KINDS, Genome, check_genome
-from neat.rundir import GENOME_FORMAT, GENOME_VERSION
 
 
 def genome_to_dict(genome: Genome, **extra: Any) -> dict[str, Any]:

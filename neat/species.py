@@ -139,9 +139,9 @@ def speciate(pool: GenomePool, species: list[Species], threshold: float, cfg: Sp
     `reps` may hold the species' representatives in order (saves rebuilding them).
     Returns the living species, each genome's position in that list (G,), and the next species key.
     """
-    if reps is None and species:
-        reps = GenomePool.from_genomes([s.representative for s in species])
     if species:
+        if reps is None:
+            reps = GenomePool.from_genomes([s.representative for s in species])
         rep_conn = (reps.conn_start, reps.conn_innov, reps.conn_weight)
     else:
         rep_conn = (np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))

@@ -7,8 +7,9 @@ import pytest
 
 from neat.config import Config, load_config
 from neat.genome import HIDDEN, INPUT, OUTPUT, Genome
-from neat.population import ChampionTest, Population
+from neat.population import Population
 from neat.report import TestResult as Result  # aliased: pytest would collect Test*
+from neat.task import ChampionTest
 
 
 def make_genome(n_inputs: int, n_outputs: int, hidden: list[int],

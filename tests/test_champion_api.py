@@ -1,4 +1,4 @@
-"""The champion API (neat.champion): compiled activation against ReferenceNetwork, loading from a
+"""The champion API (neat.app.champion): compiled activation against ReferenceNetwork, loading from a
 run folder or a champion file (reference records included), playing on its task and in gymnasium,
 and that loading imports neither the tasks nor the viewer."""
 
@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 from fitness.cartpole_dynamics import initial_state
-from neat.champion import Champion, load_champion
-from neat.cli import main
+from neat.app.champion import Champion, load_champion
+from neat.app.cli import main
+from neat.app.rundir import RunDirectory
 from neat.config import load_config
 from neat.errors import CheckpointError, ConfigError, NetworkInputError, RunFileError
 from neat.genome import Genome
 from neat.network import ReferenceNetwork
 from neat.population import Population
-from neat.rundir import RunDirectory
 
 QUICK = ["--pop", "30", "--seed", "2", "--quiet"]
 
@@ -184,10 +184,10 @@ def test_in_gymnasium_it_balances_as_long_as_on_its_task(pole_run):
 
 
 def test_loading_and_activating_import_no_task_viewer_or_evolution_code(pole_run):
-    script = ("import sys; from neat.champion import load_champion; "
+    script = ("import sys; from neat.app.champion import load_champion; "
               f"net = load_champion({str(pole_run)!r}, 'best'); net.activate([0.0] * 4); "
               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fitness', 'viewer', "
-              "'gymnasium', 'fastapi', 'PIL') or m in ('neat.population', 'neat.checkpoint')))")
+              "'gymnasium', 'fastapi', 'PIL') or m in ('neat.population', 'neat.app.checkpoint')))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip() == "[]"

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fitness.registry import make_task
-from neat.atomic import write_atomic
-from neat.checkpoint import (
+from neat.app.atomic import write_atomic
+from neat.app.checkpoint import (
     POOL_ARRAYS,
     checkpoint_to_dict,
     decode_checkpoint,
@@ -25,12 +25,12 @@ from neat.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from neat.app.rundir import RunDirectory
 from neat.config import load_config
 from neat.errors import CheckpointError
 from neat.genome import GenomePool, check_genome
 from neat.pool_check import pool_problem
 from neat.population import Population
-from neat.rundir import RunDirectory
 from tests.conftest import recording_test, species_population
 
 SIZE = 20
@@ -284,7 +284,7 @@ def test_write_atomic_keeps_the_old_file_when_the_disk_is_full(tmp_path, monkeyp
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("neat.atomic.os.fsync", full)
+    monkeypatch.setattr("neat.app.atomic.os.fsync", full)
     with pytest.raises(OSError, match="No space"):
         write_atomic(path, b"new" * 1000)
     assert path.read_bytes() == b"old"

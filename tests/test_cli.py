@@ -20,8 +20,8 @@ import networkx as nx
 import pytest
 from PIL import Image
 
-from neat.checkpoint import load_checkpoint
-from neat.cli import build_parser, main
+from neat.app.checkpoint import load_checkpoint
+from neat.app.cli import build_parser, main
 from neat.config import Config, load_config
 from neat.serialize import genome_from_dict
 
@@ -133,7 +133,7 @@ def test_replay_prints_scores_and_writes_a_gif(xor_run, tmp_path, capsys):
 
 
 def test_the_best_champion_is_named_by_the_summary_replay_and_export(tmp_path, capsys):
-    from neat.rundir import RunDirectory, best_champion
+    from neat.app.rundir import RunDirectory, best_champion
 
     assert neat("run", "xor", "--generations", 12, "--name", "b", "--runs-dir", tmp_path, *QUICK,
                 "--set", "run.stop_when_solved=false") == 0
@@ -271,7 +271,7 @@ def test_unwritable_runs_dir_is_a_clear_error(tmp_path, capsys):
 
 def test_disk_full_during_a_checkpoint_stops_the_run_and_keeps_the_last_one(tmp_path, monkeypatch,
                                                                           capsys):
-    from neat import runner
+    from neat.app import runner
 
     real_save = runner.save_checkpoint
 
@@ -298,7 +298,7 @@ def test_disk_full_during_a_checkpoint_stops_the_run_and_keeps_the_last_one(tmp_
 
 
 def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
-    from neat import rundir
+    from neat.app import rundir
 
     real = rundir.RunDirectory.write_champion
 
@@ -317,7 +317,7 @@ def test_unwritable_run_directory_mid_run(tmp_path, monkeypatch, capsys):
 def test_view_serves_the_runs_folder_while_evolving(tmp_path, monkeypatch, capsys):
     import httpx2
 
-    from neat import cli_run
+    from neat.app import cli_run
 
     listed, refused, printed = [], [], []
     real_summary = cli_run._summary
@@ -374,7 +374,7 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise(monk
     import numpy as np
 
     from fitness.random_genomes import random_genome
-    from neat.progress import ProgressDisplay
+    from neat.app.progress import ProgressDisplay
     from neat.report import GenerationReport, SpeciesRow
 
     genome = random_genome(np.random.default_rng(0), 0, (2, 1, 0), 2)
@@ -385,7 +385,7 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_lines_otherwise(monk
 
     # the first generation ends after 100 s (compiling), each later one 10 s after the previous
     clock = iter([100.0, 110.0, 120.0, 130.0, 100.0, 110.0, 120.0, 130.0])
-    monkeypatch.setattr("neat.progress.time.perf_counter", lambda: next(clock))
+    monkeypatch.setattr("neat.app.progress.time.perf_counter", lambda: next(clock))
     plain, live = io.StringIO(), io.StringIO()
     for stream, is_live in ((plain, False), (live, True)):
         display = ProgressDisplay(stream, total_generations=4, first_generation=0, live=is_live)
@@ -534,7 +534,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(xor_run):
 
 
 def test_a_broken_pipe_elsewhere_is_still_an_error(monkeypatch, capsys):
-    from neat import cli_info
+    from neat.app import cli_info
 
     def broken(args):
         raise BrokenPipeError(errno.EPIPE, "Broken pipe")
@@ -582,10 +582,10 @@ def test_config_files_keep_task_presets_and_say_what_a_run_uses(tmp_path, monkey
 
 def test_a_first_run_says_numba_compiles_before_generation_0(tmp_path, monkeypatch, capsys):
     """The notice shows while numba's on-disk cache holds none of the run's kernels, and only then
-    (numba's own config is left alone: only what neat.kernel_cache reads of it is replaced)."""
+    (numba's own config is left alone: only what neat.app.kernel_cache reads of it is replaced)."""
     import types
 
-    from neat import kernel_cache
+    from neat.app import kernel_cache
 
     cache = tmp_path / "numba-cache"
     cache.mkdir()

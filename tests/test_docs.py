@@ -68,7 +68,7 @@ echo never
 
 
 def test_a_failing_python_block_fails_the_check(tmp_path):
-    doc = write(tmp_path, "'''python\nimport neat.champion\nraise SystemExit('broken example')\n'''\n")
+    doc = write(tmp_path, "'''python\nimport neat.app.champion\nraise SystemExit('broken example')\n'''\n")
     problem = check(doc)
     assert problem.startswith(f"{doc}:1: the python block exited with status 1")
     assert "broken example" in problem

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from neat.cli import main
+from neat.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = "gym:tests.gym_plugins:neat-test"

@@ -2,13 +2,14 @@ import numpy as np
 import pytest
 
 from fitness.registry import make_task
-from neat.checkpoint import POOL_ARRAYS
+from neat.app.checkpoint import POOL_ARRAYS
 from neat.config import load_config
 from neat.errors import ConfigError, FitnessError
 from neat.genome import check_genome
 from neat.network import pack_genome
-from neat.population import CHAMPION_CHOICES, ChampionTest, Population, TotalExtinctionError
+from neat.population import Population, TotalExtinctionError
 from neat.report import TestResult as Result  # aliased: pytest would collect Test*
+from neat.task import CHAMPION_CHOICES, ChampionTest
 from tests.conftest import recording_test, species_population
 
 

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from fitness.double_pole import DoublePoleTask
-from neat.cli import main
-from neat.rundir import RunDirectory
+from neat.app.cli import main
+from neat.app.rundir import RunDirectory
 
 RUNS = {
     "xor": ["--generations", "3"],

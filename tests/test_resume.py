@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neat.cli import main
+from neat.app.cli import main
+from neat.app.resume import choose_checkpoint
+from neat.app.rundir import RunDirectory
 from neat.config import load_config
-from neat.resume import choose_checkpoint
-from neat.rundir import RunDirectory
 
 WALL_CLOCK = ("seconds", "evaluations_per_second")
 EVOLVE = ["--pop", "40", "--seed", "11", "--quiet", "--set", "mutation.add_node_rate=0.2",

@@ -164,8 +164,8 @@ def test_stats_rows_before_the_checkpoint_are_verified_and_repaired_truthfully(r
 
 
 def test_stats_are_fsynced_before_each_checkpoint(tmp_path, monkeypatch):
-    from neat import runner
-    from neat.cli import main
+    from neat.app import runner
+    from neat.app.cli import main
 
     synced: list[str] = []
     real_fsync, real_save = os.fsync, runner.save_checkpoint
@@ -199,7 +199,7 @@ def gzip_bomb(population: int, gigabytes: int) -> bytes:
 
 MEASURE = """
 import resource, sys
-from neat.cli import main
+from neat.app.cli import main
 code = main(sys.argv[1:])
 print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """

@@ -15,9 +15,7 @@ import numpy as np
 import pytest
 
 from fitness.random_genomes import random_genome
-from neat.config import Config
-from neat.errors import ConfigError, RunFileError, RunLockedError
-from neat.rundir import (
+from neat.app.rundir import (
     STATS,
     RunDirectory,
     StatsRow,
@@ -26,13 +24,15 @@ from neat.rundir import (
     parse_stats_line,
     read_run_file,
 )
+from neat.config import Config
+from neat.errors import ConfigError, RunFileError, RunLockedError
 from neat.serialize import genome_to_dict
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_importing_the_run_directory_readers_loads_no_numba_nor_evolution():
-    code = ("import sys, neat.rundir, neat.cli, viewer.rundir, viewer.models; "
+    code = ("import sys, neat.app.rundir, neat.app.cli, viewer.rundir, viewer.models; "
             "print(sorted(m for m in sys.modules if m == 'numba' or m.startswith('numba.') "
             "or m in ('neat.population', 'neat.genome', 'fitness.registry')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -196,7 +196,7 @@ def test_the_lock_is_exclusive_names_its_holder_and_dies_with_it(tmp_path):
     with pytest.raises(RunLockedError, match=f"process {os.getpid()}"):
         RunDirectory(run.path).lock()
     run.unlock()
-    code = "import sys; from neat.rundir import RunDirectory; RunDirectory(sys.argv[1]).lock()"
+    code = "import sys; from neat.app.rundir import RunDirectory; RunDirectory(sys.argv[1]).lock()"
     subprocess.run([sys.executable, "-c", code, str(run.path)], check=True, cwd=REPO)
     with RunDirectory(run.path).locked():  # the lock of the process that exited is gone
         pass

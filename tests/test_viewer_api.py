@@ -55,7 +55,7 @@ def test_run_list_summarises_each_run(client: TestClient) -> None:
 
 
 def test_a_failed_run_shows_why(client: TestClient, runs_dir: Path) -> None:
-    from neat.rundir import RunDirectory
+    from neat.app.rundir import RunDirectory
 
     RunDirectory(runs_dir / "alpha").write_status("failed", 2, "gymnasium environment 'X' failed")
     runs = {r["name"]: r for r in client.get("/api/runs").json()}

@@ -1,5 +1,5 @@
 """A fake task, and run directories for the viewer tests written by the real run-directory writer
-(neat.rundir) without evolving.
+(neat.app.rundir) without evolving.
 
 The fake task has a 3x3 input grid plus one extra input, three buttons, and replays a short
 platformer-like episode whose inputs change every step, so activations visibly change.
@@ -20,13 +20,13 @@ import numpy as np
 
 from fitness.random_genomes import random_genome
 from fitness.task import Episode, EpisodeReplay, Frame, TaskSpec
-from neat.checkpoint import save_checkpoint
+from neat.app.checkpoint import save_checkpoint
+from neat.app.rundir import RunDirectory, StatsRow, append_stats_row, checkpoint_name
 from neat.config import Config
 from neat.errors import ConfigError
 from neat.genome import Genome
 from neat.network import ReferenceNetwork
 from neat.population import Population
-from neat.rundir import RunDirectory, StatsRow, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
 
 GRID = (3, 3)
@@ -168,7 +168,7 @@ def write_status(run: Path, state: str, pid: int, generation: int | None) -> Non
     if pid in (0, os.getpid()):
         RunDirectory(run).write_status(state, generation)
         return
-    subprocess.run([sys.executable, "-c", "import json, sys; from neat.rundir import RunDirectory; "
+    subprocess.run([sys.executable, "-c", "import json, sys; from neat.app.rundir import RunDirectory; "
                     "RunDirectory(sys.argv[1]).write_status(sys.argv[2], json.loads(sys.argv[3]))",
                     str(run), state, json.dumps(generation)], check=True,
                    cwd=Path(__file__).parents[1])

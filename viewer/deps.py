@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection
 
-from neat.rundir import BEST
+from neat.app.rundir import BEST
 from viewer.paths import UnsafePathError, parse_generation
 from viewer.replay import ReplayStore, TaskCache
 from viewer.rundir import RunStore
@@ -55,7 +55,7 @@ Run = Annotated[str, Depends(valid_run)]
 
 def valid_generation(run: Run, gen: str, state: State) -> int | None:
     """The generation from the path: a number, None for 'latest', the run's best champion's for
-    'best' (neat.rundir.best_champion); 400 if it is none of them, 404 without a best champion."""
+    'best' (neat.app.rundir.best_champion); 400 if it is none of them, 404 without a best champion."""
     try:
         choice = parse_generation(gen)
     except ValueError as exc:

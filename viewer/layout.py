@@ -29,7 +29,7 @@ ORDERING_SWEEPS = 4
 def find_recurrent_links(genome: Genome) -> set[tuple[int, int]]:
     """(source, target) pairs that close a cycle: back edges of a depth-first search from the
     inputs (then every other node in id order), self-loops included."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(genome.node_id.tolist())
     graph.add_edges_from(zip(genome.conn_src.tolist(), genome.conn_dst.tolist(), strict=True))
     on_stack: set[int] = set()
@@ -46,7 +46,7 @@ def find_recurrent_links(genome: Genome) -> set[tuple[int, int]]:
 
 def assign_layers(genome: Genome, recurrent: set[tuple[int, int]]) -> dict[int, int]:
     """Layer of every node: inputs 0, hidden 1 + longest path from the inputs, outputs last."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(genome.node_id.tolist())
     graph.add_edges_from(
         (s, d)

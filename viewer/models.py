@@ -1,5 +1,5 @@
 """Response models of the HTTP API (they make up the OpenAPI schema); the stats row is the run
-directory's own model (neat.rundir)."""
+directory's own model (neat.app.rundir)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from neat.rundir import SpeciesRow, State, StatsRow
+from neat.app.rundir import SpeciesRow, State, StatsRow
 
 __all__ = ["GenomeRecord", "Layout", "RunSummary", "SpeciesGeneration", "StatsRow"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
-from neat.rundir import BEST, LATEST, RUN_NAME
+from neat.app.rundir import BEST, LATEST, RUN_NAME
 
 GENERATION = re.compile(r"[0-9]{1,9}")
 
@@ -31,7 +32,7 @@ def resolve_run_dir(runs_dir: Path, name: str) -> Path:
     return path
 
 
-def parse_generation(text: str) -> int | str | None:
+def parse_generation(text: str) -> int | Literal["best"] | None:
     """A generation from a URL: digits, 'latest' (returned as None) or 'best' (returned as is)."""
     if text == LATEST:
         return None

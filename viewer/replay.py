@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from fitness.registry import make_task
-from fitness.task import Frame, PictureSource, Task, TaskSpec, episode_from_record
+from fitness.task import Frame, Task, TaskSpec, episode_from_record
 from neat.errors import NeatError
 from neat.genome import Genome
 from neat.serialize import genome_from_dict
+from neat.task import PictureSource
 from viewer.layout import compute_layout
 from viewer.rundir import RunStore, file_signature
 

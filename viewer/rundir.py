@@ -1,9 +1,9 @@
-"""The viewer's access to run directories: neat.rundir's reader, with run names checked against
+"""The viewer's access to run directories: neat.app.rundir's reader, with run names checked against
 the runs folder and results cached by file signature.
 
 Everything here is read-only and safe to call from several threads; files are re-read only when
 their size or modification time changes, and stats.jsonl is read incrementally (it only grows).
-Every file is opened by neat.rundir.open_run_file: a symbolic link, FIFO or device in a run folder
+Every file is opened by neat.app.rundir.open_run_file: a symbolic link, FIFO or device in a run folder
 is never followed or read. A stats line that is not a valid row is skipped with a logged notice,
 and a run whose files cannot be read is listed with its error, never hiding the other runs.
 """
@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neat.errors import NeatError, RunFileError
-from neat.rundir import (
+from neat.app.rundir import (
     CHAMPIONS,
     CHECKPOINTS,
     CONFIG,
@@ -33,6 +32,7 @@ from neat.rundir import (
     open_run_file,
     parse_stats_line,
 )
+from neat.errors import NeatError, RunFileError
 from viewer.paths import UnsafePathError, is_valid_run_name, resolve_run_dir
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class RunStore:
         return self.run(name).champion_generations()
 
     def best_champion(self, name: str) -> BestChampion | None:
-        """The run's best champion (neat.rundir.best_champion) from the cached stats rows."""
+        """The run's best champion (neat.app.rundir.best_champion) from the cached stats rows."""
         return best_champion(StatsRow.model_construct(**row) for row in self.stats(name))
 
     def newest_checkpoint(self, name: str) -> str | None:

@@ -52,7 +52,7 @@ def list_champions(run: Run, state: State) -> list[int]:
 @router.get("/{run}/champions/{gen}", response_model=GenomeRecord)
 def get_champion(run: Run, gen: Generation, state: State) -> dict:
     """The champion genome of generation `gen` ('latest' for the newest, 'best' for the run's best
-    champion: neat.rundir.best_champion)."""
+    champion: neat.app.rundir.best_champion)."""
     with _champion_errors():
         return state.store.champion(run, gen)[1]
 

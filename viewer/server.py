@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from viewer.main import create_app
 from viewer.security import browse_host, choose_token, page_url
@@ -108,13 +109,13 @@ class ViewerServer:
         if self.app is None:
             self._start_child()
         else:
-            self._start_thread()
+            self._start_thread(self.app)
         log.info("viewer serving %s", self.url)
         return self
 
-    def _start_thread(self) -> None:
+    def _start_thread(self, app: FastAPI) -> None:
         ready = threading.Event()
-        config = uvicorn.Config(self.app, log_level="warning", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
         self._server = _NotifyingServer(config, ready)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]},

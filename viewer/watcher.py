@@ -95,7 +95,8 @@ def newest_first(summaries: list[dict]) -> list[dict]:
     generation); runs without one last, by name."""
     def key(summary: dict) -> tuple[float, str]:
         updated = summary.get("updated")
-        number = isinstance(updated, int | float) and not isinstance(updated, bool)
-        return (-updated if number else 0.0, summary["name"])
+        if isinstance(updated, int | float) and not isinstance(updated, bool):
+            return (-updated, summary["name"])
+        return (0.0, summary["name"])
 
     return sorted(summaries, key=key)

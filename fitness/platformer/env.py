@@ -29,7 +29,7 @@ variants, a progress-share score).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -63,8 +63,9 @@ from neat.errors import ConfigError
 class PlatformerEnv(gymnasium.Env):
     """The platformer for gymnasium users (see the module docstring)."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "ansi"], "render_fps": 60}
-    action_labels: ClassVar[tuple[str, ...]] = BUTTON_NAMES  # the buttons' names (fitness.gym_labels)
+    # gymnasium.Env declares metadata an instance variable
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "ansi"], "render_fps": 60}  # noqa: RUF012
+    action_labels: tuple[str, ...] = BUTTON_NAMES  # the buttons' names (fitness.gym_labels)
 
     def __init__(self, render_mode: str | None = None, **options: Any):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:

@@ -33,6 +33,9 @@ from fitness.platformer.physics import (
 )
 from fitness.platformer.tiles import OBS_DANGER, OBS_SOLID
 
+State = tuple[np.ndarray, np.ndarray, tuple[int, ...]]
+"""A search state: player, enemies, and the macros pressed to reach it."""
+
 REFERENCE_GRID = 13  # the reference policy reads a 13x13 view
 
 
@@ -90,9 +93,9 @@ def find_route(level: Level, params: np.ndarray, max_expansions: int = 20000) ->
     Best-first over MACROS, furthest x first; states are merged on a coarse key (position,
     speed, on-ground, enemies left, time in 1 s buckets) so the search can also wait.
     """
-    start = (new_player(level.start_x, level.start_y), new_enemies(level.enemy_spawn), ())
+    start: State = (new_player(level.start_x, level.start_y), new_enemies(level.enemy_spawn), ())
     order = itertools.count()
-    queue = [(0, 0, next(order), start)]
+    queue: list[tuple[int, int, int, State]] = [(0, 0, next(order), start)]
     seen = set()
     for _ in range(max_expansions):
         if not queue:

@@ -66,15 +66,6 @@ from neat.network import PackedNetworks, activate_with, pack_genome
 from neat.parallel import for_each_chunk
 from neat.report import TestResult
 
-PRESETS = (
-    "run.generations=3000",  # mastering World 1 takes more than the generic 300 generations
-    "population.size=300",
-    'genome.initial_connection="none"',  # minimal start: links to 169 tile inputs are grown, not given
-    "mutation.add_connection_rate=0.7",
-    "speciation.small_genome_genes=0",
-    "speciation.target_species=10",
-)
-
 
 @dataclass
 class PlatformerTask:
@@ -152,7 +143,7 @@ class PlatformerTask:
         player, enemies = new_player(start[0], start[1]), new_enemies(spawn)
         net, values, scratch = packed.arrays, packed.new_values(), packed.new_values()
         inputs, outputs = np.empty(self.spec.n_inputs), np.empty(self.spec.n_outputs)
-        frames = []
+        frames: list[Frame] = []
         before = 0.0
         inputs[:] = 0.0
         while not episode_over(player, self.settings):
@@ -183,9 +174,11 @@ class PlatformerTask:
         played = np.zeros(len(packed), dtype=np.int64)
         net, buffers = packed.arrays, (packed.new_values(), packed.new_values())
         for world in worlds:
-            for_each_chunk(lambda first, last, world=world: play_range(
-                first, last, net, packed.recurrent, world, self.params, self.settings,
-                (fitness, played), buffers), len(packed))
+            def play(first: int, last: int, world: tuple = world) -> None:
+                play_range(first, last, net, packed.recurrent, world, self.params, self.settings,
+                           (fitness, played), buffers)
+
+            for_each_chunk(play, len(packed))
             total += fitness
             frames += played
         return total, frames
@@ -224,7 +217,6 @@ def make_task(options: dict[str, Any]) -> PlatformerTask:
         output_labels=BUTTON_NAMES,
         solved_at=math.inf,
         input_grid=(o.grid, o.grid),
-        presets=PRESETS,
         description=(
             f"Play a Mario-like platformer from a {o.grid}x{o.grid} tile view"
             + (" (blind: the view is blanked)" if o.blind else "")

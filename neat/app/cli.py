@@ -1,7 +1,7 @@
 """The `neat` command: argument parsing, dispatch, and turning user errors into one clear message.
 
-This is the one place that ties `neat`, `fitness` and `viewer` together; the commands import
-`fitness` and `viewer` lazily, so `neat --help` and `neat config` stay fast.
+`COMMANDS` names the module of each command, imported only when that command runs, so `neat --help`
+loads neither numba nor the tasks.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from neat.errors import ConfigError, NeatError
+from neat.app.exits import EXIT_USER_ERROR, describe_os_error
+from neat.errors import NeatError
 
-EXIT_USER_ERROR = 2
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # as a tool killed by SIGPIPE: `cmd | head` is no error
-MAX_PORT = 65535
 COMMANDS = {
-    "run": ("neat.cli_run", "command_run"), "resume": ("neat.cli_run", "command_resume"),
-    "tasks": ("neat.cli_info", "command_tasks"), "config": ("neat.cli_info", "command_config"),
-    "runs": ("neat.cli_info", "command_runs"), "view": ("neat.cli_info", "command_view"),
-    "replay": ("neat.cli_champion", "command_replay"),
-    "export": ("neat.cli_champion", "command_export"),
+    "run": ("neat.app.cli_run", "command_run"), "resume": ("neat.app.cli_run", "command_resume"),
+    "tasks": ("neat.app.cli_info", "command_tasks"), "config": ("neat.app.cli_info", "command_config"),
+    "runs": ("neat.app.cli_info", "command_runs"), "view": ("neat.app.cli_info", "command_view"),
+    "replay": ("neat.app.cli_champion", "command_replay"),
+    "export": ("neat.app.cli_champion", "command_export"),
 }
 
 HOST_HELP = ("address to listen on (default 127.0.0.1, this machine only; any other address "
@@ -242,18 +241,6 @@ def _stdout_closed() -> bool:
     os.dup2(devnull, fd)
     os.close(devnull)
     return True
-
-
-def check_port(port: int) -> None:
-    """ConfigError unless `port` is a TCP port number (0: any free port)."""
-    if not 0 <= port <= MAX_PORT:
-        raise ConfigError(f"--port {port}: must be from 0 (any free port) to {MAX_PORT}")
-
-
-def describe_os_error(exc: OSError) -> str:
-    """'<reason>: <file>' for an OSError, without the errno noise."""
-    reason = exc.strerror or str(exc)
-    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 if __name__ == "__main__":

@@ -27,15 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from neat.checkpoint import save_checkpoint
+from neat.app.checkpoint import save_checkpoint
+from neat.app.rundir import RunDirectory, State, append_stats_row, checkpoint_name
 from neat.draws import draw_seed
 from neat.errors import NeatError
 from neat.genome import Genome
 from neat.network import PackedNetworks
-from neat.population import ChampionTest, Evaluate, Population, Reporter
+from neat.population import Evaluate, Population, Reporter
 from neat.report import GenerationReport
-from neat.rundir import RunDirectory, append_stats_row, checkpoint_name
 from neat.serialize import genome_to_dict
+from neat.task import ChampionTest
 
 SolvedMask = Callable[[PackedNetworks, np.ndarray], np.ndarray]
 ScoredEpisodes = Callable[[int, int], list[dict[str, Any]]]
@@ -146,7 +147,7 @@ class Runner:
                 _try_status(self.run_dir, "failed", outcome.generation, failure_reason(error))
             raise
         outcome.seconds = time.perf_counter() - start
-        state = "stopped" if outcome.reason == "stopped" else "finished"
+        state: State = "stopped" if outcome.reason == "stopped" else "finished"
         self.run_dir.write_status(state, outcome.generation)
         return outcome
 
@@ -167,10 +168,11 @@ class Runner:
     def _write_champion(self, champion: Genome, generation: int, record: dict[str, Any]) -> None:
         """The champion file: a reference when the genome is the previous generation's."""
         previous = self.previous_champion
-        same = (previous is not None and previous[0].key == champion.key
-                and previous[0].equals(champion))
-        self.run_dir.write_champion(generation, record, genome_of=previous[1] if same else None)
-        if not same:
+        genome_of = None
+        if previous is not None and previous[0].key == champion.key and previous[0].equals(champion):
+            genome_of = previous[1]
+        self.run_dir.write_champion(generation, record, genome_of=genome_of)
+        if genome_of is None:
             self.previous_champion = (champion, generation)
 
     def _checkpoint_due(self, generation: int, last_checkpoint: float) -> bool:
@@ -185,7 +187,7 @@ class Runner:
         return path
 
 
-def _try_status(run: RunDirectory, state: str, generation: int, reason: str | None = None) -> None:
+def _try_status(run: RunDirectory, state: State, generation: int, reason: str | None = None) -> None:
     """Record `state`, ignoring a disk that refuses (the original error matters more)."""
     with contextlib.suppress(OSError):
         run.write_status(state, generation, reason)

@@ -11,26 +11,25 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from fitness.backends import Evaluator, make_evaluator
+from fitness.registry import GYM_PREFIX, make_task, task_presets
+from fitness.task import champion_test, episode_records, solved_mask
 from neat import reproduction
-from neat.checkpoint import Checkpoint
-from neat.cli import EXIT_USER_ERROR, check_port, describe_os_error
-from neat.config import Config, load_config, preset_overrides, read_config_file, set_value
-from neat.errors import CheckpointError, ConfigError
-from neat.genome import Genome
-from neat.kernel_cache import FIRST_COMPILE_NOTICE, kernels_cached
-from neat.memory import initial_genes, population_fits
-from neat.population import Evaluate, Population
-from neat.progress import ProgressDisplay, format_duration
-from neat.resume import (
+from neat.app.checkpoint import Checkpoint
+from neat.app.exits import EXIT_USER_ERROR, check_port, describe_os_error
+from neat.app.kernel_cache import FIRST_COMPILE_NOTICE, kernels_cached
+from neat.app.memory import initial_genes, population_fits
+from neat.app.progress import ProgressDisplay, format_duration
+from neat.app.resume import (
     Cleanup,
     choose_checkpoint,
     missing_champions,
     plan_stats,
     previous_champion,
 )
-from neat.rundir import (
+from neat.app.rundir import (
     CHECKPOINT_FILE,
     CONFIG,
     RUN_NAME,
@@ -40,20 +39,24 @@ from neat.rundir import (
     is_run_dir,
     unique_run_path,
 )
-from neat.runner import Runner, RunOutcome, RunPlan, Scoring
+from neat.app.runner import Runner, RunOutcome, RunPlan, Scoring
+from neat.config import Config, load_config, preset_overrides, read_config_file, set_value
+from neat.errors import CheckpointError, ConfigError
+from neat.genome import Genome
+from neat.population import Evaluate, Population
+from neat.task import Task
+
+if TYPE_CHECKING:  # the viewer (FastAPI, uvicorn) loads only for --view
+    from viewer.server import ViewerServer
 
 
 def command_run(args: argparse.Namespace) -> int:
     plan_cadence(args)
-    from fitness.registry import make_task
-
-    config = _run_config(args, ())
+    presets = task_presets(args.task)
+    if presets and args.config is not None:
+        _warn_preset_overrides(args.config, args.task, presets)
+    config = _run_config(args, presets)
     task = make_task(config.run.task, config.task)
-    if task.spec.presets:
-        if args.config is not None:
-            _warn_preset_overrides(args.config, config.run.task, task.spec.presets)
-        config = _run_config(args, task.spec.presets)
-        task = make_task(config.run.task, config.task)
     check_population_memory(config, task.spec.n_inputs, task.spec.n_outputs)
     population = Population(config, task.spec.n_inputs, task.spec.n_outputs)
     runs_dir = Path(args.runs_dir)
@@ -106,8 +109,6 @@ def _run_config(args: argparse.Namespace, presets: tuple[str, ...]) -> Config:
     if args.pop is not None:
         set_value(config, "population", "size", args.pop, "--pop")
     if args.imports:
-        from fitness.registry import GYM_PREFIX
-
         if not args.task.startswith(GYM_PREFIX):
             raise ConfigError(f"--import is for {GYM_PREFIX}<EnvId> tasks (it names a module that "
                               f"registers gymnasium environments), not for '{args.task}'")
@@ -144,8 +145,6 @@ def command_resume(args: argparse.Namespace) -> int:
             print(f"Run {run.path} already has {next_generation} generations; pass a larger "
                   "--generations to continue it.")
             return 0
-        from fitness.registry import make_task
-
         task = make_task(config.run.task, config.task)
         if checkpoint is None:
             check_population_memory(config, task.spec.n_inputs, task.spec.n_outputs)
@@ -183,10 +182,8 @@ def _resume_target(path: Path) -> tuple[RunDirectory, Path | None]:
     raise CheckpointError(f"{path} does not exist; give a run directory or a checkpoint file")
 
 
-def _evaluator(task: Any, config: Config, args: argparse.Namespace) -> Any:
+def _evaluator(task: Task, config: Config, args: argparse.Namespace) -> Evaluator:
     """The evaluation backend of --dask (in this process when not given); a context manager."""
-    from fitness.backends import make_evaluator
-
     return make_evaluator(task, args.dask, config.run.task, config.task)
 
 
@@ -247,7 +244,7 @@ class StopRequest:
         sys.stderr.flush()
 
 
-def _evolve(run: RunDirectory, population: Population, task: Any, config: Config,
+def _evolve(run: RunDirectory, population: Population, task: Task, config: Config,
             args: argparse.Namespace, evaluate: Evaluate, run_id: str | None,
             prepare: Cleanup | None = None, previous: tuple[Genome, int] | None = None) -> int:
     spec = task.spec
@@ -273,13 +270,11 @@ def _evolve(run: RunDirectory, population: Population, task: Any, config: Config
     return 0
 
 
-def _run_generations(run: RunDirectory, population: Population, task: Any, config: Config,
+def _run_generations(run: RunDirectory, population: Population, task: Task, config: Config,
                      plan: RunPlan, args: argparse.Namespace, evaluate: Evaluate,
                      prepare: Cleanup | None, previous: tuple[Genome, int] | None
                      ) -> tuple[RunOutcome | None, int | None]:
     """Evolve with progress and signal handling; (None, None) after a disk error (reported)."""
-    from fitness.task import champion_test, episode_records, solved_mask
-
     stop = StopRequest()
     progress = None if args.quiet else ProgressDisplay(sys.stdout, plan.generations,
                                                        population.generation)
@@ -332,7 +327,7 @@ def _summary(run: RunDirectory, outcome: RunOutcome) -> None:
         print(f"Resume with: neat resume {run.path}")
 
 
-def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:
+def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> ViewerServer | None:
     """The viewer serving the run's folder, or None (with a warning) when it cannot start."""
     try:
         from viewer import ViewerServer
@@ -350,7 +345,7 @@ def _start_viewer(run: RunDirectory, args: argparse.Namespace) -> Any:
     return server
 
 
-def _stop_viewer(viewer: Any) -> None:
+def _stop_viewer(viewer: ViewerServer | None) -> None:
     if viewer is None:
         return
     try:
@@ -359,7 +354,7 @@ def _stop_viewer(viewer: Any) -> None:
         _warn(f"the viewer did not stop cleanly ({exc})")
 
 
-def _linger(viewer: Any) -> None:
+def _linger(viewer: ViewerServer) -> None:
     """On a terminal, keep serving the finished run until Ctrl-C; otherwise stop the viewer."""
     if sys.stdin.isatty() and sys.stdout.isatty():
         print(f"The viewer keeps serving at {viewer.page_url()} - press Ctrl-C to quit.")

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neat.checkpoint import Checkpoint, load_checkpoint
+from neat.app.checkpoint import Checkpoint, load_checkpoint
+from neat.app.rundir import CHECKPOINT_FILE, RunDirectory, StatsRow, parse_stats_line
 from neat.config import Config
 from neat.errors import CheckpointError, RunFileError
 from neat.genome import Genome
-from neat.rundir import CHECKPOINT_FILE, RunDirectory, StatsRow, parse_stats_line
 from neat.serialize import genome_from_dict
 
 

@@ -1,7 +1,7 @@
 """Evolved champions for users: load one from a run and run its network, compiled, on your inputs.
 
 ```python
-from neat.champion import load_champion
+from neat.app.champion import load_champion
 
 net = load_champion("runs/pole", "best")       # or a file: runs/pole/champions/gen-000012.json
 outputs = net.activate([0.01, 0.0, -0.02, 0.0])  # one observation -> (n_outputs,)
@@ -23,11 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from neat.errors import CheckpointError, ConfigError, NetworkInputError, RunFileError
-from neat.genome import Genome
-from neat.network import activate_rows, pack_genome
-from neat.report import TestResult
-from neat.rundir import (
+from neat.app.rundir import (
     CHAMPION_FILE,
     CHAMPIONS,
     GenerationChoice,
@@ -37,6 +33,10 @@ from neat.rundir import (
     parse_generation_choice,
     read_champion_file,
 )
+from neat.errors import CheckpointError, ConfigError, NetworkInputError, RunFileError
+from neat.genome import Genome
+from neat.network import activate_rows, pack_genome
+from neat.report import TestResult
 from neat.serialize import genome_from_dict
 
 if TYPE_CHECKING:

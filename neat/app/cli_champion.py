@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from neat.config import Config, load_config
-from neat.errors import CheckpointError, ConfigError
-from neat.export import genome_graph, graph_to_text
-from neat.genome import Genome
-from neat.rundir import (
+from neat.app.rundir import (
     BEST,
     CONFIG,
     GenerationChoice,
@@ -20,7 +16,14 @@ from neat.rundir import (
     is_run_dir,
     parse_generation_choice,
 )
+from neat.config import Config, load_config
+from neat.errors import CheckpointError, ConfigError
+from neat.export import genome_graph, graph_to_text
+from neat.genome import Genome
 from neat.serialize import genome_from_dict
+
+if TYPE_CHECKING:
+    from fitness.task import EpisodeReplay
 
 
 def find_run(name: str) -> RunDirectory:
@@ -122,7 +125,7 @@ def command_replay(args: argparse.Namespace) -> int:
         for key, value in result.details.items():
             print(f"  {key}: {value}")
         return 0
-    replays = []
+    replays: list[EpisodeReplay] = []
     for k in chosen:
         replay = task.replay(genome, recurrent, episodes[k], max_frames=None if gif and
                              not replays else 0)

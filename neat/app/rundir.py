@@ -7,13 +7,13 @@ runs/<name>/
   stats.jsonl        one StatsRow per generation, appended each generation, fsynced at each checkpoint
   champions/         gen-000042.json: generation 42's champion (a genome record, or a reference to an
                      earlier generation's record when the champion is the same genome)
-  checkpoints/       gen-000042.json.gz: the population after generation 42 (see neat.checkpoint)
+  checkpoints/       gen-000042.json.gz: the population after generation 42 (see neat.app.checkpoint)
   status.json        RunStatus: state, pid, generation, updated, reason (of a failure)
   lock               held (flock) by the process evolving the run; holds its pid
 ```
 Every file is read through `read_run_file`: a regular file inside the run folder (no symbolic link,
 FIFO or device), of bounded size. Files are validated with the pydantic models below; numbers that
-are not finite read as null. Writes are atomic (neat.atomic); run.json, config.toml and checkpoints
+are not finite read as null. Writes are atomic (neat.app.atomic); run.json, config.toml and checkpoints
 are also durable. This module imports neither numba nor the evolution code.
 """
 
@@ -34,13 +34,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Annotated, Any, Literal
+from typing import IO, Annotated, Any, Final, Literal
 
 import tomli_w
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from neat.atomic import write_atomic
+from neat.app.atomic import write_atomic
 from neat.errors import ConfigError, RunFileError, RunLockedError
+from neat.formats import GENOME_FORMAT, GENOME_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,12 @@ State = Literal["running", "finished", "stopped", "failed"]
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CHAMPION_FILE = re.compile(r"gen-([0-9]{6,9})\.json")
 CHECKPOINT_FILE = re.compile(r"gen-([0-9]{6,9})\.json\.gz")
-BEST = "best"
-LATEST = "latest"
+BEST: Final = "best"
+LATEST: Final = "latest"
 GenerationChoice = int | Literal["best", "latest"] | None
 """Which champion of a run: a generation number, the best one, or the newest ("latest" or None)."""
-RUN_FORMAT = "neat-brain/run"
-GENOME_FORMAT = "neat-brain/genome"
+RUN_FORMAT: Final = "neat-brain/run"
 GENOME_REF_FORMAT = "neat-brain/genome-ref"
-GENOME_VERSION = 1
 GENOME_BODY = ("n_inputs", "n_outputs", "input_labels", "output_labels", "nodes", "connections")
 """Keys of a champion record that a reference record leaves to the record it points to."""
 
@@ -269,8 +268,12 @@ def _champion_fitness(row: StatsRow) -> float | None:
 def parse_generation_choice(text: str | int | None) -> GenerationChoice:
     """A generation as people write it: a number, "best" or "latest" (None also means the
     newest). ConfigError says what is allowed."""
-    if text is None or text in (BEST, LATEST):
-        return text
+    if text is None:
+        return None
+    if text == BEST:
+        return BEST
+    if text == LATEST:
+        return LATEST
     if isinstance(text, str) and text.isascii() and text.isdigit():
         text = int(text)
     if not isinstance(text, int) or isinstance(text, bool) or text < 0:
@@ -629,7 +632,7 @@ class RunDirectory:
         write_atomic(path, text.encode("utf-8"), durable=False)
         return path
 
-    def write_status(self, state: str, generation: int | None, reason: str | None = None) -> None:
+    def write_status(self, state: State, generation: int | None, reason: str | None = None) -> None:
         status = RunStatus(state=state, pid=os.getpid(), generation=generation, updated=time.time(),
                            reason=reason)
         write_atomic(self.path / STATUS, status.model_dump_json().encode("utf-8"), durable=False)

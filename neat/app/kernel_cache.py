@@ -24,8 +24,9 @@ def kernels_cached(module: ModuleType) -> bool:
         return True
     source = Path(module.__file__)
     pattern = f"{source.stem}.*.nbi"
-    if numba_config.CACHE_DIR:
-        return next(Path(numba_config.CACHE_DIR).rglob(pattern), None) is not None
+    cache_dir: str = numba_config.CACHE_DIR  # type: ignore[attr-defined]  # set at run time
+    if cache_dir:
+        return next(Path(cache_dir).rglob(pattern), None) is not None
     if not os.access(source.parent, os.W_OK):
         return True  # numba keeps this cache elsewhere (a user-wide folder)
     return next((source.parent / "__pycache__").glob(pattern), None) is not None

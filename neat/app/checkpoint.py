@@ -44,11 +44,11 @@ from typing import Any
 import numpy as np
 
 from neat.activations import ACTIVATION_IDS, ACTIVATIONS
-from neat.atomic import write_atomic
+from neat.app.atomic import write_atomic
+from neat.app.memory import population_fits
 from neat.config import Config
 from neat.errors import CheckpointError, ConfigError
 from neat.genome import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, GenomePool
-from neat.memory import population_fits
 from neat.pool_check import offsets_problem, pool_problem
 from neat.population import Population, PopulationState
 from neat.report import TestResult
@@ -397,7 +397,7 @@ def _number(value: Any, name: str, finite: bool = True, positive: bool = False) 
 def _array(r: _Reader, name: str) -> np.ndarray:
     """A 1-D numeric array from a JSON list, with the GenomePool dtype of `name`."""
     values = r.get(name, list)
-    dtype = np.dtype(FIELD_DTYPES.get(name, np.int64))
+    dtype: np.dtype[Any] = np.dtype(FIELD_DTYPES.get(name, np.int64))
     try:
         array = np.array(values)
     except (ValueError, TypeError, OverflowError):
@@ -487,7 +487,8 @@ def _read_rng(state: dict[str, Any]) -> dict[str, Any]:
     if not ok:
         raise CheckpointError("field 'rng' is not a numpy PCG64 bit-generator state")
     try:
-        np.random.PCG64().state = state
+        bit_generator: np.random.BitGenerator = np.random.PCG64()
+        bit_generator.state = state
     except (ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"field 'rng' is not a usable PCG64 state ({exc})") from None
     return state

@@ -7,7 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from neat.cli import check_port
+from fitness.registry import GYM_PREFIX, TASKS, make_task, task_presets
+from neat.app.exits import check_port
+from neat.app.rundir import RunDirectory, is_run_dir
 from neat.config import (
     Config,
     config_to_toml,
@@ -19,7 +21,6 @@ from neat.config import (
     toml_value,
 )
 from neat.errors import ConfigError, NeatError
-from neat.rundir import RunDirectory, is_run_dir
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -35,8 +36,6 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def command_tasks(args: argparse.Namespace) -> int:
-    from fitness.registry import GYM_PREFIX, TASKS, make_task
-
     for name in TASKS:
         try:
             spec = make_task(name, {}).spec
@@ -66,9 +65,7 @@ def command_config(args: argparse.Namespace) -> int:
     if task is None:
         print(config_to_toml(config), end="")
         return 0
-    from fitness.registry import task_presets
-
-    presets = task_presets(task, config.task)
+    presets = task_presets(task)
     config = load_config(args.file, args.set, presets)
     set_value(config, "run", "task", task, "--task")
     if args.defaults:
