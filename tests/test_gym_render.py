@@ -16,7 +16,7 @@ from fitness import gym_adapter, gym_render
 from fitness.gym_render import MAX_SIZE, RenderError, decode_frame, encode_frame
 from fitness.random_genomes import random_pool
 from fitness.registry import make_task
-from neat.cli import main
+from neat.app.cli import main
 
 PLUGIN = "gym:tests.gym_plugins:neat-test"
 RENDERED = {

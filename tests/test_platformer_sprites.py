@@ -27,7 +27,7 @@ from fitness.platformer.tiles import (
     SUBPIXELS,
     TILE_PX,
 )
-from neat.cli import main
+from neat.app.cli import main
 from tests.browser import ARTIFACTS, needs_chromium, open_page
 
 ROOT = Path(__file__).resolve().parent.parent

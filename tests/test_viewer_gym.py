@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from neat.cli import main
+from neat.app.cli import main
 from tests.browser import ARTIFACTS, needs_chromium, open_page
 from viewer import ViewerServer, create_app
 
