@@ -36,6 +36,7 @@ from neat.app.rundir import RunDirectory
 from neat.app.runner import Runner, RunPlan
 from neat.config import load_config
 from neat.genome import GenomePool
+from neat.innovation import InnovationTracker
 from neat.population import Population, PopulationState
 from neat.species import Species
 
@@ -64,10 +65,10 @@ def build_population(size: int, seed: int = 0) -> Population:
     ]
     state = PopulationState(
         n_inputs=SHAPE[0], n_outputs=SHAPE[1], generation=40, evaluations=40 * size, pool=pool,
-        innovation_counters=np.array([n_nodes * n_nodes, n_nodes], dtype=np.int64),
+        tracker=InnovationTracker.start(n_nodes * n_nodes, n_nodes),
         species=species, next_species_key=SPECIES, next_genome_key=size, threshold=3.0,
         best_genome=genomes[0], best_fitness=480.0,
-        rng_state=np.random.default_rng(seed).bit_generator.state)
+        rng=np.random.default_rng(seed))
     return Population.from_state(config, state)
 
 
@@ -115,8 +116,8 @@ def main() -> None:
         restored = load_checkpoint(path).state.pool
         wall, evolution = platformer_run(Path(folder), args.generations)
     overhead = wall / evolution - 1
-    assert np.array_equal(restored.conn_weight, population.pool.conn_weight)
-    connections = len(population.pool.conn_innov)
+    assert np.array_equal(restored.conn_weight, population.state.pool.conn_weight)
+    connections = len(population.state.pool.conn_innov)
     print(f"checkpoint of {args.population:,} genomes, {connections:,} connections "
           f"({connections / args.population:.0f} per genome), {SPECIES} species")
     print(f"  save  {save:6.3f} s   (median of {REPEATS}; target <= 1 s)")

@@ -49,10 +49,10 @@ def evolve(task_name: str, options: dict[str, Any], seed: int, overrides: list[s
         if report.solved:
             break
     assert report is not None
-    return {"solved": report.solved, "evaluations": population.evaluations,
-            "generations": population.generation, "seconds": time.perf_counter() - start,
+    return {"solved": report.solved, "evaluations": population.state.evaluations,
+            "generations": population.state.generation, "seconds": time.perf_counter() - start,
             "test_score": None if report.test is None else report.test.score,
-            "test_episodes": population.test_episodes, "hidden": report.champion.n_hidden,
+            "test_episodes": population.state.test_episodes, "hidden": report.champion.n_hidden,
             "connections": report.champion.n_enabled}
 
 

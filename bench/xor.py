@@ -33,10 +33,10 @@ def main() -> None:
         champion = population.run(task.evaluate, args.generations, is_solved=task.solved,
                                   reporters=[reports.append])
         seconds.append(time.perf_counter() - start)
-        generations.append(population.generation)
+        generations.append(population.state.generation)
         if reports[-1].solved:
             solved += 1
-            evaluations.append(population.evaluations)
+            evaluations.append(population.state.evaluations)
             hidden.append(champion.n_hidden)
             connections.append(champion.n_enabled)
     figures = {

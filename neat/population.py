@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -45,9 +44,10 @@ class TotalExtinctionError(FitnessError):
 
 @dataclass
 class PopulationState:
-    """Everything a Population needs to continue exactly (what a checkpoint stores).
+    """Everything a Population is between generations, and exactly what a checkpoint stores.
 
-    Taken right after `tell()`: `pool` is the new, not yet evaluated generation `generation`.
+    After `tell()`, `pool` is generation `generation`, not yet evaluated, and each species'
+    `representative` is the member of the previous generation its next speciation compares with.
     """
 
     n_inputs: int
@@ -55,94 +55,61 @@ class PopulationState:
     generation: int
     evaluations: int
     pool: GenomePool
-    innovation_counters: np.ndarray  # int64 (2,): next innovation number, next node id
+    tracker: InnovationTracker  # run-wide counters (the per-generation tables are cleared by breeding)
     species: list[Species]
     next_species_key: int
     next_genome_key: int
     threshold: float
     best_genome: Genome | None
     best_fitness: float
-    rng_state: Mapping[str, Any]  # the bit generator's state
+    rng: np.random.Generator  # every run-wide draw: first generation, breeding, representatives
     test_episodes: int = 0  # test episodes played so far
     last_test: tuple[int, TestResult] | None = None  # (genome key, result) of the newest test
 
+    @classmethod
+    def initial(cls, config: Config, n_inputs: int, n_outputs: int) -> PopulationState:
+        """Generation 0 of a run: a random first pool drawn from `config.run.seed`."""
+        rng = np.random.default_rng(config.run.seed)
+        pool, tracker = initial_pool(config, n_inputs, n_outputs, rng)
+        return cls(n_inputs, n_outputs, generation=0, evaluations=0, pool=pool, tracker=tracker,
+                   species=[], next_species_key=0, next_genome_key=len(pool),
+                   threshold=config.speciation.threshold, best_genome=None, best_fitness=-np.inf,
+                   rng=rng)
+
 
 class Population:
-    """A NEAT population: the current genomes plus everything needed to breed the next ones."""
+    """A NEAT population: its `state` (the genomes and everything needed to breed the next ones)
+    and the `config` that says how."""
 
     def __init__(self, config: Config, n_inputs: int, n_outputs: int):
         if n_inputs < 1 or n_outputs < 1:
             raise ConfigError(f"a network needs at least one input and one output "
                               f"(got {n_inputs} inputs, {n_outputs} outputs)")
         self.config = config
-        self.n_inputs = n_inputs
-        self.n_outputs = n_outputs
-        self.rng = np.random.default_rng(config.run.seed)
-        self.generation = 0
-        self.evaluations = 0
-        self.pool, self.tracker = initial_pool(config, n_inputs, n_outputs, self.rng)
-        self.next_genome_key = len(self.pool)
-        self.species: list[Species] = []
-        self.species_index = np.zeros(0, dtype=np.int64)  # species position of each genome
-        self.representatives: GenomePool | None = None  # the species' representatives, in order
-        self.next_species_key = 0
-        self.threshold = config.speciation.threshold
-        self.best_genome: Genome | None = None
-        self.best_fitness = -np.inf
-        self.test_episodes = 0
-        self.last_test: tuple[int, TestResult] | None = None
+        self.state = PopulationState.initial(config, n_inputs, n_outputs)
+        self._representatives: GenomePool | None = None  # the species' representatives as a pool
+
+    @classmethod
+    def from_state(cls, config: Config, state: PopulationState) -> Population:
+        """A Population that continues exactly where the one that produced `state` was (the
+        state is used as it is, not copied)."""
+        population = cls.__new__(cls)
+        population.config = config
+        population.state = state
+        population._representatives = None  # rebuilt from the species by the next speciation
+        return population
 
     @property
     def recurrent(self) -> bool:
         return not self.config.genome.feed_forward
 
-    def state(self) -> PopulationState:
-        """The population's state (shared arrays, not copies): see `from_state`."""
-        if self.representatives is not None:
-            for k, s in enumerate(self.species):
-                s.representative = self.representatives.genome(k, copy=False)
-        return PopulationState(
-            self.n_inputs, self.n_outputs, self.generation, self.evaluations, self.pool,
-            self.tracker.counters, self.species, self.next_species_key, self.next_genome_key,
-            self.threshold, self.best_genome, self.best_fitness, self.rng.bit_generator.state,
-            self.test_episodes, self.last_test)
-
-    @classmethod
-    def from_state(cls, config: Config, state: PopulationState) -> Population:
-        """A Population that continues exactly where the one that produced `state` was.
-
-        Skips __init__'s random first generation. The innovation tables of the last generation are
-        not needed: breeding clears them before use.
-        """
-        population = cls.__new__(cls)
-        population.config = config
-        population.n_inputs = state.n_inputs
-        population.n_outputs = state.n_outputs
-        population.rng = np.random.default_rng(config.run.seed)
-        population.rng.bit_generator.state = state.rng_state
-        population.generation = state.generation
-        population.evaluations = state.evaluations
-        population.pool = state.pool
-        population.tracker = InnovationTracker.start(*(int(c) for c in state.innovation_counters))
-        population.next_genome_key = state.next_genome_key
-        population.species = state.species
-        population.species_index = np.zeros(0, dtype=np.int64)  # set by the next speciation
-        population.representatives = None  # rebuilt from the species by the next speciation
-        population.next_species_key = state.next_species_key
-        population.threshold = state.threshold
-        population.best_genome = state.best_genome
-        population.best_fitness = state.best_fitness
-        population.test_episodes = state.test_episodes
-        population.last_test = state.last_test
-        return population
-
     def ask(self) -> GenomePool:
         """The genomes of the current generation, to be evaluated."""
-        return self.pool
+        return self.state.pool
 
     def evaluation_rng(self) -> np.random.Generator:
         """The Generator a task uses for this generation's episodes: fixed by (seed, generation)."""
-        return np.random.default_rng([self.config.run.seed, self.generation])
+        return np.random.default_rng([self.config.run.seed, self.state.generation])
 
     def tell(self, fitness: np.ndarray, solved: np.ndarray | None = None,
              choose: str = "best") -> GenerationReport:
@@ -155,25 +122,27 @@ class Population:
         if choose not in CHAMPION_CHOICES:
             raise ValueError(f"choose must be one of {', '.join(CHAMPION_CHOICES)}, got {choose!r}")
         start = time.perf_counter()
+        s = self.state
         fitness = self._check_fitness(fitness)
-        self.evaluations += len(fitness)
+        s.evaluations += len(fitness)
         best_row = int(np.argmax(fitness))
         passed = False
         if solved is not None and solved.any():
             passed = True
             best_row = int(np.flatnonzero(solved)[np.argmax(fitness[solved])])
-        self._speciate()
-        record_fitness(self.species, self.species_index, fitness, self.generation)
+        species_index = self._speciate()
+        record_fitness(s.species, species_index, fitness, s.generation)
+        adjusted = shared_fitness(s.species, species_index, fitness)
         champion_row = best_row
         if choose == "species" and not passed:
-            champion_row = species_champion(self.species, fitness, self.generation)
-        champion = self.pool.genome(champion_row)
-        if fitness[best_row] > self.best_fitness:
-            self.best_fitness = float(fitness[best_row])
-            self.best_genome = champion if champion_row == best_row else self.pool.genome(best_row)
+            champion_row = species_champion(s.species, fitness, s.generation)
+        champion = s.pool.genome(champion_row)
+        if fitness[best_row] > s.best_fitness:
+            s.best_fitness = float(fitness[best_row])
+            s.best_genome = champion if champion_row == best_row else s.pool.genome(best_row)
         report = self._report(fitness, champion, float(fitness[champion_row]), solved, start)
-        self._reproduce(fitness)
-        self.generation += 1
+        self._reproduce(fitness, species_index, adjusted)
+        s.generation += 1
         report.seconds += time.perf_counter() - start
         return report
 
@@ -184,14 +153,14 @@ class Population:
         genome tested). `is_solved(packed, fitness)` marks the genomes that pass training; without
         a test, a generation is solved when any does."""
         start = time.perf_counter()
-        packed = pack_population(self.pool, self.recurrent)
+        packed = pack_population(self.state.pool, self.recurrent)
         fitness = np.asarray(evaluate(packed, self.evaluation_rng()), dtype=np.float64)
         passed = None if is_solved is None else np.asarray(is_solved(packed, fitness), dtype=bool)
         report = self.tell(fitness, passed, "best" if test is None else test.choose)
         if test is not None:
             report.test = self._test(report, test)
             report.solved = report.test is not None and report.test.solved
-            report.test_episodes = self.test_episodes
+            report.test_episodes = self.state.test_episodes
         report.seconds = time.perf_counter() - start
         return report
 
@@ -209,54 +178,59 @@ class Population:
                 reporter(report)
             if report.solved:
                 return report.champion
-        assert self.best_genome is not None
-        return self.best_genome
+        assert self.state.best_genome is not None
+        return self.state.best_genome
 
     def _test(self, report: GenerationReport, test: ChampionTest) -> TestResult | None:
         """The champion's test result: reused when this genome was tested before, run when it
         passed training (or for every champion), else None."""
+        s = self.state
         key = report.champion.key
-        if self.last_test is not None and self.last_test[0] == key:
-            return self.last_test[1]
+        if s.last_test is not None and s.last_test[0] == key:
+            return s.last_test[1]
         if not (report.solved or test.every_champion):
             return None
         result = test.run(report.champion)
-        self.test_episodes += result.episodes
-        self.last_test = (key, result)
+        s.test_episodes += result.episodes
+        s.last_test = (key, result)
         return result
 
     def _check_fitness(self, fitness: np.ndarray) -> np.ndarray:
         fitness = np.asarray(fitness, dtype=np.float64)
-        if fitness.shape != (len(self.pool),):
+        pool = self.state.pool
+        if fitness.shape != (len(pool),):
             raise FitnessError(
-                f"expected one fitness value per genome, shape ({len(self.pool)},); got shape "
+                f"expected one fitness value per genome, shape ({len(pool)},); got shape "
                 f"{fitness.shape}")
         bad = np.flatnonzero(~np.isfinite(fitness))
         if len(bad):
             g = int(bad[0])
             raise FitnessError(
-                f"fitness of genome {int(self.pool.genome_ids[g])} (position {g}) is "
+                f"fitness of genome {int(pool.genome_ids[g])} (position {g}) is "
                 f"{fitness[g]}; every fitness must be a finite number ({len(bad)} bad values)")
         return fitness
 
-    def _speciate(self) -> None:
-        cfg = self.config.speciation
-        self.species, self.species_index, self.next_species_key = speciate(
-            self.pool, self.species, self.threshold, cfg, self.generation, self.next_species_key,
-            self.representatives)
-        self.threshold = update_threshold(self.threshold, len(self.species), cfg)
+    def _speciate(self) -> np.ndarray:
+        """Assign the pool to species; returns each genome's species position (G,)."""
+        s, cfg = self.state, self.config.speciation
+        s.species, species_index, s.next_species_key = speciate(
+            s.pool, s.species, s.threshold, cfg, s.generation, s.next_species_key,
+            self._representatives)
+        s.threshold = update_threshold(s.threshold, len(s.species), cfg)
+        return species_index
 
     def _report(self, fitness: np.ndarray, champion: Genome, champion_fitness: float,
                 solved: np.ndarray | None, start: float) -> GenerationReport:
-        shared_fitness(self.species, self.species_index, fitness)
+        s = self.state
         mean = float(fitness.mean())
         spread = fitness - mean  # np.std costs more than the rest of the report together
-        rows = [SpeciesRow(s.key, len(s.members), self.generation - s.created,
-                           s.fitness_history[-1], s.adjusted_fitness, s.stagnation(self.generation))
-                for s in self.species]
+        rows = [SpeciesRow(sp.key, len(sp.members), s.generation - sp.created,
+                           sp.fitness_history[-1], sp.adjusted_fitness,
+                           sp.stagnation(s.generation))
+                for sp in s.species]
         return GenerationReport(
-            generation=self.generation,
-            evaluations=self.evaluations,
+            generation=s.generation,
+            evaluations=s.evaluations,
             best_fitness=float(fitness.max()),
             mean_fitness=mean,
             std_fitness=math.sqrt(float(np.dot(spread, spread)) / len(fitness)),
@@ -265,35 +239,39 @@ class Population:
             solved=bool(solved is not None and solved.any()),
             seconds=time.perf_counter() - start,
             species=rows,
-            threshold=self.threshold,
+            threshold=s.threshold,
         )
 
-    def _reproduce(self, fitness: np.ndarray) -> None:
-        size = self.config.population.size
-        alive = surviving_species(self.species, self.species_index, fitness, self.generation,
+    def _reproduce(self, fitness: np.ndarray, species_index: np.ndarray,
+                   adjusted: np.ndarray) -> None:
+        """Breed the next pool from the surviving species; `adjusted` (n_species,) is their
+        shared fitness."""
+        s, size = self.state, self.config.population.size
+        alive = surviving_species(s.species, species_index, fitness, s.generation,
                                   self.config.stagnation)
         if not alive:
             if not self.config.population.reset_on_extinction:
                 raise TotalExtinctionError(
-                    f"every species died at generation {self.generation}; set "
+                    f"every species died at generation {s.generation}; set "
                     "population.reset_on_extinction = true to restart with a fresh population, or "
                     "raise stagnation.max_stagnation / set stagnation.protect_best = true")
-            self.pool, tracker = initial_pool(self.config, self.n_inputs, self.n_outputs, self.rng,
-                                              self.next_genome_key)
-            self.tracker.counters[:] = np.maximum(self.tracker.counters, tracker.counters)
-            self.next_genome_key += size
-            self.species = []
-            self.representatives = None
+            s.pool, tracker = initial_pool(self.config, s.n_inputs, s.n_outputs, s.rng,
+                                           s.next_genome_key)
+            s.tracker.counters[:] = np.maximum(s.tracker.counters, tracker.counters)
+            s.next_genome_key += size
+            s.species = []
+            self._representatives = None
             return
-        adjusted = np.array([self.species[k].adjusted_fitness for k in alive])
-        quotas = offspring_quotas(adjusted, size)
-        plan = plan_offspring(self.species_index, alive, quotas, fitness, self.config, self.rng)
-        self.species = [self.species[k] for k in alive]
-        self.representatives = choose_representatives(self.species, self.pool, self.rng, fitness,
-                                                      self.config.speciation.representative)
-        new_pool = breed(self.pool, plan, self.next_genome_key, self.config, self.tracker, self.rng)
-        self.next_genome_key += int(np.count_nonzero(~plan.elite))
-        self.pool = new_pool
+        quotas = offspring_quotas(adjusted[alive], size)
+        plan = plan_offspring(species_index, alive, quotas, fitness, self.config, s.rng)
+        s.species = [s.species[k] for k in alive]
+        self._representatives = choose_representatives(
+            s.species, s.pool, s.rng, fitness, self.config.speciation.representative)
+        for k, sp in enumerate(s.species):
+            sp.representative = self._representatives.genome(k, copy=False)
+        new_pool = breed(s.pool, plan, s.next_genome_key, self.config, s.tracker, s.rng)
+        s.next_genome_key += int(np.count_nonzero(~plan.elite))
+        s.pool = new_pool
 
 
 def _reaches(goal: float) -> SolvedTest:

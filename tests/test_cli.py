@@ -276,7 +276,7 @@ def test_disk_full_during_a_checkpoint_stops_the_run_and_keeps_the_last_one(tmp_
     real_save = runner.save_checkpoint
 
     def save(path, population, task, run_id):
-        if population.generation == 4:  # the checkpoint after generation 3
+        if population.state.generation == 4:  # the checkpoint after generation 3
             with open(path.with_name(f".{path.name}.tmp"), "wb") as f:
                 f.write(b"\x1f\x8b partial")
             raise OSError(errno.ENOSPC, "No space left on device", str(path))

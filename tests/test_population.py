@@ -74,11 +74,11 @@ def test_total_extinction_is_an_error_or_a_restart():
     restarted = False
     for _ in range(30):
         pop.tell(np.ones(20))
-        if not pop.species:  # a restart drops every species and makes a fresh population
+        if not pop.state.species:  # a restart drops every species and makes a fresh population
             restarted = True
             break
     assert restarted and len(pop.ask()) == 20
-    assert np.all(pop.ask().genome_ids >= pop.next_genome_key - 20)  # all of them new
+    assert np.all(pop.ask().genome_ids >= pop.state.next_genome_key - 20)  # all of them new
 
 
 @pytest.mark.parametrize("choose", ["best", "species"])
@@ -92,7 +92,7 @@ def test_the_report_names_the_genome_tested_with_its_own_fitness(choose):
         assert r.test is not None and r.test.score == keys.index(r.champion.key) + 1
         own = task.evaluate(pack_genome(r.champion, False), None)[0]
         assert r.champion_fitness == own <= r.best_fitness
-    assert reports[-1].test_episodes == 3 * len(tested) == pop.test_episodes
+    assert reports[-1].test_episodes == 3 * len(tested) == pop.state.test_episodes
     below_top = sum(r.champion_fitness < r.best_fitness for r in reports)
     assert below_top == 0 if choose == "best" else below_top >= 3
 
@@ -105,7 +105,7 @@ def test_the_champion_choice_changes_the_genome_tested_never_evolution():
     for _ in range(10):
         reports = {c: pop.step(task.evaluate, None, test) for c, (pop, test) in runs.items()}
         differ += reports["best"].champion.key != reports["species"].champion.key
-        (a, _), (b, _) = runs.values()
+        a, b = (pop.state for pop, _ in runs.values())
         for name in POOL_ARRAYS:
             assert np.array_equal(getattr(a.pool, name), getattr(b.pool, name))
         assert a.rng.bit_generator.state == b.rng.bit_generator.state

@@ -49,6 +49,7 @@ from neat.app.memory import population_fits
 from neat.config import Config
 from neat.errors import CheckpointError, ConfigError
 from neat.genome import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, GenomePool
+from neat.innovation import InnovationTracker
 from neat.pool_check import offsets_problem, pool_problem
 from neat.population import Population, PopulationState
 from neat.report import TestResult
@@ -97,7 +98,7 @@ def encode_float(value: float) -> float | str:
 
 def checkpoint_to_dict(population: Population, task: str, run_id: str | None) -> dict[str, Any]:
     """The checkpoint record of `population` (see the module docstring)."""
-    s = population.state()
+    s = population.state
     pool = s.pool
     return {
         "format": FORMAT,
@@ -113,8 +114,8 @@ def checkpoint_to_dict(population: Population, task: str, run_id: str | None) ->
             "activations": list(ACTIVATIONS),
             **{name: getattr(pool, name).tolist() for name in POOL_ARRAYS},
         },
-        "tracker": {"next_innovation": int(s.innovation_counters[0]),
-                    "next_node_id": int(s.innovation_counters[1])},
+        "tracker": {"next_innovation": s.tracker.next_innovation,
+                    "next_node_id": s.tracker.next_node_id},
         "species": [
             {
                 "key": sp.key,
@@ -134,7 +135,7 @@ def checkpoint_to_dict(population: Population, task: str, run_id: str | None) ->
         "threshold": s.threshold,
         "best_genome": None if s.best_genome is None else genome_to_dict(s.best_genome),
         "best_fitness": encode_float(s.best_fitness),
-        "rng": s.rng_state,
+        "rng": s.rng.bit_generator.state,
         "test_episodes": s.test_episodes,
         "last_test": None if s.last_test is None else {
             "genome": s.last_test[0], "score": encode_float(s.last_test[1].score),
@@ -286,13 +287,13 @@ def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
     generation = r.integer("generation", 1)
     next_genome_key = r.integer("next_genome_key", 0)
     pool = _read_pool(r.child("pool", dict), config, next_genome_key)
-    tracker = r.child("tracker", dict)
-    counters = np.array([tracker.integer("next_innovation", pool.n_inputs * pool.n_outputs),
-                         tracker.integer("next_node_id", pool.n_inputs + pool.n_outputs)],
-                        dtype=np.int64)
-    if len(pool.conn_innov) and pool.conn_innov.max() >= counters[0]:
+    counters = r.child("tracker", dict)
+    tracker = InnovationTracker.start(
+        counters.integer("next_innovation", pool.n_inputs * pool.n_outputs),
+        counters.integer("next_node_id", pool.n_inputs + pool.n_outputs))
+    if len(pool.conn_innov) and pool.conn_innov.max() >= tracker.next_innovation:
         raise CheckpointError("tracker.next_innovation is not above every innovation number")
-    if pool.node_id.max() >= counters[1]:
+    if pool.node_id.max() >= tracker.next_node_id:
         raise CheckpointError("tracker.next_node_id is not above every node id")
     feed_forward = config.genome.feed_forward
     shape = (pool.n_inputs, pool.n_outputs)
@@ -309,14 +310,14 @@ def _checkpoint_from_dict(data: Any, path: Path) -> Checkpoint:
         generation=generation,
         evaluations=r.integer("evaluations", 0),
         pool=pool,
-        innovation_counters=counters,
+        tracker=tracker,
         species=species,
         next_species_key=next_species_key,
         next_genome_key=next_genome_key,
         threshold=r.number("threshold", positive=True),
         best_genome=best_genome,
         best_fitness=r.number("best_fitness", finite=False),
-        rng_state=_read_rng(r.get("rng", dict)),
+        rng=_read_rng(r.get("rng", dict)),
         test_episodes=r.integer("test_episodes", 0) if data["version"] >= 3 else 0,
         last_test=None if data["version"] < 3 or data.get("last_test") is None else _read_test(
             r.child("last_test", dict), next_genome_key),
@@ -476,8 +477,8 @@ def _read_species(r: _Reader, generation: int, next_key: int, feed_forward: bool
     )
 
 
-def _read_rng(state: dict[str, Any]) -> dict[str, Any]:
-    """A PCG64 bit-generator state, checked by loading it into a fresh Generator."""
+def _read_rng(state: dict[str, Any]) -> np.random.Generator:
+    """The run's Generator, from its PCG64 bit-generator state (checked)."""
     inner = state.get("state")
     ok = (state.get("bit_generator") == "PCG64" and isinstance(inner, dict)
           and set(inner) == {"state", "inc"}
@@ -491,7 +492,7 @@ def _read_rng(state: dict[str, Any]) -> dict[str, Any]:
         bit_generator.state = state
     except (ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"field 'rng' is not a usable PCG64 state ({exc})") from None
-    return state
+    return np.random.Generator(bit_generator)
 
 
 def _is_int(value: Any) -> bool:

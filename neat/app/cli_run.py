@@ -277,10 +277,10 @@ def _run_generations(run: RunDirectory, population: Population, task: Task, conf
     """Evolve with progress and signal handling; (None, None) after a disk error (reported)."""
     stop = StopRequest()
     progress = None if args.quiet else ProgressDisplay(sys.stdout, plan.generations,
-                                                       population.generation)
+                                                       population.state.generation)
     if not args.quiet:
         print(f"Run {run.path}: task {plan.task}, population {config.population.size}, "
-              f"generations {population.generation}..{plan.generations - 1}")
+              f"generations {population.state.generation}..{plan.generations - 1}")
         if not all(kernels_cached(m) for m in (reproduction, sys.modules[type(task).__module__])):
             print(FIRST_COMPILE_NOTICE, flush=True)
     try:

@@ -106,13 +106,13 @@ class Runner:
         reason (for a resume, once its clean-up has run) and the exception propagates (the last
         checkpoint stays intact)."""
         pop = self.population
-        outcome = RunOutcome("generations", pop.generation - 1)
+        outcome = RunOutcome("generations", pop.state.generation - 1)
         start = last_checkpoint = time.perf_counter()
         last_status = -math.inf
         started = False
         try:
             with contextlib.ExitStack() as files:
-                while pop.generation < self.plan.generations:
+                while pop.state.generation < self.plan.generations:
                     report, record = self._generation()
                     if not started:
                         if self.prepare is not None:
@@ -126,7 +126,8 @@ class Runner:
                         outcome.reason = "solved"
                     elif self.should_stop():
                         outcome.reason = "stopped"
-                    last = outcome.reason != "generations" or pop.generation >= self.plan.generations
+                    last = (outcome.reason != "generations"
+                            or pop.state.generation >= self.plan.generations)
                     if last or self._checkpoint_due(generation, last_checkpoint):
                         os.fsync(stats.fileno())
                         outcome.checkpoint = self._checkpoint(generation)
