@@ -74,6 +74,9 @@ class Frame:
 class PictureSource(Protocol):
     """Pictures of a replay's frames made when they are asked for (fitness.gym_render)."""
 
+    failed: str
+    """Why the environment stopped giving pictures, for people; empty while it gives them."""
+
     def get(self, indices: Sequence[int]) -> list[bytes | None]:
         """The pictures of frames `indices` (None where there is none), in that order."""
         ...

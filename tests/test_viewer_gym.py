@@ -26,6 +26,7 @@ RUNS = {
     "countdown": [f"{PLUGIN}/Countdown-v0", "--generations", "1", "--pop", "6"],
     "thrusters": [f"{PLUGIN}/Thrusters-v0", "--generations", "1", "--pop", "6",
                   "--set", "task.episodes=1"],
+    "badpicture": [f"{PLUGIN}/BadPicture-v0", "--generations", "1", "--pop", "6"],
 }
 TIMEOUT_MS = 60_000  # a rendered replay is computed first: seconds on a busy machine
 COUNTER = "document.querySelector('[data-testid=frame-counter]')"
@@ -74,6 +75,15 @@ def test_an_environment_without_pictures_sends_its_inputs_and_a_notice(runs_dir)
     replay, batch = _replay_and_frames(runs_dir, "countdown")
     assert replay["pictures"] is False and "has no rgb_array render mode" in replay["notice"]
     assert all("image" not in f and f["world"]["kind"] == "vector" for f in batch["frames"])
+
+
+def test_pictures_that_stop_mid_replay_are_told_with_the_frames(runs_dir):
+    replay, batch = _replay_and_frames(runs_dir, "badpicture")
+    assert replay["pictures"] is True and replay["notice"] is None and replay["frames"] > 4
+    # frame 0 is drawn while replaying; the others by another environment, which draws two
+    assert ["image" in f for f in batch["frames"][:5]] == [True] * 3 + [False] * 2
+    assert "stopped (RuntimeError: no screen today)" in batch["notice"]
+    assert all(f["world"]["kind"] == "vector" for f in batch["frames"][3:])
 
 
 def test_box_actions_are_sent_with_their_bounds(runs_dir):
@@ -172,6 +182,16 @@ def test_an_environment_that_cannot_draw_shows_its_inputs_with_a_notice(server, 
     assert notice.is_visible() and "has no rgb_array render mode" in notice.inner_text()
     assert page.locator("[data-testid=game]").get_attribute("data-pictures") == "false"
     _shot(page, "viewer-gym-no-pictures")
+    assert errors == []
+    page.close()
+
+
+@needs_chromium
+def test_pictures_that_stop_mid_replay_show_the_inputs_with_a_notice(server, browser):
+    page, errors = _open(browser, server, "badpicture")
+    notice = page.locator("#replay-notice")
+    notice.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert "The game's pictures stopped (RuntimeError: no screen today)" in notice.inner_text()
     assert errors == []
     page.close()
 

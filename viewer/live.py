@@ -25,7 +25,8 @@ server -> client
   with its label and score, the labels of the scored and test episodes, the champion's test result,
   the game's frame rate "fps", the outputs' "action_bounds" when they are values, "pictures"
   when frames carry the game's rendered pictures and a "notice" when it cannot be shown as it
-  looks), frames (indices and frames of one batch, with the episode's frame count), ping, pong,
+  looks), frames (indices and frames of one batch, with the episode's frame count, and a
+  "notice" once the environment failed to draw a picture: the frames from there carry none), ping, pong,
   error (malformed or impossible requests; the connection stays open). An error with context
   "watch" carries the run's name ("run") and means the run does not exist or was deleted: the
   session stops watching it.
@@ -61,6 +62,7 @@ MESSAGE_TYPES = ("watch", "select", "frames", "ping", "pong")
 FOLLOW_RECHECK_SECONDS = 1.0
 MAX_FRAME_STEP = 16
 MAX_FRAME_BATCH = 64
+PICTURES_FAILED = "The game's pictures stopped ({}): the frames from there show its inputs."
 
 
 @router.websocket("/ws")
@@ -373,10 +375,12 @@ class LiveSession:
             indices.append(index)
         await asyncio.to_thread(replay.frames.prepare, indices)  # a rendered game's pictures
         frames = ",".join(replay.frames[i] for i in indices)
+        failed = replay.frames.pictures_failed
+        notice = f',"notice":{json.dumps(PICTURES_FAILED.format(failed))}' if failed else ""
         await self.send(
             f'{{"type":"frames","run":{json.dumps(replay.run)},"generation":{replay.generation},'
             f'"episode":{json.dumps(list(replay.choice))},"count":{len(replay.frames)},'
-            f'"indices":{json.dumps(indices)},"frames":[{frames}]}}'
+            f'"indices":{json.dumps(indices)},"frames":[{frames}]{notice}}}'
         )
         self.cursor = 0.0 if index == last else min(position + self.frame_step, last)
         if self.cursor == 0.0:

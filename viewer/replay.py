@@ -62,6 +62,12 @@ class EncodedFrames:
         """Whether the frames carry pictures (a rendered gymnasium environment)."""
         return self.source is not None or any(image is not None for image in self.images)
 
+    @property
+    def pictures_failed(self) -> str:
+        """Why the frames from some point on carry no picture (the environment failed to draw
+        one), for people; empty while pictures come."""
+        return "" if self.source is None else self.source.failed
+
     def prepare(self, indices: Sequence[int]) -> None:
         """Make the pictures of frames `indices` that the source makes on demand (blocking: call
         it in a worker thread) before they are indexed."""

@@ -400,6 +400,10 @@ class App {
       }
       this.buffer.push(entry);
     });
+    if (msg.notice) { // the environment stopped drawing: the frames from there show its inputs
+      $("replay-notice").hidden = false;
+      $("replay-notice").textContent = msg.notice;
+    }
     this.scheduleTick();
   }
 
