@@ -261,12 +261,12 @@ def cartpole_figures() -> dict[str, float]:
 @njit(cache=True, parallel=True)
 def activate_prange(net, recurrent, inputs, values, scratch, outputs) -> None:
     """The batched activation before dynamic chunks (the baseline): numba's prange, which gives
-    each thread a fixed half of the networks."""
-    net = borrow(net)
+    each thread a fixed half of the networks. `net` is borrowed inside the loop: numba's prange
+    cannot rebuild a named tuple that a call outside the loop returned (see neat/borrow.py)."""
     values, scratch = borrow(values), borrow(scratch)
     inputs, outputs = borrow(inputs), borrow(outputs)
     for g in prange(inputs.shape[0]):
-        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+        activate_with(borrow(net), g, recurrent, inputs[g], values, scratch, outputs[g])
 
 
 @njit(cache=True, parallel=True)
