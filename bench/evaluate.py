@@ -42,6 +42,7 @@ from neat.borrow import borrow
 from neat.genome import INPUT, OUTPUT, Genome, GenomePool, largest_genome
 from neat.network import (
     PackedNetworks,
+    PackOutput,
     ReferenceNetwork,
     _pack_genomes,
     _workspace,
@@ -260,19 +261,19 @@ def cartpole_figures() -> dict[str, float]:
 @njit(cache=True, parallel=True)
 def activate_prange(net, recurrent, inputs, values, scratch, outputs) -> None:
     """The batched activation before dynamic chunks (the baseline): numba's prange, which gives
-    each thread a fixed half of the networks."""
-    net = borrow(net)
+    each thread a fixed half of the networks. `net` is borrowed inside the loop: numba's prange
+    cannot rebuild a named tuple that a call outside the loop returned (see neat/borrow.py)."""
     values, scratch = borrow(values), borrow(scratch)
     inputs, outputs = borrow(inputs), borrow(outputs)
     for g in prange(inputs.shape[0]):
-        activate_with(net, g, recurrent, inputs[g], values, scratch, outputs[g])
+        activate_with(borrow(net), g, recurrent, inputs[g], values, scratch, outputs[g])
 
 
 @njit(cache=True, parallel=True)
 def pack_prange(n_inputs, n_outputs, recurrent, pool, out) -> None:
     """Packing before dynamic chunks (the baseline): a prange over genomes."""
-    max_nodes, max_conns = largest_genome(pool[0], pool[2])
-    for g in prange(len(pool[0]) - 1):
+    max_nodes, max_conns = largest_genome(pool.node_start, pool.conn_start)
+    for g in prange(len(pool.node_start) - 1):
         _pack_genomes(g, g + 1, n_inputs, n_outputs, recurrent, pool, out,
                       _workspace(max_nodes, max_conns))
 
@@ -282,12 +283,8 @@ LOAD_ROUNDS = 5  # new and old code take turns this many times per condition
 
 def pack_prange_call(pool: GenomePool) -> Callable[[], object]:
     """One call of the prange packing baseline on `pool` (output arrays allocated once)."""
-    n_nodes, n_conns = len(pool.node_id), len(pool.conn_innov)
-    out = (np.empty(len(pool), np.int64), np.empty(len(pool), np.int64),
-           np.zeros(n_nodes, np.int64), np.zeros(n_nodes, np.int64), np.zeros(n_nodes, np.int64),
-           np.zeros(n_conns, np.int64), np.zeros(n_conns))
-    arrays = (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
-              pool.conn_weight, pool.conn_enabled)
+    out = PackOutput.zeros(len(pool), len(pool.node_id), len(pool.conn_innov))
+    arrays = pool.arrays
     return lambda: pack_prange(pool.n_inputs, pool.n_outputs, False, arrays, out)
 
 

@@ -104,11 +104,12 @@ def play_episodes(net, g, recurrent, seeds, values, scratch) -> np.ndarray:
 def evaluate_range(first, last, net, recurrent, genome_ids, base, episodes, fitness, buffers):
     """Mean episode length of networks first..last-1 into `fitness` (G,) (see neat.parallel);
     buffers = (values, scratch) node buffers of the whole population."""
+    values, scratch = buffers
     for g in range(first, last):
         total = 0
         for episode in range(episodes):
             seed = episode_seed(base, genome_ids[g], episode)
-            total += play_episode(net, g, recurrent, seed, buffers[0], buffers[1])
+            total += play_episode(net, g, recurrent, seed, values, scratch)
         fitness[g] = total / episodes
 
 

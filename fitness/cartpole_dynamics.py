@@ -71,12 +71,13 @@ def initial_state(seed: np.uint64) -> tuple[float, float, float, float]:
 
 
 @njit(cache=True)
-def observe(x: float, x_dot: float, theta: float, theta_dot: float, out: np.ndarray) -> None:
-    """Write the observation into `out` (4,): the state rounded to float32, as gymnasium does."""
-    out[0] = np.float32(x)
-    out[1] = np.float32(x_dot)
-    out[2] = np.float32(theta)
-    out[3] = np.float32(theta_dot)
+def observe(x: float, x_dot: float, theta: float, theta_dot: float,
+            observation: np.ndarray) -> None:
+    """Write the observation (4,): the state rounded to float32, as gymnasium does."""
+    observation[0] = np.float32(x)
+    observation[1] = np.float32(x_dot)
+    observation[2] = np.float32(theta)
+    observation[3] = np.float32(theta_dot)
 
 
 @njit(cache=True)

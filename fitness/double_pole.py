@@ -134,7 +134,7 @@ def balance(net, g, recurrent, markov, start, max_steps, buffers, jiggle) -> int
     """Steps network `g` (reset first) keeps the system within bounds from `start`, at most
     `max_steps`. `buffers` = (values, scratch) population buffers; `jiggle` (100,) receives
     |x| + |x_dot| + |theta1| + |theta1_dot| of balanced step k at index k % 100."""
-    net, values, scratch = borrow(net), borrow(buffers[0]), borrow(buffers[1])
+    net, (values, scratch) = borrow(net), borrow(buffers)
     inputs, outputs = input_view(net, g, values), output_view(net, g, values, 1)
     reset_values(net, g, values)
     s = start

@@ -55,8 +55,8 @@ def xor_scores(net, recurrent, patterns, targets):
     n_genomes = network_count(net)
     fitness = np.empty(n_genomes)
     right = np.empty(n_genomes, dtype=np.bool_)
-    values = np.zeros(len(net[1]))
-    scratch = np.zeros(len(net[1]))
+    values = np.zeros(len(net.node_bias))
+    scratch = np.zeros(len(net.node_bias))
     _score_all(net, recurrent, patterns, targets, values, scratch, fitness, right)
     return fitness, right
 

@@ -6,7 +6,10 @@ counting cost more than the arithmetic (an XOR-sized activation: 150 ns counted,
 A borrowed view carries no owner record (a null meminfo), so numba's counting becomes a null check.
 
 A borrowed view must not outlive the array it views: borrow at the top of a compiled function,
-from arrays that function holds for its whole run, and never return or store the view.
+from arrays that function holds for its whole run, and never return or store the view. A named
+tuple of arrays stays the same named tuple, fields read by name; but a `prange` loop cannot use one
+borrowed outside it (numba's parfor lowering rebuilds a named tuple from the class called to make
+it, here `borrow`): borrow it inside the loop.
 
 `NEAT_BORROW=0` in the environment turns borrowing off: `borrow` then returns its argument in
 compiled code too, and numba counts references as usual (to rule borrowing out when a compiled

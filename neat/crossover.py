@@ -2,10 +2,12 @@
 
 Matching genes come from either parent at random; disjoint and excess genes from the fitter parent (from
 both when fitness is equal); a matching gene disabled in either parent stays disabled with probability
-`disabled_rate` (0.75 in the paper). Parent genomes are read from the `pool` tuple
-(node_start, node_id, node_kind, node_bias, node_act, conn_start, conn_innov, conn_src, conn_dst,
-conn_weight, conn_enabled); the child is written into a region of `out` (see neat/mutation.py).
+`disabled_rate` (0.75 in the paper). Parent genomes are read from `pool`, a
+`neat.genome.PoolArrays`; the child is written into a region of `out`, a `neat.genome.ChildArrays`
+(see neat/mutation.py).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -18,38 +20,47 @@ from neat.search import lower_bound
 _u = np.uint64  # indexing with unsigned ints skips numba's negative-index wraparound
 
 
+class CrossoverWork(NamedTuple):
+    """Scratch for breeding (`crossover_workspace`)."""
+
+    marks: np.ndarray  # bool (2, most nodes): nodes of parents g1 (row 0), g2 (row 1) the child uses
+    candidates: np.ndarray  # int64 (most connections,): genes of g2 kept only if they fit
+    queue: np.ndarray  # int64: the search queue of `creates_cycle`, room for a child's links
+
+
 @njit(cache=True)
 def copy_into(pool, g, out, ns, cs):
     """Copy genome `g` of the pool into the child region. Returns (nn, nc)."""
-    n0, n1 = pool[0][g], pool[0][g + 1]
-    c0, c1 = pool[5][g], pool[5][g + 1]
+    n0, n1 = pool.node_start[g], pool.node_start[g + 1]
+    c0, c1 = pool.conn_start[g], pool.conn_start[g + 1]
     for k in range(n1 - n0):  # element loops: numba's slice assignment costs more here
         _copy_node(pool, n0 + k, out, ns + k)
     for k in range(c1 - c0):
         c = _u(c0 + k)
-        _append_conn(out, cs, k, pool[6][c], pool[7][c], pool[8][c], pool[9][c], pool[10][c])
+        _append_conn(out, cs, k, pool.conn_innov[c], pool.conn_src[c], pool.conn_dst[c],
+                     pool.conn_weight[c], pool.conn_enabled[c])
     nn, nc = n1 - n0, c1 - c0
     return nn, nc
 
 
 @njit(cache=True)
 def crossover_workspace(pool):
-    """Scratch for breeding children of parents from `pool`: node marks (2, most nodes) and
-    candidate genes (most connections) for `crossover_into`, and a queue for `creates_cycle`
-    (room for a child's links)."""
-    most_nodes, most_conns = largest_genome(pool[0], pool[5])
-    return (np.zeros((2, most_nodes), dtype=np.bool_), np.empty(most_conns, dtype=np.int64),
-            np.empty(2 * most_conns + 4, dtype=np.int64))
+    """A `CrossoverWork` for breeding children of parents from `pool` (marks all False)."""
+    most_nodes, most_conns = largest_genome(pool.node_start, pool.conn_start)
+    return CrossoverWork(np.zeros((2, most_nodes), dtype=np.bool_),
+                         np.empty(most_conns, dtype=np.int64),
+                         np.empty(2 * most_conns + 4, dtype=np.int64))
 
 
 @njit(cache=True)
 def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_forward, work):
     """Child of parents g1 (the fitter, or equal when `equal`) and g2. Returns (nn, nc).
     `work` comes from `crossover_workspace`."""
-    innov, src, dst, weight, enabled = pool[6], pool[7], pool[8], pool[9], pool[10]
-    i, i_end = pool[5][g1], pool[5][g1 + 1]
-    j, j_end = pool[5][g2], pool[5][g2 + 1]
-    cand = work[1]  # genes of g2 kept only if they fit (equal fitness)
+    innov, src, dst = pool.conn_innov, pool.conn_src, pool.conn_dst
+    weight, enabled = pool.conn_weight, pool.conn_enabled
+    i, i_end = pool.conn_start[g1], pool.conn_start[g1 + 1]
+    j, j_end = pool.conn_start[g2], pool.conn_start[g2 + 1]
+    cand = work.candidates  # genes of g2 kept only if they fit (equal fitness)
     n_cand = 0
     nc = 0
     while i < i_end or j < j_end:  # indices cast to unsigned (_u): no wraparound checks
@@ -74,27 +85,27 @@ def crossover_into(pool, g1, g2, equal, out, ns, cs, rng, disabled_rate, feed_fo
         c = cand[k]
         if _find_link(out, cs, nc, src[c], dst[c]) >= 0:
             continue
-        if feed_forward and creates_cycle(out, cs, nc, src[c], dst[c], work[2]):
+        if feed_forward and creates_cycle(out, cs, nc, src[c], dst[c], work.queue):
             continue
         nc = _append_conn(out, cs, nc, innov[c], src[c], dst[c], weight[c], enabled[c])
-    nn = _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, work[0])
+    nn = _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, work.marks)
     sort_child(out, ns, nn, cs, nc)
     return nn, nc
 
 
 @njit(cache=True)
-def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, used):
+def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, marks):
     """Node genes of the child: inputs, outputs and every node its links use; attributes from a
-    random parent when both have the node. used (2, most nodes): all False on entry and exit."""
-    node_start, node_id, node_kind = pool[0], pool[1], pool[2]
+    random parent when both have the node. `marks` (2, most nodes): all False on entry and exit."""
+    node_start, node_id, node_kind = pool.node_start, pool.node_id, pool.node_kind
     a0, a1 = node_start[g1], node_start[g1 + 1]
     b0, b1 = node_start[g2], node_start[g2 + 1]
     n_io = 0  # inputs and outputs: ids 0..n_io-1, first in every genome, always inherited
     while a0 + n_io < a1 and node_kind[_u(a0 + n_io)] != HIDDEN:
         n_io += 1
-    marks_a, marks_b = used[0], used[1]
+    marks_a, marks_b = marks[0], marks[1]
     for c in range(cs, cs + nc):  # mark the hidden nodes the child's links use, in either parent
-        for node in (out[5][_u(c)], out[6][_u(c)]):
+        for node in (out.conn_src[_u(c)], out.conn_dst[_u(c)]):
             if node < n_io:
                 continue
             a = lower_bound(node_id, a0 + n_io, a1, node)
@@ -122,15 +133,15 @@ def _inherit_nodes(pool, g1, g2, out, ns, cs, nc, rng, used):
                 and not (a < a1 and node_id[_u(a)] == node_id[_u(b)])):
             _copy_node(pool, b, out, ns + nn)
             nn += 1
-    used[0, : a1 - a0] = False
-    used[1, : b1 - b0] = False
+    marks[0, : a1 - a0] = False
+    marks[1, : b1 - b0] = False
     return nn
 
 
 @njit(cache=True, inline="always")
 def _copy_node(pool, k, out, i):
     k, i = _u(k), _u(i)
-    out[0][i] = pool[1][k]
-    out[1][i] = pool[2][k]
-    out[2][i] = pool[3][k]
-    out[3][i] = pool[4][k]
+    out.node_id[i] = pool.node_id[k]
+    out.node_kind[i] = pool.node_kind[k]
+    out.node_bias[i] = pool.node_bias[k]
+    out.node_act[i] = pool.node_act[k]

@@ -8,6 +8,7 @@ innovation number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -72,6 +73,47 @@ FIELD_DTYPES: dict[str, type[np.generic]] = {
 }
 
 
+class PoolArrays(NamedTuple):
+    """A `GenomePool`'s arrays as compiled kernels take them (`GenomePool.arrays`): one argument,
+    fields read by name (numba compiles `pool.conn_src` as it compiled a tuple index)."""
+
+    node_start: np.ndarray
+    node_id: np.ndarray
+    node_kind: np.ndarray
+    node_bias: np.ndarray
+    node_act: np.ndarray
+    conn_start: np.ndarray
+    conn_innov: np.ndarray
+    conn_src: np.ndarray
+    conn_dst: np.ndarray
+    conn_weight: np.ndarray
+    conn_enabled: np.ndarray
+
+
+class ChildArrays(NamedTuple):
+    """The gene arrays compiled breeding writes children into, one child after another, each a
+    region of nodes and one of connections (neat/mutation.py); no offsets, the kernel returns them."""
+
+    node_id: np.ndarray
+    node_kind: np.ndarray
+    node_bias: np.ndarray
+    node_act: np.ndarray
+    conn_innov: np.ndarray
+    conn_src: np.ndarray
+    conn_dst: np.ndarray
+    conn_weight: np.ndarray
+    conn_enabled: np.ndarray
+
+    @staticmethod
+    def empty(node_room: int, conn_room: int) -> ChildArrays:
+        """Uninitialised arrays with room for `node_room` node genes and `conn_room` links (dtypes
+        as in FIELD_DTYPES; spelled out: a comprehension costs as much as the allocations)."""
+        n, c = node_room, conn_room
+        return ChildArrays(np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.float64),
+                           np.empty(n, np.int8), np.empty(c, np.int64), np.empty(c, np.int64),
+                           np.empty(c, np.int64), np.empty(c, np.float64), np.empty(c, np.bool_))
+
+
 @dataclass
 class GenomePool:
     """A population held as one set of flat arrays with offsets.
@@ -96,6 +138,13 @@ class GenomePool:
 
     def __len__(self) -> int:
         return len(self.genome_ids)
+
+    @property
+    def arrays(self) -> PoolArrays:
+        """The offsets and gene arrays (not copies) as the record compiled kernels take."""
+        return PoolArrays(self.node_start, self.node_id, self.node_kind, self.node_bias,
+                          self.node_act, self.conn_start, self.conn_innov, self.conn_src,
+                          self.conn_dst, self.conn_weight, self.conn_enabled)
 
     def genome(self, g: int, copy: bool = True) -> Genome:
         """Genome number `g` (position in the pool, not its key): a copy, or views into the pool's

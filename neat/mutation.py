@@ -1,7 +1,7 @@
 """Mutation operators, compiled, acting on one child genome held in a region of the output arrays.
 
-A child occupies nodes [ns, ns+nn) and connections [cs, cs+nc) of the `out` tuple
-(node_id, node_kind, node_bias, node_act, conn_innov, conn_src, conn_dst, conn_weight, conn_enabled).
+A child occupies nodes [ns, ns+nn) and connections [cs, cs+nc) of `out`, a
+`neat.genome.ChildArrays` (fields read by name, like the pool's `neat.genome.PoolArrays`).
 Operators that change the gene count return the new counts. Genes may be appended out of order; the
 caller sorts the child afterwards with `sort_child`.
 """
@@ -43,7 +43,7 @@ _u = np.uint64  # indexing with unsigned ints skips numba's negative-index wrapa
 
 @njit(cache=True, inline="always")
 def _find_link(out, cs, nc, src, dst):
-    conn_src, conn_dst = out[5], out[6]
+    conn_src, conn_dst = out.conn_src, out.conn_dst
     for c in range(cs, cs + nc):
         if conn_src[c] == src and conn_dst[c] == dst:
             return c
@@ -52,7 +52,7 @@ def _find_link(out, cs, nc, src, dst):
 
 @njit(cache=True, inline="always")
 def _has_node(out, ns, nn, node):
-    node_id = out[0]
+    node_id = out.node_id
     for i in range(ns, ns + nn):  # noqa: SIM110 (a plain loop compiles; any() over a generator does not)
         if node_id[i] == node:
             return True
@@ -67,7 +67,7 @@ def creates_cycle(out, cs, nc, src, dst, queue):
     so it doubles as the visited list (no allocation: this runs for most add-connection tries)."""
     if src == dst:
         return True
-    conn_src, conn_dst = out[5], out[6]
+    conn_src, conn_dst = out.conn_src, out.conn_dst
     queue[0] = dst
     head, tail = 0, 1
     while head < tail:
@@ -103,11 +103,11 @@ def _link_innovation(links, counters, src, dst):
 @njit(cache=True, inline="always")
 def _append_conn(out, cs, nc, innov, src, dst, weight, enabled):
     c = _u(cs + nc)
-    out[4][c] = innov
-    out[5][c] = src
-    out[6][c] = dst
-    out[7][c] = weight
-    out[8][c] = enabled
+    out.conn_innov[c] = innov
+    out.conn_src[c] = src
+    out.conn_dst[c] = dst
+    out.conn_weight[c] = weight
+    out.conn_enabled[c] = enabled
     return nc + 1
 
 
@@ -117,7 +117,7 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
 
     Returns (nn, nc).
     """
-    conn_enabled = out[8]
+    conn_enabled = out.conn_enabled
     n_enabled = 0
     for c in range(cs, cs + nc):
         if conn_enabled[c]:
@@ -132,7 +132,8 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
                 chosen = c
                 break
             pick -= 1
-    innov, src, dst, weight = out[4][chosen], out[5][chosen], out[6][chosen], out[7][chosen]
+    innov, src, dst = out.conn_innov[chosen], out.conn_src[chosen], out.conn_dst[chosen]
+    weight = out.conn_weight[chosen]
     conn_enabled[chosen] = False
     if innov in splits and not _has_node(out, ns, nn, splits[innov]):
         node = splits[innov]
@@ -142,10 +143,10 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
         if innov not in splits:
             splits[innov] = node
     i = ns + nn
-    out[0][i] = node
-    out[1][i] = HIDDEN
-    out[2][i] = 0.0
-    out[3][i] = np.int8(rates.default_activation)
+    out.node_id[i] = node
+    out.node_kind[i] = HIDDEN
+    out.node_bias[i] = 0.0
+    out.node_act[i] = np.int8(rates.default_activation)
     nn += 1
     nc = _append_conn(out, cs, nc, _link_innovation(links, counters, src, node), src, node, 1.0, True)
     nc = _append_conn(out, cs, nc, _link_innovation(links, counters, node, dst), node, dst, weight, True)
@@ -156,7 +157,7 @@ def mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters):
 def mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters, feed_forward, queue):
     """Add a link between two unconnected nodes (no cycles when feed-forward). Returns nc.
     `queue`: scratch for `creates_cycle`."""
-    node_id, node_kind = out[0], out[1]
+    node_id, node_kind = out.node_id, out.node_kind
     for _ in range(rates.connection_tries):
         s = ns + random_below(rng, nn)
         d = ns + random_below(rng, nn)
@@ -193,7 +194,7 @@ def _mutate_value(value, rng, perturb_rate, power, init_stdev, limit, uniform):
 @njit(cache=True)
 def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
     """Weight, bias and activation mutation (per-genome chance, then per-gene perturb or replace)."""
-    weights, kinds, biases = out[7], out[1], out[2]
+    weights, kinds, biases = out.conn_weight, out.node_kind, out.node_bias
     if next_uniform(rng) < rates.weight_rate:
         for c in range(cs, cs + nc):
             weights[_u(c)] = _mutate_value(weights[_u(c)], rng, rates.weight_perturb,
@@ -207,8 +208,8 @@ def mutate_parameters(out, ns, nn, cs, nc, rng, rates, activation_options):
                                               rates.weight_max, rates.perturb_uniform)
     if rates.activation_rate > 0:
         for i in range(ns, ns + nn):
-            if out[1][i] != INPUT and next_uniform(rng) < rates.activation_rate:
-                out[3][i] = activation_options[random_below(rng, len(activation_options))]
+            if out.node_kind[i] != INPUT and next_uniform(rng) < rates.activation_rate:
+                out.node_act[i] = activation_options[random_below(rng, len(activation_options))]
 
 
 @njit(cache=True)
@@ -216,24 +217,27 @@ def mutate_toggle_enable(out, cs, nc, rng):
     """Flip the enabled flag of one random connection."""
     if nc > 0:
         c = cs + random_below(rng, nc)
-        out[8][c] = not out[8][c]
+        out.conn_enabled[c] = not out.conn_enabled[c]
 
 
 @njit(cache=True, inline="always")
 def _swap_nodes(out, a, b):
-    out[0][a], out[0][b] = out[0][b], out[0][a]
-    out[1][a], out[1][b] = out[1][b], out[1][a]
-    out[2][a], out[2][b] = out[2][b], out[2][a]
-    out[3][a], out[3][b] = out[3][b], out[3][a]
+    ids, kinds, biases, acts = out.node_id, out.node_kind, out.node_bias, out.node_act
+    ids[a], ids[b] = ids[b], ids[a]
+    kinds[a], kinds[b] = kinds[b], kinds[a]
+    biases[a], biases[b] = biases[b], biases[a]
+    acts[a], acts[b] = acts[b], acts[a]
 
 
 @njit(cache=True, inline="always")
 def _swap_conns(out, a, b):
-    out[4][a], out[4][b] = out[4][b], out[4][a]
-    out[5][a], out[5][b] = out[5][b], out[5][a]
-    out[6][a], out[6][b] = out[6][b], out[6][a]
-    out[7][a], out[7][b] = out[7][b], out[7][a]
-    out[8][a], out[8][b] = out[8][b], out[8][a]
+    innovs, srcs, dsts = out.conn_innov, out.conn_src, out.conn_dst
+    weights, enabled = out.conn_weight, out.conn_enabled
+    innovs[a], innovs[b] = innovs[b], innovs[a]
+    srcs[a], srcs[b] = srcs[b], srcs[a]
+    dsts[a], dsts[b] = dsts[b], dsts[a]
+    weights[a], weights[b] = weights[b], weights[a]
+    enabled[a], enabled[b] = enabled[b], enabled[a]
 
 
 @njit(cache=True)
@@ -256,21 +260,21 @@ def mutate_delete_node(out, ns, nn, cs, nc, rng):
     """Remove one random hidden node and every link touching it. Returns (nn, nc)."""
     n_hidden = 0
     for i in range(ns, ns + nn):
-        if out[1][i] == HIDDEN:
+        if out.node_kind[i] == HIDDEN:
             n_hidden += 1
     if n_hidden == 0:
         return nn, nc
     pick = random_below(rng, n_hidden)
     for i in range(ns, ns + nn):
-        if out[1][i] == HIDDEN:
+        if out.node_kind[i] == HIDDEN:
             if pick == 0:
-                node = out[0][i]
+                node = out.node_id[i]
                 for k in range(i, ns + nn - 1):
                     _swap_nodes(out, k, k + 1)
                 nn -= 1
                 c = cs
                 while c < cs + nc:
-                    if out[5][c] == node or out[6][c] == node:
+                    if out.conn_src[c] == node or out.conn_dst[c] == node:
                         nc = _remove_conn(out, cs, nc, c)
                     else:
                         c += 1
@@ -282,7 +286,7 @@ def mutate_delete_node(out, ns, nn, cs, nc, rng):
 @njit(cache=True)
 def sort_child(out, ns, nn, cs, nc):
     """Insertion-sort the child's nodes by id and connections by innovation (nearly sorted input)."""
-    ids, innovations = out[0], out[4]
+    ids, innovations = out.node_id, out.conn_innov
     for i in range(ns + 1, ns + nn):
         j = i
         while j > ns and ids[_u(j - 1)] > ids[_u(j)]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -48,77 +49,123 @@ class PackedNetworks:
         return len(self.genome_ids)
 
     @cached_property
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The tuple `net` = (index, node_bias, in_weight) that compiled kernels take.
-
-        `index` holds every integer the activation reads in one int64 buffer, laid out for the
-        order it reads them in: a header (offsets of the three sections below, n_inputs), then
-        per genome (first node, end node, first eval entry, end eval entry), then per eval entry
-        (node, first connection, end connection, activation id), then in_src. len(net[1]) is
-        the size of a node-value buffer. The index is built on first use: changes to the integer
-        arrays after that are not seen (biases and weights are shared, not copied).
-        """
-        index = _build_index(self.n_inputs, self.node_start, self.node_act, self.eval_start,
+    def arrays(self) -> NetworkArrays:
+        """The `NetworkArrays` (`net`) that compiled kernels take. Its indices are built on first
+        use: changes to the integer arrays after that are not seen (biases and weights are
+        shared, not copied)."""
+        indices = _build_index(self.n_inputs, self.node_start, self.node_act, self.eval_start,
                              self.eval_end, self.eval_node, self.in_start, self.in_end,
                              self.in_src)
-        return index, self.node_bias, self.in_weight
+        return NetworkArrays(indices, self.node_bias, self.in_weight)
 
     def new_values(self) -> np.ndarray:
         """A zeroed node-value buffer for the whole population, shape (N,)."""
         return np.zeros(len(self.node_bias), dtype=np.float64)
 
 
-_u = np.uint64
+class NetworkArrays(NamedTuple):
+    """Packed networks as compiled kernels take them (`PackedNetworks.arrays`, named `net`)."""
+
+    indices: np.ndarray  # int64: every integer the activation reads, laid out as below (a field
+    # named `index` would hide tuple.index, which numba compiles too)
+    node_bias: np.ndarray  # float64 (N,); N is also the size of a node-value buffer
+    in_weight: np.ndarray  # float64 (C,)
+
+
+# `NetworkArrays.indices` holds the integers in the order the activation reads them: a header, then a
+# record per genome, then a record per eval entry, then in_src (the sources' value positions).
 INDEX_HEADER = 4
-"""Length of the header of `PackedNetworks.arrays[0]`: three section offsets and n_inputs."""
+"""Length of the header."""
+HEADER_GENOMES, HEADER_ENTRIES, HEADER_SOURCES, HEADER_INPUTS = 0, 1, 2, 3
+"""Header slots: where the genome records, the entry records and the sources start; n_inputs."""
 GENOME_RECORD = 4
+"""Length of a genome's record."""
+GENOME_FIRST_NODE, GENOME_END_NODE, GENOME_FIRST_ENTRY, GENOME_END_ENTRY = 0, 1, 2, 3
+"""Fields of a genome's record: its range of node values and its range of eval entries."""
 ENTRY_RECORD = 4
+"""Length of an eval entry's record."""
+ENTRY_NODE, ENTRY_FIRST_LINK, ENTRY_END_LINK, ENTRY_ACTIVATION = 0, 1, 2, 3
+"""Fields of an eval entry's record: the node's value position, its range of incoming links
+(positions in in_weight and in the sources), its activation id."""
+
+_u = np.uint64
 
 
 @njit(cache=True)
 def _build_index(n_inputs, node_start, node_act, eval_start, eval_end, eval_node, in_start,
                  in_end, in_src):
-    """The int64 buffer of `PackedNetworks.arrays` (layout in its docstring)."""
+    """The int64 buffer `NetworkArrays.indices` (layout above)."""
     n_genomes, n_entries = len(eval_start), len(eval_node)
     genomes = INDEX_HEADER
     entries = genomes + GENOME_RECORD * n_genomes
     sources = entries + ENTRY_RECORD * n_entries
     index = np.empty(sources + len(in_src), dtype=np.int64)
-    index[0], index[1], index[2], index[3] = genomes, entries, sources, n_inputs
+    index[HEADER_GENOMES], index[HEADER_ENTRIES] = genomes, entries
+    index[HEADER_SOURCES], index[HEADER_INPUTS] = sources, n_inputs
     for g in range(n_genomes):
         r = genomes + GENOME_RECORD * g
-        index[r], index[r + 1] = node_start[g], node_start[g + 1]
-        index[r + 2], index[r + 3] = eval_start[g], eval_end[g]
+        index[r + GENOME_FIRST_NODE], index[r + GENOME_END_NODE] = node_start[g], node_start[g + 1]
+        index[r + GENOME_FIRST_ENTRY], index[r + GENOME_END_ENTRY] = eval_start[g], eval_end[g]
     for e in range(n_entries):
         r = entries + ENTRY_RECORD * e
-        index[r], index[r + 1], index[r + 2] = eval_node[e], in_start[e], in_end[e]
-        index[r + 3] = node_act[eval_node[e]]
+        index[r + ENTRY_NODE] = eval_node[e]
+        index[r + ENTRY_FIRST_LINK], index[r + ENTRY_END_LINK] = in_start[e], in_end[e]
+        index[r + ENTRY_ACTIVATION] = node_act[eval_node[e]]
     index[sources:] = in_src
     return index
+
+
+class PackOutput(NamedTuple):
+    """What packing writes: the CSR arrays of `PackedNetworks` (see there), its last fields."""
+
+    eval_start: np.ndarray
+    eval_end: np.ndarray
+    eval_node: np.ndarray
+    in_start: np.ndarray
+    in_end: np.ndarray
+    in_src: np.ndarray
+    in_weight: np.ndarray
+
+    @staticmethod
+    def zeros(n_genomes: int, n_nodes: int, n_links: int) -> PackOutput:
+        """Zeroed arrays for packing a pool of these sizes."""
+        return PackOutput(np.zeros(n_genomes, np.int64), np.zeros(n_genomes, np.int64),
+                          np.zeros(n_nodes, np.int64), np.zeros(n_nodes, np.int64),
+                          np.zeros(n_nodes, np.int64), np.zeros(n_links, np.int64),
+                          np.zeros(n_links, np.float64))
+
+
+class PackWork(NamedTuple):
+    """Scratch for packing one genome (`_workspace`); nodes and links are numbered within the
+    genome. The int64 arrays have room for its nodes or its links, whichever are more, plus one."""
+
+    src: np.ndarray  # int64: source of each enabled link
+    dst: np.ndarray  # int64: target of each enabled link
+    by_dst: np.ndarray  # int64: links ordered by target
+    by_src: np.ndarray  # int64: links ordered by source
+    cursor: np.ndarray  # int64: counting sort's next slot per key
+    dst_ptr: np.ndarray  # int64: per node, its run of incoming links in by_dst
+    src_ptr: np.ndarray  # int64: per node, its run of outgoing links in by_src
+    stack: np.ndarray  # int64: the walk back from the outputs, then Kahn's queue
+    order: np.ndarray  # int64: the nodes in evaluation order
+    indegree: np.ndarray  # int64: per node, for Kahn's algorithm
+    weight: np.ndarray  # float64: weight of each enabled link
+    needed: np.ndarray  # bool: per node, whether it lies on a path to an output
 
 
 def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
     """Pack every genome of `pool` into one set of CSR arrays."""
     n_nodes = len(pool.node_id)
     n_conns = len(pool.conn_innov)
-    eval_start = np.empty(len(pool), dtype=np.int64)
-    eval_end = np.empty(len(pool), dtype=np.int64)
-    eval_node = np.zeros(n_nodes, dtype=np.int64)
-    in_start = np.zeros(n_nodes, dtype=np.int64)
-    in_end = np.zeros(n_nodes, dtype=np.int64)
-    in_src = np.zeros(n_conns, dtype=np.int64)
-    in_weight = np.zeros(n_conns, dtype=np.float64)
-    arrays = (pool.node_start, pool.node_id, pool.conn_start, pool.conn_src, pool.conn_dst,
-              pool.conn_weight, pool.conn_enabled)
-    out = (eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight)
-    sizes = largest_genome(pool.node_start, pool.conn_start)
+    arrays = pool.arrays
+    out = PackOutput.zeros(len(pool), n_nodes, n_conns)
+    nodes, conns = largest_genome(pool.node_start, pool.conn_start)
     _split_work(lambda first, last: _pack_range(first, last, pool.n_inputs, pool.n_outputs,
-                                                recurrent, arrays, out, sizes),
+                                                recurrent, arrays, out, nodes, conns),
                 len(pool), n_nodes + n_conns, PACK_PARALLEL_MIN)
     return PackedNetworks(
         pool.n_inputs, pool.n_outputs, recurrent, pool.genome_ids.copy(), pool.node_start.copy(),
-        pool.node_bias.copy(), pool.node_act.copy(), eval_start, eval_end, eval_node,
-        in_start, in_end, in_src, in_weight,
+        pool.node_bias.copy(), pool.node_act.copy(), *out,
     )
 
 
@@ -146,10 +193,10 @@ def _split_work(work: Callable[[int, int], None], n_items: int, size: int, minim
 
 
 @njit(cache=True, nogil=True)
-def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, sizes):
-    """Pack genomes first..last-1, each of at most sizes = (nodes, connections)."""
-    _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out,
-                  _workspace(sizes[0], sizes[1]))
+def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, nodes, conns):
+    """Pack genomes first..last-1 of `pool` (a PoolArrays) into `out` (a PackOutput), each genome
+    of at most `nodes` nodes and `conns` connections."""
+    _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out, _workspace(nodes, conns))
 
 
 @njit(cache=True, nogil=True)
@@ -162,11 +209,12 @@ def _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out, work):
 
 @njit(cache=True)
 def _workspace(n, m):
-    """Scratch for packing one genome of at most n nodes and m connections: int64 rows
-    (src, dst, by_dst, by_src, cursor, dst_ptr, src_ptr, stack/queue, order, indegree), the
-    weights and the needed flags."""
-    return (np.empty((10, max(n, m) + 1), dtype=np.int64), np.empty(m, dtype=np.float64),
-            np.empty(n, dtype=np.bool_))
+    """A `PackWork` for packing genomes of at most n nodes and m connections."""
+    k = max(n, m) + 1
+    return PackWork(np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64),
+                    np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64),
+                    np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64),
+                    np.empty(k, np.int64), np.empty(m, np.float64), np.empty(n, np.bool_))
 
 
 @njit(cache=True, inline="always")
@@ -188,11 +236,14 @@ def _stable_order(keys, m, n, ptr, cursor, order):
 
 @njit(cache=True, inline="always")
 def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
-    node_start, node_id, conn_start, conn_src, conn_dst, conn_weight, conn_enabled = pool
-    eval_start, eval_end, eval_node, in_start, in_end, in_src, in_weight = out
-    ints, w, needed = work
-    src, dst, by_dst, by_src, cursor = ints[0], ints[1], ints[2], ints[3], ints[4]
-    dst_ptr, src_ptr, stack, order, indegree = ints[5], ints[6], ints[7], ints[8], ints[9]
+    node_start, node_id, conn_start = pool.node_start, pool.node_id, pool.conn_start
+    conn_src, conn_dst = pool.conn_src, pool.conn_dst
+    conn_weight, conn_enabled = pool.conn_weight, pool.conn_enabled
+    eval_start, eval_end, eval_node = out.eval_start, out.eval_end, out.eval_node
+    in_start, in_end, in_src, in_weight = out.in_start, out.in_end, out.in_src, out.in_weight
+    src, dst, by_dst, by_src, cursor = work.src, work.dst, work.by_dst, work.by_src, work.cursor
+    dst_ptr, src_ptr, stack, order = work.dst_ptr, work.src_ptr, work.stack, work.order
+    indegree, w, needed = work.indegree, work.weight, work.needed
     n0, n1 = node_start[g], node_start[g + 1]
     c0, c1 = conn_start[g], conn_start[g + 1]
     n = n1 - n0
@@ -269,26 +320,26 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
 @njit(cache=True)
 def network_count(net):
     """How many networks `net` holds."""
-    return (net[0][1] - net[0][0]) // GENOME_RECORD
+    return (net.indices[HEADER_ENTRIES] - net.indices[HEADER_GENOMES]) // GENOME_RECORD
 
 
 @njit(cache=True, inline="always")
 def _first_node(index, g):
     """Position of genome `g`'s first node (its first input) in a node-value buffer."""
-    return index[index[0] + GENOME_RECORD * g]
+    return index[index[HEADER_GENOMES] + GENOME_RECORD * g + GENOME_FIRST_NODE]
 
 
 @njit(cache=True)
 def input_view(net, g, values):
     """The input slots of genome `g` in `values`, shape (n_inputs,): write observations here."""
-    n0 = _first_node(net[0], g)
-    return values[n0:n0 + net[0][3]]
+    n0 = _first_node(net.indices, g)
+    return values[n0:n0 + net.indices[HEADER_INPUTS]]
 
 
 @njit(cache=True)
 def output_view(net, g, values, n_outputs):
     """The output slots of genome `g` in `values`, shape (n_outputs,): `activate` fills them."""
-    o0 = _first_node(net[0], g) + net[0][3]
+    o0 = _first_node(net.indices, g) + net.indices[HEADER_INPUTS]
     return values[o0:o0 + n_outputs]
 
 
@@ -302,39 +353,39 @@ def activate(net, g, recurrent, values, scratch):
     more than a small network's arithmetic), and every index is cast to unsigned (`_u`), so numba
     skips its negative-index wraparound, which would double the instructions per connection.
     """
-    index, node_bias, in_weight = net
-    record = index[0] + GENOME_RECORD * g
-    entries, sources = index[1], index[2]
-    first, last = index[_u(record + 2)], index[_u(record + 3)]
+    index, node_bias, in_weight = net.indices, net.node_bias, net.in_weight
+    record = index[HEADER_GENOMES] + GENOME_RECORD * g
+    entries, sources = index[HEADER_ENTRIES], index[HEADER_SOURCES]
+    first, last = index[_u(record + GENOME_FIRST_ENTRY)], index[_u(record + GENOME_END_ENTRY)]
     for e in range(first, last):
         entry = entries + ENTRY_RECORD * e
-        v = _u(index[_u(entry)])
+        v = _u(index[_u(entry + ENTRY_NODE)])
         s = node_bias[v]
-        for k in range(index[_u(entry + 1)], index[_u(entry + 2)]):
+        for k in range(index[_u(entry + ENTRY_FIRST_LINK)], index[_u(entry + ENTRY_END_LINK)]):
             s += in_weight[_u(k)] * values[_u(index[_u(sources + k)])]
         if recurrent:
-            scratch[v] = apply_activation(index[_u(entry + 3)], s)
+            scratch[v] = apply_activation(index[_u(entry + ENTRY_ACTIVATION)], s)
         else:
-            values[v] = apply_activation(index[_u(entry + 3)], s)
+            values[v] = apply_activation(index[_u(entry + ENTRY_ACTIVATION)], s)
     if recurrent:
         for e in range(first, last):
-            v = _u(index[_u(entries + ENTRY_RECORD * e)])
+            v = _u(index[_u(entries + ENTRY_RECORD * e + ENTRY_NODE)])
             values[v] = scratch[v]
 
 
 @njit(cache=True)
 def reset_values(net, g, values):
     """Zero the node values (the recurrent state and the inputs) of genome `g`."""
-    index = net[0]
-    record = index[0] + GENOME_RECORD * g
-    for i in range(index[record], index[record + 1]):
+    index = net.indices
+    record = index[HEADER_GENOMES] + GENOME_RECORD * g
+    for i in range(index[record + GENOME_FIRST_NODE], index[record + GENOME_END_NODE]):
         values[i] = 0.0
 
 
 @njit(cache=True, inline="always")
 def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
     """`activate` with `inputs` (n_inputs,) copied in and `outputs` (n_outputs,) copied out."""
-    n0 = _first_node(net[0], g)  # element loops: cheaper here than views or slice assignment
+    n0 = _first_node(net.indices, g)  # element loops: cheaper here than views or slice assignment
     for i in range(len(inputs)):
         values[_u(n0 + i)] = inputs[i]
     activate(net, g, recurrent, values, scratch)

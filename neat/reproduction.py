@@ -3,7 +3,7 @@ breeding loop that builds the next generation's pool."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -13,7 +13,7 @@ from neat.borrow import borrow
 from neat.config import Config
 from neat.crossover import copy_into, crossover_into, crossover_workspace
 from neat.draws import new_stream, next_uniform, random_below
-from neat.genome import GenomePool
+from neat.genome import CONN_FIELDS, NODE_FIELDS, ChildArrays, GenomePool
 from neat.innovation import InnovationTracker
 from neat.mutation import (
     MutationRates,
@@ -56,9 +56,9 @@ def offspring_quotas(adjusted: np.ndarray, total: int) -> np.ndarray:
     return quotas
 
 
-@dataclass
-class BreedingPlan:
-    """One row per child: parents (positions in the old pool), fitter-parent flags, elite flags."""
+class BreedingPlan(NamedTuple):
+    """One row per child: parents (positions in the old pool), fitter-parent flags, elite flags.
+    A named tuple, so the breeding kernel takes it as one argument and reads fields by name."""
 
     parent1: np.ndarray  # int64; the fitter parent
     parent2: np.ndarray  # int64; -1 for mutation-only offspring and elites
@@ -140,32 +140,43 @@ def mutation_rates(config: Config) -> MutationRates:
         perturb_uniform=m.perturb_distribution == "uniform")
 
 
+class BreedingSettings(NamedTuple):
+    """What the breeding loop reads of the config besides `MutationRates` (`breeding_settings`
+    builds it)."""
+
+    disabled_rate: float  # chance a matching gene disabled in either parent stays disabled
+    mutate_after_crossover: bool  # crossover offspring are mutated too
+    feed_forward: bool  # no cycles: crossover and add-connection skip links that would close one
+    structural_exclusive: bool  # a structural mutation is a child's only mutation
+
+
+def breeding_settings(config: Config) -> BreedingSettings:
+    """The `BreedingSettings` of `config` (fixed types: one compiled version)."""
+    rep = config.reproduction
+    return BreedingSettings(
+        disabled_rate=float(rep.disabled_gene_rate),
+        mutate_after_crossover=bool(rep.mutate_after_crossover),
+        feed_forward=bool(config.genome.feed_forward),
+        structural_exclusive=bool(config.mutation.structural_exclusive))
+
+
 def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
           tracker: InnovationTracker, rng: np.random.Generator) -> GenomePool:
     """Build the next generation from `plan` in one compiled call. Children of the plan get keys
     first_key, first_key+1, ...; elites keep their key."""
     node_room, conn_room = _room_for_children(pool.node_start, pool.conn_start, plan.parent1,
                                               plan.parent2)
-    out = (np.empty(node_room, np.int64), np.empty(node_room, np.int8),
-           np.empty(node_room, np.float64), np.empty(node_room, np.int8),
-           np.empty(conn_room, np.int64), np.empty(conn_room, np.int64),
-           np.empty(conn_room, np.int64), np.empty(conn_room, np.float64),
-           np.empty(conn_room, np.bool_))
-    src = (pool.node_start, pool.node_id, pool.node_kind, pool.node_bias, pool.node_act,
-           pool.conn_start, pool.conn_innov, pool.conn_src, pool.conn_dst, pool.conn_weight,
-           pool.conn_enabled)
+    out = ChildArrays.empty(node_room, conn_room)
     options = np.array([ACTIVATION_IDS[a] for a in config.genome.activation_options], np.int8)
     node_start, conn_start = _breed_kernel(
-        src, (plan.parent1, plan.parent2, plan.equal, plan.elite), out, new_stream(rng),
-        mutation_rates(config),
-        options, tracker.links, tracker.splits, tracker.counters,
-        (config.reproduction.disabled_gene_rate, config.reproduction.mutate_after_crossover,
-         config.genome.feed_forward, config.mutation.structural_exclusive))
+        pool.arrays, plan, out, new_stream(rng), mutation_rates(config), options, tracker.links,
+        tracker.splits, tracker.counters, breeding_settings(config))
     keys = np.where(plan.elite, pool.genome_ids[plan.parent1],
                     first_key + np.cumsum(~plan.elite) - 1)
     n_nodes, n_conns = node_start[-1], conn_start[-1]
     return GenomePool(pool.n_inputs, pool.n_outputs, keys.astype(np.int64), node_start, conn_start,
-                      *(a[:n_nodes] for a in out[:4]), *(a[:n_conns] for a in out[4:]))
+                      **{f: getattr(out, f)[:n_nodes] for f in NODE_FIELDS},
+                      **{f: getattr(out, f)[:n_conns] for f in CONN_FIELDS})
 
 
 @njit(cache=True)
@@ -182,44 +193,44 @@ def _room_for_children(node_start, conn_start, parent1, parent2):
 
 
 @njit(cache=True)
-def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters, flags):
+def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters, settings):
     """Write every child right after the previous one; returns the node and connection offsets.
-    A child never needs more than its parents' genes plus one node and three links, so the `out`
-    arrays sized by breed() always have room. `rng` is a neat.draws stream."""
+    `pool` is a PoolArrays, `plan` a BreedingPlan, `out` a ChildArrays, `settings` a
+    BreedingSettings. A child never needs more than its parents' genes plus one node and three
+    links, so the `out` arrays sized by breed() always have room. `rng` is a neat.draws stream."""
     links.clear()  # innovations are matched within one generation (paper)
     splits.clear()
-    node_start = np.zeros(len(plan[0]) + 1, dtype=np.int64)
-    conn_start = np.zeros(len(plan[0]) + 1, dtype=np.int64)
-    _breed_children(pool, plan, out, rng, rates, options, links, splits, counters, flags,
+    node_start = np.zeros(len(plan.parent1) + 1, dtype=np.int64)
+    conn_start = np.zeros(len(plan.parent1) + 1, dtype=np.int64)
+    _breed_children(pool, plan, out, rng, rates, options, links, splits, counters, settings,
                     crossover_workspace(pool), (node_start, conn_start))
     return node_start, conn_start
 
 
 @njit(cache=True)
-def _breed_children(pool, plan, out, rng, rates, options, links, splits, counters, flags, work,
+def _breed_children(pool, plan, out, rng, rates, options, links, splits, counters, settings, work,
                     starts):
     """The loop of `_breed_kernel`, on borrowed views of its arguments (see neat.borrow)."""
     pool, plan, out, work = borrow(pool), borrow(plan), borrow(out), borrow(work)
     rng, options, counters = borrow(rng), borrow(options), borrow(counters)
     node_start, conn_start = borrow(starts)
-    parent1, parent2, equal, elite = plan
-    disabled_rate, mutate_after_crossover, feed_forward, structural_exclusive = flags
+    parent1, parent2, equal, elite = plan.parent1, plan.parent2, plan.equal, plan.elite
     for k in range(len(parent1)):
         ns, cs = node_start[k], conn_start[k]
         if parent2[k] < 0:
             nn, nc = copy_into(pool, parent1[k], out, ns, cs)
         else:
             nn, nc = crossover_into(pool, parent1[k], parent2[k], equal[k], out, ns, cs, rng,
-                                    disabled_rate, feed_forward, work)
-        if not elite[k] and (parent2[k] < 0 or mutate_after_crossover):
+                                    settings.disabled_rate, settings.feed_forward, work)
+        if not elite[k] and (parent2[k] < 0 or settings.mutate_after_crossover):
             structural = False  # set only when structural mutations exclude the others
             if next_uniform(rng) < rates.add_node:
                 nn, nc = mutate_add_node(out, ns, nn, cs, nc, rng, rates, links, splits, counters)
-                structural = structural_exclusive
+                structural = settings.structural_exclusive
             if not structural and next_uniform(rng) < rates.add_connection:
                 nc = mutate_add_connection(out, ns, nn, cs, nc, rng, rates, links, counters,
-                                           feed_forward, work[2])
-                structural = structural_exclusive
+                                           settings.feed_forward, work.queue)
+                structural = settings.structural_exclusive
             if not structural:
                 if next_uniform(rng) < rates.delete_connection:
                     nc = mutate_delete_connection(out, cs, nc, rng)

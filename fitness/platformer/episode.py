@@ -119,8 +119,8 @@ def play_frames(net: tuple, g: int, recurrent: bool, level: tuple, params: np.nd
 
     level = (tiles, tile_map); player and enemies are updated in place.
     """
-    net, values, scratch = borrow(net), borrow(buffers[0]), borrow(buffers[1])
-    tiles, tile_map, params = borrow(level[0]), borrow(level[1]), borrow(params)
+    net, (values, scratch) = borrow(net), borrow(buffers)
+    (tiles, tile_map), params = borrow(level), borrow(params)
     settings, player, enemies = borrow(settings), borrow(player), borrow(enemies)
     inputs, outputs = input_view(net, g, values), output_view(net, g, values, 4)
     reset_values(net, g, values)
