@@ -46,8 +46,8 @@ class TotalExtinctionError(FitnessError):
 class PopulationState:
     """Everything a Population is between generations, and exactly what a checkpoint stores.
 
-    After `tell()`, `pool` is generation `generation`, not yet evaluated, and each species'
-    `representative` is the member of the previous generation its next speciation compares with.
+    After `tell()`, `pool` is generation `generation`, not yet evaluated, and `representatives`
+    holds the member of the previous generation each species' next speciation compares with.
     """
 
     n_inputs: int
@@ -65,6 +65,15 @@ class PopulationState:
     rng: np.random.Generator  # every run-wide draw: first generation, breeding, representatives
     test_episodes: int = 0  # test episodes played so far
     last_test: tuple[int, TestResult] | None = None  # (genome key, result) of the newest test
+    representatives: GenomePool | None = None
+    """The species' representatives as one pool, in species order, as reproduction chose them;
+    None until then and after a load (each `Species.representative` then holds its own)."""
+
+    def representative_genomes(self) -> list[Genome]:
+        """Each species' representative (views into `representatives` when it is set)."""
+        if self.representatives is None:
+            return [s.representative for s in self.species]
+        return [self.representatives.genome(k, copy=False) for k in range(len(self.species))]
 
     @classmethod
     def initial(cls, config: Config, n_inputs: int, n_outputs: int) -> PopulationState:
@@ -87,7 +96,6 @@ class Population:
                               f"(got {n_inputs} inputs, {n_outputs} outputs)")
         self.config = config
         self.state = PopulationState.initial(config, n_inputs, n_outputs)
-        self._representatives: GenomePool | None = None  # the species' representatives as a pool
 
     @classmethod
     def from_state(cls, config: Config, state: PopulationState) -> Population:
@@ -96,7 +104,6 @@ class Population:
         population = cls.__new__(cls)
         population.config = config
         population.state = state
-        population._representatives = None  # rebuilt from the species by the next speciation
         return population
 
     @property
@@ -215,7 +222,7 @@ class Population:
         s, cfg = self.state, self.config.speciation
         s.species, species_index, s.next_species_key = speciate(
             s.pool, s.species, s.threshold, cfg, s.generation, s.next_species_key,
-            self._representatives)
+            s.representatives)
         s.threshold = update_threshold(s.threshold, len(s.species), cfg)
         return species_index
 
@@ -260,15 +267,13 @@ class Population:
             s.tracker.counters[:] = np.maximum(s.tracker.counters, tracker.counters)
             s.next_genome_key += size
             s.species = []
-            self._representatives = None
+            s.representatives = None
             return
         quotas = offspring_quotas(adjusted[alive], size)
         plan = plan_offspring(species_index, alive, quotas, fitness, self.config, s.rng)
         s.species = [s.species[k] for k in alive]
-        self._representatives = choose_representatives(
+        s.representatives = choose_representatives(
             s.species, s.pool, s.rng, fitness, self.config.speciation.representative)
-        for k, sp in enumerate(s.species):
-            sp.representative = self._representatives.genome(k, copy=False)
         new_pool = breed(s.pool, plan, s.next_genome_key, self.config, s.tracker, s.rng)
         s.next_genome_key += int(np.count_nonzero(~plan.elite))
         s.pool = new_pool

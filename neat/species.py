@@ -234,7 +234,7 @@ def choose_representatives(species: list[Species], pool: GenomePool, rng: np.ran
     """Each species is represented in the next generation by a member of this one: a random member
     (rule "random", the paper) or its fittest, the first of equals (rule "champion", NEAT C++).
     `fitness` (G,) is this generation's. Returns the representatives as a pool, in species order
-    (the population points each `Species.representative` at its row)."""
+    (the population's state keeps it: `PopulationState.representatives`)."""
     if rule == "champion":
         rows = np.array([s.members[np.argmax(fitness[s.members])] for s in species], np.int64)
         return pool.take(rows)

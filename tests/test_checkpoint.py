@@ -61,6 +61,8 @@ NOT_STORED = {
     "members": "Species.members: positions in the last pool, reassigned by the next speciation",
     "links": "InnovationTracker.links: this generation's table, cleared before breeding",
     "splits": "InnovationTracker.splits: likewise",
+    "representatives": "stored as each species' representative: compared by representative_genomes",
+    "representative": "likewise",
 }
 
 
@@ -91,6 +93,9 @@ def test_round_trip_restores_every_part_of_the_state(population, tmp_path):
     assert loaded.task == "xor" and loaded.config == population.config and loaded.run_id == RUN_ID
     assert population.state.species and population.state.best_genome is not None
     assert_same(population.state, loaded.state)
+    assert population.state.representatives is not None
+    assert_same(population.state.representative_genomes(), loaded.state.representative_genomes(),
+                "representatives")
     # the same state encodes to the same bytes, and no path of this machine is stored
     assert encode_checkpoint(loaded.population(), "xor", RUN_ID) == path.read_bytes()
     assert str(tmp_path).encode() not in gzip.decompress(path.read_bytes())
@@ -101,6 +106,9 @@ def test_the_state_comparison_sees_a_field_the_checkpoint_lost(population, tmp_p
     loaded.state.species[0].marks += 1
     with pytest.raises(AssertionError, match=r"state\.species\[0\]\.marks"):
         assert_same(population.state, loaded.state)
+    assert population.state.representatives is not None
+    assert_same(population.state.representative_genomes(), loaded.state.representative_genomes(),
+                "representatives")
 
 
 def test_non_finite_fitness_is_stored_explicitly(population):

@@ -120,7 +120,7 @@ def checkpoint_to_dict(population: Population, task: str, run_id: str | None) ->
             {
                 "key": sp.key,
                 "created": sp.created,
-                "representative": genome_to_dict(sp.representative),
+                "representative": genome_to_dict(representative),
                 "best_fitness": encode_float(sp.best_fitness),
                 "last_improved": sp.last_improved,
                 "marks": sp.marks,
@@ -128,7 +128,7 @@ def checkpoint_to_dict(population: Population, task: str, run_id: str | None) ->
                 "adjusted_fitness": encode_float(sp.adjusted_fitness),
                 "last_tested": sp.last_tested,
             }
-            for sp in s.species
+            for sp, representative in zip(s.species, s.representative_genomes(), strict=True)
         ],
         "next_species_key": s.next_species_key,
         "next_genome_key": s.next_genome_key,
