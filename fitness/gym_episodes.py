@@ -35,7 +35,7 @@ def play_episodes(envs: Sequence[gym.Env], packed: PackedNetworks, seeds: Sequen
     returns: list[list[float]] = [[] for _ in seeds]
     if n_slots == 0:
         return returns
-    net, values = packed.arrays, packed.new_values()
+    net, values = tuple(packed.arrays), packed.new_values()  # plain: see neat.network.reset_values
     inputs = np.zeros((n_slots, packed.n_inputs))
     genome_of = np.zeros(n_slots, dtype=np.int64)
     episode_of = [0] * n_slots

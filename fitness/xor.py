@@ -18,6 +18,7 @@ from neat.borrow import borrow
 from neat.errors import ConfigError
 from neat.genome import Genome
 from neat.network import (
+    NetworkArrays,
     PackedNetworks,
     ReferenceNetwork,
     activate,
@@ -51,7 +52,10 @@ EPISODE = Episode(0, "the four patterns")
 @njit(cache=True)
 def xor_scores(net, recurrent, patterns, targets):
     """Fitness (4 - sum of |output - target|)^2 of every network, shape (G,), and whether all its
-    outputs are on the right side of 0.5, shape (G,); each pattern from a reset state."""
+    outputs are on the right side of 0.5, shape (G,); each pattern from a reset state. `net`: the
+    NetworkArrays as a plain tuple, as Python passes records every generation
+    (docs/architecture.md)."""
+    net = NetworkArrays(*net)
     n_genomes = network_count(net)
     fitness = np.empty(n_genomes)
     right = np.empty(n_genomes, dtype=np.bool_)
@@ -99,7 +103,7 @@ class XorTask:
 
     def evaluate(self, packed: PackedNetworks, rng: np.random.Generator) -> np.ndarray:
         """(4 - sum of |output - target|)^2 per network, shape (G,); deterministic."""
-        fitness, right = xor_scores(packed.arrays, packed.recurrent, PATTERNS, TARGETS)
+        fitness, right = xor_scores(tuple(packed.arrays), packed.recurrent, PATTERNS, TARGETS)
         self._last = (packed, right)
         return fitness
 
@@ -108,7 +112,7 @@ class XorTask:
         the same networks when there was one)."""
         if self._last is not None and self._last[0] is packed:
             return self._last[1]
-        return xor_scores(packed.arrays, packed.recurrent, PATTERNS, TARGETS)[1]
+        return xor_scores(tuple(packed.arrays), packed.recurrent, PATTERNS, TARGETS)[1]
 
     def episodes(self, base_seed: int, genome_id: int) -> list[Episode]:
         return [EPISODE]
@@ -118,8 +122,8 @@ class XorTask:
 
     def test(self, genome: Genome, recurrent: bool) -> TestResult:
         """The four patterns again: score (4 - sum of errors)^2, solved when all four are right."""
-        fitness, right = xor_scores(pack_genome(genome, recurrent).arrays, recurrent, PATTERNS,
-                                    TARGETS)
+        fitness, right = xor_scores(tuple(pack_genome(genome, recurrent).arrays), recurrent,
+                                    PATTERNS, TARGETS)
         return TestResult(float(fitness[0]), bool(right[0]), 1)
 
     def replay(self, genome: Genome, recurrent: bool, episode: Episode,

@@ -21,7 +21,7 @@ from numba import njit
 
 from neat.activations import apply_activation, apply_activation_py
 from neat.borrow import borrow
-from neat.genome import Genome, GenomePool, largest_genome
+from neat.genome import Genome, GenomePool, PoolArrays, largest_genome
 from neat.parallel import for_each_chunk
 from neat.search import lower_bound
 
@@ -137,31 +137,32 @@ class PackOutput(NamedTuple):
 
 class PackWork(NamedTuple):
     """Scratch for packing one genome (`_workspace`); nodes and links are numbered within the
-    genome. The int64 arrays have room for its nodes or its links, whichever are more, plus one."""
+    genome."""
 
-    src: np.ndarray  # int64: source of each enabled link
-    dst: np.ndarray  # int64: target of each enabled link
-    by_dst: np.ndarray  # int64: links ordered by target
-    by_src: np.ndarray  # int64: links ordered by source
-    cursor: np.ndarray  # int64: counting sort's next slot per key
-    dst_ptr: np.ndarray  # int64: per node, its run of incoming links in by_dst
-    src_ptr: np.ndarray  # int64: per node, its run of outgoing links in by_src
-    stack: np.ndarray  # int64: the walk back from the outputs, then Kahn's queue
-    order: np.ndarray  # int64: the nodes in evaluation order
-    indegree: np.ndarray  # int64: per node, for Kahn's algorithm
+    ints: np.ndarray  # int64 (WORK_ROWS, room for the nodes or the links, whichever are more, + 1)
     weight: np.ndarray  # float64: weight of each enabled link
     needed: np.ndarray  # bool: per node, whether it lies on a path to an output
+
+
+WORK_ROWS = 10
+"""Rows of `PackWork.ints`: one allocation (ten arrays added 2% to packing an XOR population)."""
+ROW_SRC, ROW_DST, ROW_BY_DST, ROW_BY_SRC, ROW_CURSOR = 0, 1, 2, 3, 4
+ROW_DST_PTR, ROW_SRC_PTR, ROW_STACK, ROW_ORDER, ROW_INDEGREE = 5, 6, 7, 8, 9
+"""The rows: each enabled link's source and target; the links ordered by target and by source;
+the counting sort's next slot per key; per node, its run of incoming links in ROW_BY_DST and of
+outgoing links in ROW_BY_SRC; the walk back from the outputs (then Kahn's queue); the nodes in
+evaluation order; per node, its in-degree."""
 
 
 def pack_population(pool: GenomePool, recurrent: bool) -> PackedNetworks:
     """Pack every genome of `pool` into one set of CSR arrays."""
     n_nodes = len(pool.node_id)
     n_conns = len(pool.conn_innov)
-    arrays = pool.arrays
     out = PackOutput.zeros(len(pool), n_nodes, n_conns)
+    records = tuple(pool.arrays), tuple(out)  # plain tuples: see _pack_range
     nodes, conns = largest_genome(pool.node_start, pool.conn_start)
     _split_work(lambda first, last: _pack_range(first, last, pool.n_inputs, pool.n_outputs,
-                                                recurrent, arrays, out, nodes, conns),
+                                                recurrent, *records, nodes, conns),
                 len(pool), n_nodes + n_conns, PACK_PARALLEL_MIN)
     return PackedNetworks(
         pool.n_inputs, pool.n_outputs, recurrent, pool.genome_ids.copy(), pool.node_start.copy(),
@@ -195,8 +196,10 @@ def _split_work(work: Callable[[int, int], None], n_items: int, size: int, minim
 @njit(cache=True, nogil=True)
 def _pack_range(first, last, n_inputs, n_outputs, recurrent, pool, out, nodes, conns):
     """Pack genomes first..last-1 of `pool` (a PoolArrays) into `out` (a PackOutput), each genome
-    of at most `nodes` nodes and `conns` connections."""
-    _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out, _workspace(nodes, conns))
+    of at most `nodes` nodes and `conns` connections. Both may come as plain tuples of their
+    fields, named here (a named tuple costs more to pass in from Python: docs/architecture.md)."""
+    _pack_genomes(first, last, n_inputs, n_outputs, recurrent, PoolArrays(*pool), PackOutput(*out),
+                  _workspace(nodes, conns))
 
 
 @njit(cache=True, nogil=True)
@@ -210,11 +213,8 @@ def _pack_genomes(first, last, n_inputs, n_outputs, recurrent, pool, out, work):
 @njit(cache=True)
 def _workspace(n, m):
     """A `PackWork` for packing genomes of at most n nodes and m connections."""
-    k = max(n, m) + 1
-    return PackWork(np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64),
-                    np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64),
-                    np.empty(k, np.int64), np.empty(k, np.int64), np.empty(k, np.int64),
-                    np.empty(k, np.int64), np.empty(m, np.float64), np.empty(n, np.bool_))
+    return PackWork(np.empty((WORK_ROWS, max(n, m) + 1), dtype=np.int64),
+                    np.empty(m, dtype=np.float64), np.empty(n, dtype=np.bool_))
 
 
 @njit(cache=True, inline="always")
@@ -241,9 +241,10 @@ def _pack_one(g, n_inputs, n_outputs, recurrent, pool, out, work):
     conn_weight, conn_enabled = pool.conn_weight, pool.conn_enabled
     eval_start, eval_end, eval_node = out.eval_start, out.eval_end, out.eval_node
     in_start, in_end, in_src, in_weight = out.in_start, out.in_end, out.in_src, out.in_weight
-    src, dst, by_dst, by_src, cursor = work.src, work.dst, work.by_dst, work.by_src, work.cursor
-    dst_ptr, src_ptr, stack, order = work.dst_ptr, work.src_ptr, work.stack, work.order
-    indegree, w, needed = work.indegree, work.weight, work.needed
+    ints, w, needed = work.ints, work.weight, work.needed
+    src, dst, by_dst, by_src = ints[ROW_SRC], ints[ROW_DST], ints[ROW_BY_DST], ints[ROW_BY_SRC]
+    cursor, dst_ptr, src_ptr = ints[ROW_CURSOR], ints[ROW_DST_PTR], ints[ROW_SRC_PTR]
+    stack, order, indegree = ints[ROW_STACK], ints[ROW_ORDER], ints[ROW_INDEGREE]
     n0, n1 = node_start[g], node_start[g + 1]
     c0, c1 = conn_start[g], conn_start[g + 1]
     n = n1 - n0
@@ -375,8 +376,9 @@ def activate(net, g, recurrent, values, scratch):
 
 @njit(cache=True)
 def reset_values(net, g, values):
-    """Zero the node values (the recurrent state and the inputs) of genome `g`."""
-    index = net.indices
+    """Zero the node values (the recurrent state and the inputs) of genome `g`. `net` may be a
+    plain tuple of the NetworkArrays, as Python passes it per episode (docs/architecture.md)."""
+    index = NetworkArrays(*net).indices
     record = index[HEADER_GENOMES] + GENOME_RECORD * g
     for i in range(index[record + GENOME_FIRST_NODE], index[record + GENOME_END_NODE]):
         values[i] = 0.0
@@ -398,15 +400,18 @@ def activate_with(net, g, recurrent, inputs, values, scratch, outputs):
 def activate_rows(net, recurrent, inputs, values, scratch, outputs):
     """Network 0 of `net` on each row of `inputs` (B, n_inputs) into `outputs` (B, n_outputs),
     row b with its own node values `values[b]` (B, N): B independent copies of one network, each
-    keeping its recurrent state between calls. `scratch` has shape (N,)."""
+    keeping its recurrent state between calls. `scratch` has shape (N,). `net` may be a plain
+    tuple of the NetworkArrays, as Python passes it per call (docs/architecture.md)."""
+    net = NetworkArrays(*net)
     for b in range(inputs.shape[0]):
         activate_with(net, 0, recurrent, inputs[b], values[b], scratch, outputs[b])
 
 
 @njit(cache=True, nogil=True)
 def _activate_range(first, last, net, recurrent, genomes, inputs, values, scratch, outputs):
-    """Activate networks genomes[first..last-1]; row j of inputs/outputs belongs to genomes[j]."""
-    net = borrow(net)
+    """Activate networks genomes[first..last-1]; row j of inputs/outputs belongs to genomes[j].
+    `net`: the NetworkArrays as a plain tuple (docs/architecture.md)."""
+    net = borrow(NetworkArrays(*net))
     values, scratch = borrow(values), borrow(scratch)
     genomes, inputs, outputs = borrow(genomes), borrow(inputs), borrow(outputs)
     for j in range(first, last):
@@ -426,7 +431,7 @@ def activate_population(packed: PackedNetworks, inputs: np.ndarray,
     if genomes is None:
         genomes = np.arange(len(packed), dtype=np.int64)
     outputs = np.empty((len(genomes), packed.n_outputs), dtype=np.float64)
-    args = (packed.arrays, packed.recurrent, np.ascontiguousarray(genomes, dtype=np.int64),
+    args = (tuple(packed.arrays), packed.recurrent, np.ascontiguousarray(genomes, dtype=np.int64),
             np.ascontiguousarray(inputs, dtype=np.float64), values, np.empty_like(values),
             outputs)
     size = len(genomes) * (len(packed.node_bias) + len(packed.in_src)) // max(1, len(packed))

@@ -13,7 +13,7 @@ from neat.borrow import borrow
 from neat.config import Config
 from neat.crossover import copy_into, crossover_into, crossover_workspace
 from neat.draws import new_stream, next_uniform, random_below
-from neat.genome import CONN_FIELDS, NODE_FIELDS, ChildArrays, GenomePool
+from neat.genome import ChildArrays, GenomePool, PoolArrays
 from neat.innovation import InnovationTracker
 from neat.mutation import (
     MutationRates,
@@ -168,15 +168,17 @@ def breed(pool: GenomePool, plan: BreedingPlan, first_key: int, config: Config,
                                               plan.parent2)
     out = ChildArrays.empty(node_room, conn_room)
     options = np.array([ACTIVATION_IDS[a] for a in config.genome.activation_options], np.int8)
-    node_start, conn_start = _breed_kernel(
-        pool.arrays, plan, out, new_stream(rng), mutation_rates(config), options, tracker.links,
-        tracker.splits, tracker.counters, breeding_settings(config))
+    node_start, conn_start = _breed_kernel(  # records as plain tuples: see _breed_kernel
+        tuple(pool.arrays), tuple(plan), tuple(out), new_stream(rng),
+        tuple(mutation_rates(config)), options, tracker.links, tracker.splits, tracker.counters,
+        tuple(breeding_settings(config)))
     keys = np.where(plan.elite, pool.genome_ids[plan.parent1],
                     first_key + np.cumsum(~plan.elite) - 1)
-    n_nodes, n_conns = node_start[-1], conn_start[-1]
+    n, c = node_start[-1], conn_start[-1]
     return GenomePool(pool.n_inputs, pool.n_outputs, keys.astype(np.int64), node_start, conn_start,
-                      **{f: getattr(out, f)[:n_nodes] for f in NODE_FIELDS},
-                      **{f: getattr(out, f)[:n_conns] for f in CONN_FIELDS})
+                      out.node_id[:n], out.node_kind[:n], out.node_bias[:n], out.node_act[:n],
+                      out.conn_innov[:c], out.conn_src[:c], out.conn_dst[:c], out.conn_weight[:c],
+                      out.conn_enabled[:c])
 
 
 @njit(cache=True)
@@ -195,9 +197,13 @@ def _room_for_children(node_start, conn_start, parent1, parent2):
 @njit(cache=True)
 def _breed_kernel(pool, plan, out, rng, rates, options, links, splits, counters, settings):
     """Write every child right after the previous one; returns the node and connection offsets.
-    `pool` is a PoolArrays, `plan` a BreedingPlan, `out` a ChildArrays, `settings` a
-    BreedingSettings. A child never needs more than its parents' genes plus one node and three
-    links, so the `out` arrays sized by breed() always have room. `rng` is a neat.draws stream."""
+    `pool`, `plan`, `out`, `rates` and `settings` are a PoolArrays, BreedingPlan, ChildArrays,
+    MutationRates and BreedingSettings, or plain tuples of their fields, named here (a named
+    tuple costs more to pass in from Python: docs/architecture.md). A child never needs more than
+    its parents' genes plus one node and three links, so the `out` arrays sized by breed() always
+    have room. `rng` is a neat.draws stream."""
+    pool, plan, out = PoolArrays(*pool), BreedingPlan(*plan), ChildArrays(*out)
+    rates, settings = MutationRates(*rates), BreedingSettings(*settings)
     links.clear()  # innovations are matched within one generation (paper)
     splits.clear()
     node_start = np.zeros(len(plan.parent1) + 1, dtype=np.int64)

@@ -17,8 +17,8 @@ from neat.network import PackedNetworks, PackOutput, network_count, pack_populat
 REPO = Path(__file__).resolve().parents[1]
 LAYOUT_MODULES = ("neat/genome.py",)
 """The gene layout module: the only place that may index gene arrays by position."""
-KERNEL_NAMES = frozenset({"pool", "out", "work", "net", "index", "plan", "settings", "starts",
-                          "buffers", "level", "arrays"})
+KERNEL_NAMES = frozenset({"pool", "out", "work", "ints", "net", "index", "plan", "settings",
+                          "starts", "buffers", "level", "arrays"})
 """What compiled code and its callers call records and tuples of arrays (and `index`, the packed
 networks' integer buffer, read through neat/network.py's layout constants)."""
 SCANNED = ("neat", "fitness")

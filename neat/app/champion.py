@@ -61,7 +61,7 @@ class Champion:
         """The run's [task] options (how its task was built)."""
         self.path = path
         packed = pack_genome(genome, recurrent)
-        self._net = packed.arrays
+        self._net = tuple(packed.arrays)  # a plain tuple passes in faster (docs/architecture.md)
         self._scratch = packed.new_values()
         self._values = np.zeros((0, len(self._scratch)))
         self._task: Task | None = None
