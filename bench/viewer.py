@@ -25,7 +25,10 @@ page's frame rate read at the end of b's turns), page_cores (chromium CPU second
 turns), viewer_cores (the same for b's viewer process, which computes the replays: for a rendered
 gym: task, the environment's pictures), bytes_per_frame (WebSocket bytes of the "frames" messages
 the page received over the frames in them: the JSON of activations, action, world and, for a
-rendered gym: task, its picture), task, compared (generations compared, all pairs), pairs,
+rendered gym: task, its picture), run_wait_plain and run_wait_viewed (the run process's threads'
+time runnable but waiting for a CPU over their time on one, from /proc/PID/task/TID/schedstat read
+at every stop, all pairs: what other processes took from evolution directly, which the host's
+drift in speed does not move), task, compared (generations compared, all pairs), pairs,
 generations, population, slice_seconds, control. Target: overhead at most 0.05 on 2 cores.
 
 Run: .venv/bin/python bench/viewer.py [--task gym:CartPole-v1] [--pairs 4] [--generations 200]
@@ -67,6 +70,18 @@ def send(pids: Iterable[int], signum: int) -> None:
             os.kill(pid, signum)
 
 
+def thread_sched(pid: int) -> dict[int, tuple[int, int]]:
+    """thread id -> (ns on a CPU, ns waiting on a run queue) of process `pid`'s threads, from
+    /proc/PID/task/TID/schedstat; empty once the process is gone."""
+    found = {}
+    with suppress(OSError):
+        for entry in os.scandir(f"/proc/{pid}/task"):
+            with suppress(OSError, ValueError):
+                run, wait, _ = Path(entry.path, "schedstat").read_text().split()
+                found[int(entry.name)] = (int(run), int(wait))
+    return found
+
+
 def chromium_pids() -> set[int]:
     return set(tree_cpu(os.getpid(), "chrom"))
 
@@ -84,6 +99,7 @@ class Side:
     output: list[str] = field(default_factory=list)
     line_times: dict[int, float] = field(default_factory=dict)  # generation -> its line's time
     stops: list[list[float]] = field(default_factory=list)  # [stopped at, continued at]
+    sched: dict[int, tuple[int, int]] = field(default_factory=dict)  # thread -> (ns run, ns waited)
 
     def __post_init__(self) -> None:
         command = [sys.executable, "-m", "neat", "run", self.args.task, "--runs-dir",
@@ -140,6 +156,14 @@ class Side:
         send(pids or set(), signal.SIGSTOP)
         self.stops.append([time.perf_counter(), float("inf")])
         send(self.pids(), signal.SIGSTOP)
+        self.sched.update(thread_sched(self.process.pid))
+
+    def run_wait(self) -> tuple[int, int]:
+        """(ns on a CPU, ns runnable but waiting for one) of the run process's threads so far, as
+        read at its last stop; the waiting is what other processes (and its own threads beyond
+        the cores) cost it."""
+        return (sum(run for run, _ in self.sched.values()),
+                sum(wait for _, wait in self.sched.values()))
 
     def cont(self) -> set[int]:
         """Continue the run; its process ids."""
@@ -187,6 +211,7 @@ class PairResult:
     viewer_cpu: float  # b's viewer process's CPU seconds during b's turns
     frame_bytes: int  # bytes of the "frames" messages the page received
     frames: int  # frames in them
+    run_wait: tuple[tuple[int, int], tuple[int, int]]  # Side.run_wait() of (plain, viewed)
 
 
 @dataclass
@@ -269,6 +294,7 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
                                    timeout=LINE_TIMEOUT * 1000)
             first = len(viewed.line_times) + 1  # generations started before may not be watched
         fps, cpu, wall, viewer = take_turns(plain, viewed, page, args.slice, plain_first=pair % 2 == 1)
+        run_wait = (plain.run_wait(), viewed.run_wait())
         a, b = plain.rows(), viewed.rows()
     finally:
         send(chromium_pids(), signal.SIGCONT)
@@ -289,7 +315,13 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
         evolution=(sum(a[g]["seconds"] for g in kept), sum(b[g]["seconds"] for g in kept)),
         wall=(sum(iteration(plain, g) for g in kept), sum(iteration(viewed, g) for g in kept)),
         compared=len(kept), first=first, fps=fps, page_cpu=cpu, page_seconds=wall, viewer_cpu=viewer,
-        frame_bytes=tally.bytes, frames=tally.frames)
+        frame_bytes=tally.bytes, frames=tally.frames, run_wait=run_wait)
+
+
+def wait_fraction(results: list[PairResult], side: int) -> float:
+    """The run process's time waiting for a CPU over its time on one, all pairs, one side."""
+    run = sum(r.run_wait[side][0] for r in results)
+    return sum(r.run_wait[side][1] for r in results) / max(run, 1)
 
 
 def main() -> None:
@@ -316,7 +348,7 @@ def main() -> None:
               f"seed {args.seed}, {os.cpu_count()} cores, turns of {args.slice:g} s"
               f"{', CONTROL: side b is a plain run too' if args.control else ''}")
         print("pair  compared      plain s  viewer s  overhead   wall plain  wall viewer  "
-              "wall ovh  page fps  page cores  viewer cores  bytes/frame")
+              "wall ovh  page fps  page cores  viewer cores  bytes/frame  wait plain  wait viewer")
         for pair in range(args.pairs):
             r = run_pair(runs_dir, pair, args, browser)
             results.append(r)
@@ -326,7 +358,8 @@ def main() -> None:
                   f"{wb / wa - 1:+8.1%}  {statistics.median(r.fps or [0]):8.0f}  "
                   f"{r.page_cpu / max(r.page_seconds, 1e-9):10.3f}  "
                   f"{r.viewer_cpu / max(r.page_seconds, 1e-9):12.3f}  "
-                  f"{r.frame_bytes / max(r.frames, 1):11.0f}")
+                  f"{r.frame_bytes / max(r.frames, 1):11.0f}  "
+                  f"{wait_fraction([r], 0):10.1%}  {wait_fraction([r], 1):11.1%}")
         browser.close()
     fps = [f for r in results for f in r.fps]
     figures = {
@@ -342,6 +375,8 @@ def main() -> None:
                               / max(sum(r.page_seconds for r in results), 1e-9), 4),
         "bytes_per_frame": round(sum(r.frame_bytes for r in results)
                                  / max(sum(r.frames for r in results), 1)),
+        "run_wait_plain": round(wait_fraction(results, 0), 4),
+        "run_wait_viewed": round(wait_fraction(results, 1), 4),
         "task": args.task,
         "compared": sum(r.compared for r in results),
         "pairs": args.pairs,
@@ -354,7 +389,8 @@ def main() -> None:
           f"({', '.join(f'{o:+.1%}' for o in figures['overhead_pairs'])} by pair), "
           f"{figures['wall_overhead']:+.1%} on loop time; page replay {figures['replay_fps']} fps "
           f"using {figures['page_cores']:.3f} cores, {figures['bytes_per_frame']:,} bytes a frame "
-          "sent (target: overhead at most 5%)")
+          f"sent; the run waited for a CPU {figures['run_wait_plain']:.1%} of its running time "
+          f"alone, {figures['run_wait_viewed']:.1%} with the viewer (target: overhead at most 5%)")
     print(json.dumps(figures))
 
 
