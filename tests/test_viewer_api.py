@@ -417,6 +417,11 @@ def test_the_viewer_child_process_runs_at_a_lower_priority(runs_dir: Path) -> No
         assert httpx2.get(f"{server.url}/api/runs").status_code == 200
         [child] = _child_processes("viewer.child")
         assert os.getpriority(os.PRIO_PROCESS, child) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+        if hasattr(os, "SCHED_BATCH"):  # its wake-ups do not preempt evolution
+            assert os.sched_getscheduler(child) == os.SCHED_BATCH
+        group = Path(f"/proc/{child}/autogroup")
+        if group.exists():  # its session's group yields to evolution's too
+            assert group.read_text().split()[-2:] == ["nice", "7"]
     with pytest.raises(ValueError, match="from 0 to 19"):
         ViewerServer(runs_dir, process=True, nice=20)
     with pytest.raises(ValueError, match="process=True"):

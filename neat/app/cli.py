@@ -176,7 +176,8 @@ def _add_live_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--token", help="viewer " + TOKEN_HELP)
     p.add_argument("--view-nice", type=int, default=10, choices=range(20), metavar="N",
                    help="lower the viewer server's scheduling priority by N, 0 to 19 (default 10), "
-                        "so it yields the CPU to evolution (the browser's own use is not affected)")
+                        "so it yields the CPU to evolution; above 0 it also runs as a batch "
+                        "process (the browser's own use is not affected)")
     p.add_argument("--dask", metavar="SPEC", help="evaluate elsewhere: process:N, local:N (Dask "
                    "LocalCluster) or tcp://HOST:PORT (a Dask scheduler)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
