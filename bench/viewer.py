@@ -61,6 +61,7 @@ REPO = Path(__file__).resolve().parent.parent
 GENERATION_LINE = re.compile(r"^gen (\d+)/")
 END_LINE = re.compile(r"^(Finished|Solved at|Stopped after) generation")
 LINE_TIMEOUT = 120.0  # seconds without the awaited output before the benchmark gives up
+LINE_SLACK = 0.05  # seconds a progress line may reach the benchmark late
 CONTROL_FIRST = 15  # --control: first generation compared (about where a page starts watching)
 
 
@@ -121,8 +122,8 @@ class Side:
             now = time.perf_counter()
             self.output.append(line)
             match = GENERATION_LINE.search(line)
-            if match:
-                self.line_times[int(match.group(1)) - 1] = now
+            if match:  # "gen G/..." is printed once generation G (stats row G) is done
+                self.line_times[int(match.group(1))] = now
             self.lines.put((now, line))
         self.lines.put(None)
 
@@ -310,6 +311,13 @@ def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> Pa
 
     def iteration(side: Side, g: int) -> float:
         return side.line_times[g] - side.line_times.get(g - 1, side.started)
+
+    for side, rows in ((plain, a), (viewed, b)):  # a generation's own time fits in its iteration
+        late = [g for g in kept if rows[g]["seconds"] > iteration(side, g) + LINE_SLACK]
+        if late:
+            raise RuntimeError(f"{side.name}: generation {late[0]} took {rows[late[0]]['seconds']:.3f} s "
+                               f"but its progress lines came {iteration(side, late[0]):.3f} s apart: "
+                               "the progress lines and stats rows are matched wrongly")
 
     return PairResult(
         evolution=(sum(a[g]["seconds"] for g in kept), sum(b[g]["seconds"] for g in kept)),
