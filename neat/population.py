@@ -150,7 +150,7 @@ class Population:
         report = self._report(fitness, champion, float(fitness[champion_row]), solved, start)
         self._reproduce(fitness, species_index, adjusted)
         s.generation += 1
-        report.seconds += time.perf_counter() - start
+        report.seconds = time.perf_counter() - start
         return report
 
     def step(self, evaluate: Evaluate, is_solved: SolvedTest | None = None,

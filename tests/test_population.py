@@ -59,6 +59,13 @@ def test_bad_fitness_is_a_clear_error(fitness, message):
         pop.tell(fitness)
 
 
+def test_tell_reports_the_seconds_it_took(monkeypatch):
+    pop = Population(load_config(None, ["population.size=20"]), 2, 1)
+    clock = iter([10.0])  # tell() starts at 10 s, and every later reading says 10.5 s
+    monkeypatch.setattr("neat.population.time.perf_counter", lambda: next(clock, 10.5))
+    assert pop.tell(np.ones(20)).seconds == 0.5
+
+
 def test_population_below_two_is_rejected():
     with pytest.raises(ConfigError, match=r"population\.size = 1 is out of range"):
         load_config(None, ["population.size=1"])
