@@ -320,6 +320,37 @@ def test_user_errors_are_one_line_never_a_traceback(runs, nested, args, fragment
     one_line_error(neat(runs, *(arg.format(**names) for arg in args), check=None), *fragments)
 
 
+def _interrupted_import(name: str) -> None:
+    """An import that Ctrl-C stops in a class body: Python hands the KeyboardInterrupt on as the
+    RuntimeError it caused, as numpy's `finfo` did in the test below."""
+    try:
+        os.kill(os.getpid(), signal.SIGINT)  # the command's handler raises KeyboardInterrupt here
+        for _ in range(10**6):  # (Python runs the handler at the next instruction or so)
+            pass
+    except KeyboardInterrupt as interrupt:
+        raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from interrupt
+    raise AssertionError("SIGINT did not interrupt")
+
+
+def test_ctrl_c_surfacing_as_another_error_while_modules_load_is_one_line(tmp_path, monkeypatch,
+                                                                          capsys):
+    from neat.app import cli
+
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli.importlib, "import_module", _interrupted_import)
+    try:
+        assert cli.main(["runs", str(tmp_path)]) == 130
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert capsys.readouterr().err.strip() == "neat runs: interrupted"
+    monkeypatch.setattr(cli.importlib, "import_module", lambda name: 1 / 0)
+    try:
+        with pytest.raises(ZeroDivisionError):  # without a Ctrl-C, an error is not hidden
+            cli.main(["runs", str(tmp_path)])
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
 def test_ctrl_c_in_the_first_moments_never_prints_a_traceback(tmp_path):
     for step in range(11):
         process = start(tmp_path, "run", "xor", "--generations", 5, "--runs-dir", tmp_path, *QUICK)

@@ -193,12 +193,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = f"neat {args.command}"
         module_name, function = COMMANDS[args.command]
         return getattr(importlib.import_module(module_name), function)(args)
-    except ImportError:
-        if not interrupted.is_set():
-            raise
-        # A Ctrl-C inside an extension module's import surfaces as an ImportError.
-        print(f"\n{name}: interrupted", file=sys.stderr)
-        return 130
     except NeatError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
     except BrokenPipeError as exc:
@@ -211,7 +205,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{name}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not (interrupted.is_set() and _from_interrupt(exc)):
+            raise
+        print(f"\n{name}: interrupted", file=sys.stderr)
+        return 130
     return EXIT_USER_ERROR
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` is how a Ctrl-C surfaced while modules loaded: an extension module's import
+    fails with an ImportError, and a KeyboardInterrupt raised while a class body's attributes are
+    set up comes out as the RuntimeError it caused (numpy's `finfo`, for one)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ImportError | KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _watch_for_interrupts() -> threading.Event:
