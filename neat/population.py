@@ -147,7 +147,7 @@ class Population:
         if fitness[best_row] > s.best_fitness:
             s.best_fitness = float(fitness[best_row])
             s.best_genome = champion if champion_row == best_row else s.pool.genome(best_row)
-        report = self._report(fitness, champion, float(fitness[champion_row]), solved, start)
+        report = self._report(fitness, champion, float(fitness[champion_row]), solved)
         self._reproduce(fitness, species_index, adjusted)
         s.generation += 1
         report.seconds = time.perf_counter() - start
@@ -227,7 +227,7 @@ class Population:
         return species_index
 
     def _report(self, fitness: np.ndarray, champion: Genome, champion_fitness: float,
-                solved: np.ndarray | None, start: float) -> GenerationReport:
+                solved: np.ndarray | None) -> GenerationReport:
         s = self.state
         mean = float(fitness.mean())
         spread = fitness - mean  # np.std costs more than the rest of the report together
@@ -244,7 +244,7 @@ class Population:
             champion=champion,
             champion_fitness=champion_fitness,
             solved=bool(solved is not None and solved.any()),
-            seconds=time.perf_counter() - start,
+            seconds=0.0,  # tell() sets it once the next generation is bred
             species=rows,
             threshold=s.threshold,
         )
