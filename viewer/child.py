@@ -2,8 +2,8 @@
 socket in a process of its own, so a page's replay never competes with evolution for the GIL.
 
 Usage (by ViewerServer only): python -m viewer.child FD RUNS_DIR SETTINGS_JSON NICE
-NICE lowers the process's scheduling priority (see `lower_priority`) before anything else starts; the token
-(if any) comes in the environment variable NEAT_VIEWER_CHILD_TOKEN. Writes
+NICE lowers the process's scheduling priority (see `lower_priority`) before anything else
+starts; the token (if any) comes in the environment variable NEAT_VIEWER_CHILD_TOKEN. Writes
 "ready" on standard output once it accepts connections; exits on SIGTERM/SIGINT or when the parent
 process is gone.
 """

@@ -26,10 +26,10 @@ server -> client
   the game's frame rate "fps", the outputs' "action_bounds" when they are values, "pictures"
   when frames carry the game's rendered pictures and a "notice" when it cannot be shown as it
   looks), frames (indices and frames of one batch, with the episode's frame count, and a
-  "notice" once the environment failed to draw a picture: the frames from there carry none), ping, pong,
-  error (malformed or impossible requests; the connection stays open). An error with context
-  "watch" carries the run's name ("run") and means the run does not exist or was deleted: the
-  session stops watching it.
+  "notice" once the environment failed to draw a picture: the frames from there carry none),
+  ping, pong, error (malformed or impossible requests; the connection stays open). An error with
+  context "watch" carries the run's name ("run") and means the run does not exist or was deleted:
+  the session stops watching it.
 
 Nothing is queued per client: every update is read fresh when the client can take it, so a slow
 client skips intermediate states. A replay being computed (a rendered one can take seconds) does
