@@ -16,7 +16,9 @@ started after the page showed its first replay frame. A generation during which 
 stopped (between its progress line and the one before) is left out, in both runs.
 
 With --control side (b) is a second plain run (no viewer, no page): the figures then show what the
-method reads when nothing differs, its noise.
+method reads when nothing differs, its noise. With --floor side (b) is a plain run beside a blank
+page that changes a 4x4-pixel canvas 30 times a second (bench/page_cpu.py's floor page): what the
+least any page drawing at 30 fps costs evolution on this host.
 
 Prints a readable report, then one JSON line: overhead (b's evolution time over a's on the compared
 generations of all pairs, minus 1), overhead_pairs (the same per pair), wall_overhead (the same on
@@ -29,10 +31,10 @@ rendered gym: task, its picture), run_wait_plain and run_wait_viewed (the run pr
 time runnable but waiting for a CPU over their time on one, from /proc/PID/task/TID/schedstat read
 at every stop, all pairs: what other processes took from evolution directly, which the host's
 drift in speed does not move), task, compared (generations compared, all pairs), pairs,
-generations, population, slice_seconds, control. Target: overhead at most 0.05 on 2 cores.
+generations, population, slice_seconds, control, floor. Target: overhead at most 0.05 on 2 cores.
 
 Run: .venv/bin/python bench/viewer.py [--task gym:CartPole-v1] [--pairs 4] [--generations 200]
-     [--population 300] [--slice 3] [--control]
+     [--population 300] [--slice 3] [--control | --floor]
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from page_cpu import CHROMIUM, CHROMIUM_ARGS, VIEWER_LINE, tree_cpu
+from page_cpu import CHROMIUM, CHROMIUM_ARGS, FLOOR_PAGE, VIEWER_LINE, tree_cpu
 from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,7 +64,7 @@ GENERATION_LINE = re.compile(r"^gen (\d+)/")
 END_LINE = re.compile(r"^(Finished|Solved at|Stopped after) generation")
 LINE_TIMEOUT = 120.0  # seconds without the awaited output before the benchmark gives up
 LINE_SLACK = 0.05  # seconds a progress line may reach the benchmark late
-CONTROL_FIRST = 15  # --control: first generation compared (about where a page starts watching)
+CONTROL_FIRST = 15  # --control, --floor: first generation compared (about where a page starts watching)
 
 
 def send(pids: Iterable[int], signum: int) -> None:
@@ -249,7 +251,7 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, pla
         pids = viewed.cont()
         start = time.perf_counter()
         viewed.turn(seconds)
-        if page and not viewed.finished:
+        if page and not viewed.finished and page.url.startswith("http"):  # not the floor page
             fps.append(read_fps(page))
         send(before, signal.SIGSTOP)
         viewed.stop(pids)
@@ -280,13 +282,16 @@ def take_turns(plain: Side, viewed: Side, page: Page | None, seconds: float, pla
 def run_pair(runs_dir: Path, pair: int, args: argparse.Namespace, browser) -> PairResult:
     plain = Side(runs_dir, f"plain-{pair}", args, view=False)
     plain.stop()  # waits until the viewed run's page shows its replay
-    viewed = Side(runs_dir, f"watch-{pair}", args, view=not args.control)
+    viewed = Side(runs_dir, f"watch-{pair}", args, view=not (args.control or args.floor))
     page = None if args.control else browser.new_page(viewport={"width": 1500, "height": 1000})
     tally = FrameTally()
     if page is not None:
         page.on("websocket", lambda ws: ws.on("framereceived", tally.add))
     try:
         if page is None:
+            first = CONTROL_FIRST
+        elif args.floor:
+            page.set_content(FLOOR_PAGE)
             first = CONTROL_FIRST
         else:
             url = viewed.wait_for(VIEWER_LINE).group(1)
@@ -342,8 +347,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slice", type=float, default=3.0,
                         help="seconds of each turn (default 3)")
-    parser.add_argument("--control", action="store_true",
-                        help="side b without viewer or page: the method's noise")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--control", action="store_true",
+                      help="side b without viewer or page: the method's noise")
+    mode.add_argument("--floor", action="store_true",
+                      help="side b without viewer, beside a blank page animating at 30 fps")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
@@ -354,7 +362,8 @@ def main() -> None:
         warm_up.rows()
         print(f"{args.task}, population {args.population}, {args.generations} generations, "
               f"seed {args.seed}, {os.cpu_count()} cores, turns of {args.slice:g} s"
-              f"{', CONTROL: side b is a plain run too' if args.control else ''}")
+              f"{', CONTROL: side b is a plain run too' if args.control else ''}"
+              f"{', FLOOR: side b is a plain run beside a blank 30 fps page' if args.floor else ''}")
         print("pair  compared      plain s  viewer s  overhead   wall plain  wall viewer  "
               "wall ovh  page fps  page cores  viewer cores  bytes/frame  wait plain  wait viewer")
         for pair in range(args.pairs):
@@ -392,12 +401,15 @@ def main() -> None:
         "population": args.population,
         "slice_seconds": args.slice,
         "control": args.control,
+        "floor": args.floor,
     }
     print(f"overhead {figures['overhead']:+.1%} on evolution time "
           f"({', '.join(f'{o:+.1%}' for o in figures['overhead_pairs'])} by pair), "
-          f"{figures['wall_overhead']:+.1%} on loop time; page replay {figures['replay_fps']} fps "
-          f"using {figures['page_cores']:.3f} cores, {figures['bytes_per_frame']:,} bytes a frame "
-          f"sent; the run waited for a CPU {figures['run_wait_plain']:.1%} of its running time "
+          f"{figures['wall_overhead']:+.1%} on loop time; "
+          + (f"the blank page used {figures['page_cores']:.3f} cores; " if args.floor else
+             f"page replay {figures['replay_fps']} fps using {figures['page_cores']:.3f} cores, "
+             f"{figures['bytes_per_frame']:,} bytes a frame sent; ")
+          + f"the run waited for a CPU {figures['run_wait_plain']:.1%} of its running time "
           f"alone, {figures['run_wait_viewed']:.1%} with the viewer (target: overhead at most 5%)")
     print(json.dumps(figures))
 
