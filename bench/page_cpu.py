@@ -14,11 +14,15 @@ updates at 30 fps costs in this browser (floor_cores_30fps). Its canvas is opaqu
 like the run page's stage, the cheapest kind found (a default canvas costs 0.080 cores here against
 0.046: each of its frames runs the page's lifecycle).
 
+With --parts the replaying page is measured again with parts of its work switched off from the
+console (the game's drawing, the brain's, the DOM a frame changes, all three), the variants taking
+turns in each of `--samples` rounds, so each part's cost is read side by side with the whole page's.
+
 Prints a readable report, then one JSON line: page_cores_replaying, page_cores_paused, replay_fps
 (median of the page's data-fps during the replay windows), floor_cores_30fps,
 server_cores_replaying, by_process (chromium cores by process type while replaying), main_thread
 (per-second seconds of TaskDuration, ScriptDuration, LayoutDuration, RecalcStyleDuration while
-replaying), samples, seconds.
+replaying), samples, seconds, and with --parts parts_cores (variant -> median chromium cores).
 Target: page_cores_replaying well under 0.05 at >= 30 fps on 2 cores.
 
 Run: .venv/bin/python bench/page_cpu.py [--samples 3] [--seconds 10]
@@ -53,6 +57,22 @@ const ctx = document.getElementById("c").getContext("2d", { alpha: false, desync
 let n = 0;
 setInterval(() => { ctx.fillStyle = n++ % 2 ? "#123" : "#321"; ctx.fillRect(0, 0, 4, 4); }, 1000 / 30);
 </script>"""
+SWITCH_OFF = {  # the page's methods (of window.viewerApp) each --parts variant replaces by a no-op
+    "whole page": [],
+    "no game drawing": ["game.draw"],
+    "no brain drawing": ["brain.setActivations"],
+    "no DOM updates": ["actions.show", "reflect"],
+    "none of the three": ["game.draw", "brain.setActivations", "actions.show", "reflect"],
+}
+SWITCH_OFF_SCRIPT = """(paths) => {
+  for (const path of paths) {
+    const names = path.split(".");
+    const owner = names.slice(0, -1).reduce((o, name) => o[name], window.viewerApp);
+    const method = names[names.length - 1];
+    if (typeof owner[method] !== "function") throw new Error(`no method viewerApp.${path}`);
+    owner[method] = () => {};
+  }
+}"""
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -163,8 +183,9 @@ def measure_window(page: Page, cdp, server_pid: int, seconds: float) -> dict[str
 
 
 def measure(url: str, server_pid: int, args: argparse.Namespace
-            ) -> tuple[list[dict], list[dict], list[float], str]:
-    """Replaying and paused windows of the run page at `url`, floor windows, the brain's caption."""
+            ) -> tuple[list[dict], list[dict], list[float], dict[str, list[float]], str]:
+    """Replaying and paused windows of the run page at `url`, floor windows, --parts windows (by
+    variant), the brain's caption."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=VIEWPORT)
@@ -185,8 +206,9 @@ def measure(url: str, server_pid: int, args: argparse.Namespace
                   for _ in range(args.samples)]
         page.close()
         floor = [measure_floor(browser, args.seconds) for _ in range(args.samples)]
+        parts = measure_parts(browser, url, args) if args.parts else {}
         browser.close()
-    return replaying, paused, floor, caption
+    return replaying, paused, floor, parts, caption
 
 
 def measure_floor(browser, seconds: float) -> float:
@@ -201,6 +223,26 @@ def measure_floor(browser, seconds: float) -> float:
     return cores
 
 
+def measure_parts(browser, url: str, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Chromium cores of the replaying run page with each SWITCH_OFF variant's methods replaced by
+    no-ops: `args.samples` rounds, every variant once per round."""
+    found: dict[str, list[float]] = {name: [] for name in SWITCH_OFF}
+    for _ in range(args.samples):
+        for name, paths in SWITCH_OFF.items():
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{url}/#/run/{RUN}")
+            page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0")
+            page.evaluate(SWITCH_OFF_SCRIPT, paths)
+            time.sleep(SETTLE_SECONDS)
+            before, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
+            time.sleep(args.seconds)
+            found[name].append(cores_used(before, tree_cpu(os.getpid(), "chrom"),
+                                          time.perf_counter() - start))
+            page.close()
+    return found
+
+
 def median_of(windows: list[dict], key: str) -> float:
     return statistics.median(w[key] for w in windows)
 
@@ -212,13 +254,15 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the replaying page")
+    parser.add_argument("--parts", action="store_true",
+                        help="also measure the page with parts of its work switched off")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         runs_dir = Path(folder)
         evolve(runs_dir, args.generations, args.seed)
         server, url = start_viewer(runs_dir)
         try:
-            replaying, paused, floor, caption = measure(url, server.pid, args)
+            replaying, paused, floor, parts, caption = measure(url, server.pid, args)
         finally:
             server.terminate()
             server.wait()
@@ -236,6 +280,9 @@ def main() -> None:
         "samples": args.samples,
         "seconds": args.seconds,
     }
+    if parts:
+        figures["parts_cores"] = {name: round(statistics.median(cores), 4)
+                                  for name, cores in parts.items()}
     print(f"platformer champion {caption.strip('· ')}, viewport {VIEWPORT['width']}x"
           f"{VIEWPORT['height']}, {os.cpu_count()} cores, {args.samples} x {args.seconds:g} s")
     print("state      chromium cores  server cores  page fps")
@@ -249,6 +296,9 @@ def main() -> None:
           + ", ".join(f"{k} {v:.4f}" for k, v in figures["by_process"].items()))
     print("renderer main thread while replaying, seconds per second: "
           + ", ".join(f"{k.removesuffix('Duration')} {v:.4f}" for k, v in main_thread.items()))
+    for name, rounds in parts.items():
+        print(f"{name:18s} {statistics.median(rounds):.4f} cores replaying (rounds: "
+              f"{', '.join(f'{c:.4f}' for c in rounds)})")
     print(f"median: page {figures['page_cores_replaying']:.4f} cores replaying at "
           f"{figures['replay_fps']:g} fps, {figures['page_cores_paused']:.4f} paused; any page at "
           f"30 fps: {figures['floor_cores_30fps']:.4f} (target: well under 0.05 while replaying at "
