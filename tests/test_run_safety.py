@@ -6,6 +6,7 @@ errors where there used to be tracebacks."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -356,6 +357,58 @@ def test_ctrl_c_surfacing_as_another_error_while_modules_load_is_one_line(tmp_pa
             cli.main(["runs", str(tmp_path)])
     finally:
         signal.signal(signal.SIGINT, handler)
+
+
+class _SwallowsInterrupt:
+    """Stands for compiled code that checks for signals and cannot raise what it finds: Python
+    hands a KeyboardInterrupt raised in `__del__` to sys.unraisablehook."""
+
+    def __del__(self) -> None:
+        _interrupt_here()
+
+
+def _interrupt_here() -> None:
+    signal.raise_signal(signal.SIGINT)  # the command's handler raises KeyboardInterrupt here
+    for _ in range(10**6):  # (Python runs the handler at the next instruction or so)
+        pass
+    raise AssertionError("SIGINT did not interrupt")
+
+
+_import_module = importlib.import_module  # (the tests replace importlib's, which cli uses)
+
+
+def _import_swallowing_an_interrupt(name: str, package: str | None = None) -> object:
+    if name.startswith("neat.app.cli_"):  # the command's module, as cli.main imports it
+        _SwallowsInterrupt()  # collected at once
+    return _import_module(name, package)
+
+
+def _import_printing_an_interrupt(name: str, package: str | None = None) -> object:
+    """numpy's `import_array` interrupted: PyErr_Print hands the KeyboardInterrupt to
+    sys.excepthook, then the extension raises ImportError."""
+    if name.startswith("neat.app.cli_"):
+        try:
+            _interrupt_here()
+        except KeyboardInterrupt as interrupt:
+            sys.excepthook(KeyboardInterrupt, interrupt, interrupt.__traceback__)
+            raise ImportError("numpy._core.multiarray failed to import") from None
+    return _import_module(name, package)
+
+
+@pytest.mark.parametrize("interrupted_import", [_import_swallowing_an_interrupt,
+                                                _import_printing_an_interrupt])
+def test_ctrl_c_that_compiled_code_catches_while_modules_load_is_one_line(
+        tmp_path, monkeypatch, capsys, interrupted_import):
+    from neat.app import cli
+
+    handler, hooks = signal.getsignal(signal.SIGINT), (sys.excepthook, sys.unraisablehook)
+    monkeypatch.setattr(cli.importlib, "import_module", interrupted_import)
+    try:
+        assert cli.main(["runs", str(tmp_path)]) == 130
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert capsys.readouterr().err.strip() == "neat runs: interrupted"
+    assert (sys.excepthook, sys.unraisablehook) == hooks  # put back once the command returns
 
 
 def test_ctrl_c_in_the_first_moments_never_prints_a_traceback(tmp_path):

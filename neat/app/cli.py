@@ -7,17 +7,22 @@ loads neither numba nor the tasks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import select
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from types import FrameType
+from collections.abc import Iterator, Sequence
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
 from neat.app.exits import EXIT_USER_ERROR, describe_os_error
 from neat.errors import NeatError
+
+if TYPE_CHECKING:
+    from sys import UnraisableHookArgs
 
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # as a tool killed by SIGPIPE: `cmd | head` is no error
 COMMANDS = {
@@ -186,13 +191,21 @@ def _add_live_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `neat` command; returns the exit status (0 ok, 2 user error, 128+signal stopped).
     Ctrl-C at any moment, even while the command's modules load, ends with one line and 130."""
-    name = "neat"
     interrupted = _watch_for_interrupts()
+    with _silent_caught_interrupts(interrupted):
+        return _command(argv, interrupted)
+
+
+def _command(argv: Sequence[str] | None, interrupted: threading.Event) -> int:
+    name = "neat"
     try:
         args = build_parser().parse_args(argv)
         name = f"neat {args.command}"
         module_name, function = COMMANDS[args.command]
-        return getattr(importlib.import_module(module_name), function)(args)
+        command = getattr(importlib.import_module(module_name), function)
+        if interrupted.is_set():  # a Ctrl-C that compiled code swallowed while the modules loaded
+            raise KeyboardInterrupt
+        return command(args)
     except NeatError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
     except BrokenPipeError as exc:
@@ -211,6 +224,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{name}: interrupted", file=sys.stderr)
         return 130
     return EXIT_USER_ERROR
+
+
+@contextlib.contextmanager
+def _silent_caught_interrupts(interrupted: threading.Event) -> Iterator[None]:
+    """After a Ctrl-C, a KeyboardInterrupt that compiled code catches and prints is not printed.
+    An extension module whose loading is interrupted prints it with PyErr_Print (numpy's
+    `import_array`, which then raises the ImportError that main() reports as the interrupt) or
+    PyErr_WriteUnraisable, through sys.excepthook or sys.unraisablehook: both drop it while the
+    command runs and are put back after."""
+    excepthook, unraisablehook = sys.excepthook, sys.unraisablehook
+
+    def on_exception(kind: type[BaseException], value: BaseException,
+                     traceback: TracebackType | None) -> None:
+        if not (interrupted.is_set() and kind is KeyboardInterrupt):
+            excepthook(kind, value, traceback)
+
+    def on_unraisable(unraisable: UnraisableHookArgs) -> None:
+        if not (interrupted.is_set() and unraisable.exc_type is KeyboardInterrupt):
+            unraisablehook(unraisable)
+
+    sys.excepthook, sys.unraisablehook = on_exception, on_unraisable
+    try:
+        yield
+    finally:
+        sys.excepthook, sys.unraisablehook = excepthook, unraisablehook
 
 
 def _from_interrupt(exc: BaseException) -> bool:
