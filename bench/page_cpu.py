@@ -211,14 +211,19 @@ def measure(url: str, server_pid: int, args: argparse.Namespace
     return replaying, paused, floor, parts, caption
 
 
+def settled_chromium_cores(seconds: float) -> float:
+    """Chromium cores over a window of `seconds`, after SETTLE_SECONDS for the page to settle."""
+    time.sleep(SETTLE_SECONDS)
+    before, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
+    time.sleep(seconds)
+    return cores_used(before, tree_cpu(os.getpid(), "chrom"), time.perf_counter() - start)
+
+
 def measure_floor(browser, seconds: float) -> float:
     """Chromium cores over one window on FLOOR_PAGE (a page changing 4x4 pixels at 30 fps)."""
     page = browser.new_page(viewport=VIEWPORT)
     page.set_content(FLOOR_PAGE)
-    time.sleep(SETTLE_SECONDS)
-    before, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
-    time.sleep(seconds)
-    cores = cores_used(before, tree_cpu(os.getpid(), "chrom"), time.perf_counter() - start)
+    cores = settled_chromium_cores(seconds)
     page.close()
     return cores
 
@@ -234,11 +239,7 @@ def measure_parts(browser, url: str, args: argparse.Namespace) -> dict[str, list
             page.goto(f"{url}/#/run/{RUN}")
             page.wait_for_function("Number(document.querySelector('#fps').dataset.fps) > 0")
             page.evaluate(SWITCH_OFF_SCRIPT, paths)
-            time.sleep(SETTLE_SECONDS)
-            before, start = tree_cpu(os.getpid(), "chrom"), time.perf_counter()
-            time.sleep(args.seconds)
-            found[name].append(cores_used(before, tree_cpu(os.getpid(), "chrom"),
-                                          time.perf_counter() - start))
+            found[name].append(settled_chromium_cores(args.seconds))
             page.close()
     return found
 

@@ -328,35 +328,41 @@ def test_user_errors_are_one_line_never_a_traceback(runs, nested, args, fragment
     one_line_error(neat(runs, *(arg.format(**names) for arg in args), check=None), *fragments)
 
 
+def _interrupt_here() -> None:
+    signal.raise_signal(signal.SIGINT)  # the command's handler raises KeyboardInterrupt here
+    for _ in range(10**6):  # (Python runs the handler at the next instruction or so)
+        pass
+    raise AssertionError("SIGINT did not interrupt")
+
+
+def _neat_runs_importing_with(import_module, folder: Path, monkeypatch) -> int:
+    """`neat runs folder` in this process, cli's imports made by `import_module`; its exit status
+    (the command's SIGINT handler is put back after)."""
+    from neat.app import cli
+
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli.importlib, "import_module", import_module)
+    try:
+        return cli.main(["runs", str(folder)])
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
 def _interrupted_import(name: str) -> None:
     """An import that Ctrl-C stops in a class body: Python hands the KeyboardInterrupt on as the
     RuntimeError it caused, as numpy's `finfo` did in the test below."""
     try:
-        os.kill(os.getpid(), signal.SIGINT)  # the command's handler raises KeyboardInterrupt here
-        for _ in range(10**6):  # (Python runs the handler at the next instruction or so)
-            pass
+        _interrupt_here()
     except KeyboardInterrupt as interrupt:
         raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from interrupt
-    raise AssertionError("SIGINT did not interrupt")
 
 
 def test_ctrl_c_surfacing_as_another_error_while_modules_load_is_one_line(tmp_path, monkeypatch,
                                                                           capsys):
-    from neat.app import cli
-
-    handler = signal.getsignal(signal.SIGINT)
-    monkeypatch.setattr(cli.importlib, "import_module", _interrupted_import)
-    try:
-        assert cli.main(["runs", str(tmp_path)]) == 130
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    assert _neat_runs_importing_with(_interrupted_import, tmp_path, monkeypatch) == 130
     assert capsys.readouterr().err.strip() == "neat runs: interrupted"
-    monkeypatch.setattr(cli.importlib, "import_module", lambda name: 1 / 0)
-    try:
-        with pytest.raises(ZeroDivisionError):  # without a Ctrl-C, an error is not hidden
-            cli.main(["runs", str(tmp_path)])
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    with pytest.raises(ZeroDivisionError):  # without a Ctrl-C, an error is not hidden
+        _neat_runs_importing_with(lambda name: 1 / 0, tmp_path, monkeypatch)
 
 
 class _SwallowsInterrupt:
@@ -365,13 +371,6 @@ class _SwallowsInterrupt:
 
     def __del__(self) -> None:
         _interrupt_here()
-
-
-def _interrupt_here() -> None:
-    signal.raise_signal(signal.SIGINT)  # the command's handler raises KeyboardInterrupt here
-    for _ in range(10**6):  # (Python runs the handler at the next instruction or so)
-        pass
-    raise AssertionError("SIGINT did not interrupt")
 
 
 _import_module = importlib.import_module  # (the tests replace importlib's, which cli uses)
@@ -399,14 +398,8 @@ def _import_printing_an_interrupt(name: str, package: str | None = None) -> obje
                                                 _import_printing_an_interrupt])
 def test_ctrl_c_that_compiled_code_catches_while_modules_load_is_one_line(
         tmp_path, monkeypatch, capsys, interrupted_import):
-    from neat.app import cli
-
-    handler, hooks = signal.getsignal(signal.SIGINT), (sys.excepthook, sys.unraisablehook)
-    monkeypatch.setattr(cli.importlib, "import_module", interrupted_import)
-    try:
-        assert cli.main(["runs", str(tmp_path)]) == 130
-    finally:
-        signal.signal(signal.SIGINT, handler)
+    hooks = sys.excepthook, sys.unraisablehook
+    assert _neat_runs_importing_with(interrupted_import, tmp_path, monkeypatch) == 130
     assert capsys.readouterr().err.strip() == "neat runs: interrupted"
     assert (sys.excepthook, sys.unraisablehook) == hooks  # put back once the command returns
 
