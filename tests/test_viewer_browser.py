@@ -223,7 +223,10 @@ def test_the_stage_canvas_follows_its_boxes_when_the_window_narrows(
         return {brain: at('brain-wrap'), game: at('game'), between: Array.from(between.slice(0, 3)),
                 width: canvas.width, cssWidth: canvas.clientWidth * dpr};
     }"""
-    page.wait_for_function(f"({colours})().game.join() !== '18,24,33'")
+    # the stage refits on its ResizeObserver, some frames after the layout changes: until then the
+    # old backing store (whose pixel there may not be the panel's) is what is read
+    page.wait_for_function(f"(s => s.width === Math.round(s.cssWidth) && s.game.join() !== '18,24,33')"
+                           f"(({colours})())")
     seen = page.evaluate(colours)
     panel = [0x12, 0x18, 0x21]
     assert seen["width"] == round(seen["cssWidth"])  # the backing store follows the new size
